@@ -1,0 +1,40 @@
+{
+  "targets": [
+    {
+      "target_name": "descent",
+      "sources": [
+        "native/binding/addon.cc",
+        "native/binding/trainer_wrap.cc",
+        "native/engine/trainer.cc",
+        "native/kernels/optimizers.cc",
+        "native/kernels/dispatch.cc",
+        "native/kernels/optimizers_scalar.cc",
+        "native/kernels/optimizers_avx2.cc",
+        "native/kernels/optimizers_avx512.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "/usr/include/x86_64-linux-gnu/openblas-pthread"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off", "-fvisibility=hidden"],
+      "conditions": [
+        ["OS=='linux' and \"<!(echo ${DESCENT_STATIC_OPENBLAS:-0})\"=='1'", {
+          "libraries": [
+            "-Wl,--whole-archive",
+            "<!(echo ${DESCENT_OPENBLAS_A:-/usr/lib/x86_64-linux-gnu/libopenblas.a})",
+            "-Wl,--no-whole-archive",
+            "-Wl,--exclude-libs,ALL",
+            "-static-libstdc++",
+            "-static-libgcc",
+            "-lgfortran", "-lpthread", "-lm"
+          ]
+        }, {
+          "libraries": ["-lopenblas"]
+        }]
+      ]
+    }
+  ]
+}

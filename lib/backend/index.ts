@@ -1,0 +1,72 @@
+/**
+ * Backend selection. `DESCENT_BACKEND=js|native` forces one; otherwise native when the addon loads, else the
+ * JS reference backend with one warning.
+ */
+import { BackendError, OptionError } from '../errors';
+import { JsOptimizerKernel } from './js/optimizers';
+import { JsTrainer } from './js/trainer';
+import { loadNative } from './native/loader';
+import { Backend, BackendTrainer, NativeSpec, OptimizerConfig, OptimizerKernel } from './types';
+
+export const jsBackend: Backend = {
+  name: 'js',
+  createTrainer: (spec: NativeSpec) => new JsTrainer(spec),
+  createOptimizerKernel: (config: OptimizerConfig, float64: boolean) => new JsOptimizerKernel(config, float64),
+};
+
+let nativeBackend: Backend | undefined;
+let warned = false;
+
+const FIXES = [
+  'Likely fixes:',
+  '- Install a platform with a prebuilt binary (linux-x64), or build from source: `npm rebuild descent`',
+  '  (needs a C++17 compiler, python3, make and OpenBLAS headers: `apt-get install -y g++ make libopenblas-dev`).',
+  '- If you installed with --ignore-scripts on a platform without a prebuild, run `npm rebuild descent`.',
+  '- Set DESCENT_BACKEND=js to use the pure-TypeScript backend explicitly (slower, same results).',
+].join('\n');
+
+export function getNativeBackend(): Backend | undefined {
+  if (nativeBackend) return nativeBackend;
+  const { binding } = loadNative();
+  if (!binding) return undefined;
+  nativeBackend = {
+    name: 'native',
+    createTrainer: (spec: NativeSpec) => new binding.NativeTrainer(spec) as BackendTrainer,
+    createOptimizerKernel: (config: OptimizerConfig, float64: boolean) =>
+      new binding.OptimizerKernel(config, float64) as OptimizerKernel,
+  };
+  return nativeBackend;
+}
+
+/** Why the current default backend was chosen (reported by `info()`). */
+export function backendReason(): string {
+  const env = process.env.DESCENT_BACKEND;
+  if (env === 'js') return 'DESCENT_BACKEND=js';
+  const { binding, error, path } = loadNative();
+  if (binding) return `native addon loaded from ${path ?? 'build'}`;
+  return `native addon failed to load (${error?.message.split('\n')[0]}); using the JS backend`;
+}
+
+/**
+ * Resolves a backend by name. `undefined` means the default: the environment's `DESCENT_BACKEND`, else native
+ * when it loads. Throws `BackendError` (listing fixes) if native is demanded but cannot load.
+ */
+export function getBackend(name?: 'native' | 'js' | 'auto'): Backend {
+  const env = process.env.DESCENT_BACKEND;
+  if (env !== undefined && env !== '' && env !== 'js' && env !== 'native' && env !== 'auto') {
+    throw new OptionError(`Expected "js", "native" or "auto" for DESCENT_BACKEND but received ${JSON.stringify(env)}`, 'DESCENT_BACKEND');
+  }
+  const want = name ?? ((env as 'native' | 'js' | 'auto' | undefined) || 'auto');
+  if (want === 'js') return jsBackend;
+  const native = getNativeBackend();
+  if (native) return native;
+  const err = loadNative().error;
+  if (want === 'native') {
+    throw new BackendError(`The descent native addon could not be loaded: ${err?.message ?? 'unknown error'}\n${FIXES}`, 'backend');
+  }
+  if (!warned) {
+    warned = true;
+    process.emitWarning(`descent: native addon unavailable (${err?.message.split('\n')[0]}); using the pure-JS backend. ${FIXES}`, 'DescentWarning');
+  }
+  return jsBackend;
+}

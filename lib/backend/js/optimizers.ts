@@ -1,0 +1,256 @@
+/**
+ * Pure-TS mirror of native/kernels/optimizers.{h,cc,_impl.h}: the same per-step scalars and the same
+ * element-wise operations in the same order (torch.optim, PyTorch 1.13 single-tensor path). Arithmetic is
+ * done in double and stored into the parameter's own array type.
+ */
+import { OptimizerConfig, FloatArray, OptimizerKernel } from '../types';
+import { ShapeError, StateError } from '../../errors';
+
+export const KIND = { sgd: 0, adam: 1, rmsprop: 2, adagrad: 3, adadelta: 4, adamax: 5, nadam: 6 } as const;
+
+export function numSlots(c: OptimizerConfig): number {
+  switch (c.kind) {
+    case KIND.sgd: return c.momentum !== 0 ? 1 : 0;
+    case KIND.adam: return c.amsgrad ? 3 : 2;
+    case KIND.rmsprop: return c.centered ? 3 : 2;
+    case KIND.adagrad: return 1;
+    default: return 2;
+  }
+}
+
+export function slotInit(c: OptimizerConfig, slot: number): number {
+  return c.kind === KIND.adagrad && slot === 0 ? c.initialAccumulatorValue : 0;
+}
+
+export interface GlobalState {
+  step: number;
+  muProduct: number;
+}
+
+export interface StepScalars {
+  lr: number;
+  wd: number;
+  decay: number;
+  c1: number;
+  c2: number;
+  c3: number;
+  first: boolean;
+}
+
+/** Advances the step count and returns the step's scalars (bias corrections folded in). */
+export function prepare(c: OptimizerConfig, g: GlobalState, lr: number): StepScalars {
+  g.step += 1;
+  const t = g.step;
+  const s: StepScalars = { lr, wd: 0, decay: 1, c1: 0, c2: 0, c3: 0, first: t === 1 };
+  if (c.decoupled) s.decay = 1 - lr * c.weightDecay;
+  else s.wd = c.weightDecay;
+  switch (c.kind) {
+    case KIND.adam:
+      s.c1 = lr / (1 - Math.pow(c.beta1, t));
+      s.c2 = Math.sqrt(1 - Math.pow(c.beta2, t));
+      break;
+    case KIND.adagrad:
+      s.c1 = lr / (1 + (t - 1) * c.lrDecay);
+      break;
+    case KIND.adamax:
+      s.c1 = lr / (1 - Math.pow(c.beta1, t));
+      break;
+    case KIND.nadam: {
+      const mu = c.beta1 * (1 - 0.5 * Math.pow(0.96, t * c.momentumDecay));
+      const muNext = c.beta1 * (1 - 0.5 * Math.pow(0.96, (t + 1) * c.momentumDecay));
+      g.muProduct *= mu;
+      const muProductNext = g.muProduct * muNext;
+      s.c1 = (lr * (1 - mu)) / (1 - g.muProduct);
+      s.c2 = (lr * muNext) / (1 - muProductNext);
+      s.c3 = 1 - Math.pow(c.beta2, t);
+      break;
+    }
+  }
+  return s;
+}
+
+/**
+ * One fused update over `n` elements starting at `off`. Returns false if a parameter became non-finite.
+ * For float32 arrays each intermediate is rounded to float32 (Math.fround) so the JS backend tracks the
+ * native float kernel op for op.
+ */
+export function step(
+  c: OptimizerConfig,
+  s: StepScalars,
+  p: FloatArray,
+  g: FloatArray,
+  s0: FloatArray | undefined,
+  s1: FloatArray | undefined,
+  s2: FloatArray | undefined,
+  off = 0,
+  n = p.length,
+): boolean {
+  const r: (x: number) => number = p instanceof Float32Array ? Math.fround : (x) => x;
+  const lr = r(s.lr), wd = r(s.wd), decay = r(s.decay), c1 = r(s.c1), c2 = r(s.c2), c3 = r(s.c3);
+  let bad = 0;
+  const end = off + n;
+  switch (c.kind) {
+    case KIND.sgd: {
+      const mom = r(c.momentum), damp1 = r(1 - c.dampening);
+      for (let i = off; i < end; i++) {
+        const pi = r(p[i]! * decay);
+        let gi = r(g[i]! + r(wd * pi));
+        if (c.momentum !== 0) {
+          const b = s.first ? gi : r(r(mom * s0![i]!) + r(damp1 * gi));
+          s0![i] = b;
+          gi = c.nesterov ? r(gi + r(mom * b)) : b;
+        }
+        p[i] = r(pi - r(lr * gi));
+        bad += p[i]! - p[i]!;
+      }
+      break;
+    }
+    case KIND.adam: {
+      const b1 = r(c.beta1), b2 = r(c.beta2), ob1 = r(1 - c.beta1), ob2 = r(1 - c.beta2), eps = r(c.epsilon);
+      for (let i = off; i < end; i++) {
+        let pi = r(p[i]! * decay);
+        const gi = r(g[i]! + r(wd * pi));
+        const m = r(r(b1 * s0![i]!) + r(ob1 * gi));
+        const v = r(r(b2 * s1![i]!) + r(r(ob2 * gi) * gi));
+        s0![i] = m;
+        s1![i] = v;
+        let vv = v;
+        if (c.amsgrad) {
+          vv = s2![i]! > v ? s2![i]! : v;
+          s2![i] = vv;
+        }
+        const denom = r(r(r(Math.sqrt(vv)) / c2) + eps);
+        pi = r(pi - r(r(c1 * m) / denom));
+        p[i] = pi;
+        bad += pi - pi;
+      }
+      break;
+    }
+    case KIND.rmsprop: {
+      const a = r(c.alpha), oa = r(1 - c.alpha), eps = r(c.epsilon), mom = r(c.momentum);
+      for (let i = off; i < end; i++) {
+        const gi = r(g[i]! + r(wd * p[i]!));
+        const sq = r(r(a * s0![i]!) + r(r(oa * gi) * gi));
+        s0![i] = sq;
+        let avg: number;
+        if (c.centered) {
+          const ga = r(r(a * s2![i]!) + r(oa * gi));
+          s2![i] = ga;
+          avg = r(r(Math.sqrt(r(sq - r(ga * ga)))) + eps);
+        } else {
+          avg = r(r(Math.sqrt(sq)) + eps);
+        }
+        let pi = r(p[i]! * decay);
+        if (c.momentum > 0) {
+          const b = r(r(mom * s1![i]!) + r(gi / avg));
+          s1![i] = b;
+          pi = r(pi - r(lr * b));
+        } else {
+          pi = r(pi - r(r(lr * gi) / avg));
+        }
+        p[i] = pi;
+        bad += pi - pi;
+      }
+      break;
+    }
+    case KIND.adagrad: {
+      const eps = r(c.epsilon);
+      for (let i = off; i < end; i++) {
+        const gi = r(g[i]! + r(wd * p[i]!));
+        const sum = r(s0![i]! + r(gi * gi));
+        s0![i] = sum;
+        let pi = r(p[i]! * decay);
+        pi = r(pi - r(r(c1 * gi) / r(r(Math.sqrt(sum)) + eps)));
+        p[i] = pi;
+        bad += pi - pi;
+      }
+      break;
+    }
+    case KIND.adadelta: {
+      const rho = r(c.rho), orho = r(1 - c.rho), eps = r(c.epsilon);
+      for (let i = off; i < end; i++) {
+        const gi = r(g[i]! + r(wd * p[i]!));
+        const sq = r(r(rho * s0![i]!) + r(r(orho * gi) * gi));
+        s0![i] = sq;
+        const sd = r(Math.sqrt(r(sq + eps)));
+        const delta = r(r(r(Math.sqrt(r(s1![i]! + eps))) / sd) * gi);
+        s1![i] = r(r(rho * s1![i]!) + r(r(orho * delta) * delta));
+        let pi = r(p[i]! * decay);
+        pi = r(pi - r(lr * delta));
+        p[i] = pi;
+        bad += pi - pi;
+      }
+      break;
+    }
+    case KIND.adamax: {
+      const b1 = r(c.beta1), ob1 = r(1 - c.beta1), b2 = r(c.beta2), eps = r(c.epsilon);
+      for (let i = off; i < end; i++) {
+        const gi = r(g[i]! + r(wd * p[i]!));
+        const m = r(r(b1 * s0![i]!) + r(ob1 * gi));
+        s0![i] = m;
+        const u1 = r(b2 * s1![i]!), u2 = r(Math.abs(gi) + eps);
+        const u = u1 > u2 ? u1 : u2;
+        s1![i] = u;
+        let pi = r(p[i]! * decay);
+        pi = r(pi - r(r(c1 * m) / u));
+        p[i] = pi;
+        bad += pi - pi;
+      }
+      break;
+    }
+    case KIND.nadam: {
+      const b1 = r(c.beta1), ob1 = r(1 - c.beta1), b2 = r(c.beta2), ob2 = r(1 - c.beta2), eps = r(c.epsilon);
+      for (let i = off; i < end; i++) {
+        const gi = r(g[i]! + r(wd * p[i]!));
+        const m = r(r(b1 * s0![i]!) + r(ob1 * gi));
+        const v = r(r(b2 * s1![i]!) + r(r(ob2 * gi) * gi));
+        s0![i] = m;
+        s1![i] = v;
+        const denom = r(r(Math.sqrt(r(v / c3))) + eps);
+        let pi = r(p[i]! * decay);
+        pi = r(pi - r(r(c1 * gi) / denom));
+        pi = r(pi - r(r(c2 * m) / denom));
+        p[i] = pi;
+        bad += pi - pi;
+      }
+      break;
+    }
+  }
+  return bad === 0;
+}
+
+/** The JS backend's standalone kernel (mirrors the native OptimizerKernel). */
+export class JsOptimizerKernel implements OptimizerKernel {
+  private state: GlobalState = { step: 0, muProduct: 1 };
+  private scalars: StepScalars | undefined;
+  constructor(
+    private readonly config: OptimizerConfig,
+    private readonly float64: boolean,
+  ) {}
+  prepare(learningRate: number): void {
+    this.scalars = prepare(this.config, this.state, learningRate);
+  }
+  apply(params: FloatArray, grads: FloatArray, ...slots: FloatArray[]): boolean {
+    if (!this.scalars) throw new StateError('Call prepare(learningRate) before apply()', 'apply');
+    const Want = this.float64 ? Float64Array : Float32Array;
+    const check = (a: unknown, name: string) => {
+      if (!(a instanceof Want)) throw new ShapeError(`Expected a ${Want.name} for ${name}`, name);
+      if ((a as FloatArray).length !== params.length)
+        throw new ShapeError(`Expected ${name} to have length ${params.length} (the length of params) but received length ${(a as FloatArray).length}`, name);
+    };
+    check(params, 'params');
+    check(grads, 'grads');
+    const ns = numSlots(this.config);
+    for (let i = 0; i < ns; i++) check(slots[i], `state[${i}]`);
+    return step(this.config, this.scalars, params, grads, slots[0], slots[1], slots[2]);
+  }
+  numSlots(): number {
+    return numSlots(this.config);
+  }
+  getState(): { step: number; muProduct: number } {
+    return { ...this.state };
+  }
+  setState(state: { step: number; muProduct: number }): void {
+    this.state = { step: state.step, muProduct: state.muProduct };
+  }
+}

@@ -1,0 +1,440 @@
+/**
+ * Pure-TS reference trainer: the test oracle, the "pure JS" benchmark baseline and the fallback when the addon
+ * cannot load. Mirrors native/engine/trainer.cc step for step (same layout, same initialization draws, same
+ * shuffles, same loss and gradient formulas); sums are accumulated in double and stored to the trainer's dtype.
+ */
+import { Rng } from '../../rng';
+import { StateError, ShapeError } from '../../errors';
+import { BackendTrainer, FloatArray, NativeSpec, RunResult, TrainerState } from '../types';
+import { GlobalState, numSlots, prepare, slotInit, step } from './optimizers';
+
+const ACT = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4, elu: 5, gelu: 6 };
+const LOSS = { squared: 0, sigmoid: 1, softmax: 2 };
+const GELU_K = 0.7978845608028654;
+const GELU_C = 0.044715;
+
+function stableSigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+export class JsTrainer implements BackendTrainer {
+  private readonly spec: NativeSpec;
+  private readonly F: Float32ArrayConstructor | Float64ArrayConstructor;
+  private readonly r: (x: number) => number;
+  private readonly wOff: number[] = [];
+  private readonly bOff: number[] = [];
+  private readonly total: number;
+  private readonly inputs: number;
+  private readonly outputs: number;
+  private readonly ycols: number;
+  private readonly nslots: number;
+  private params: FloatArray;
+  private grads: FloatArray;
+  private slots: FloatArray[] = [];
+  private ost: GlobalState = { step: 0, muProduct: 1 };
+  private readonly rng = new Rng(0);
+  // Workspace, allocated once.
+  private readonly xb: FloatArray;
+  private readonly yb: FloatArray;
+  private readonly Z: FloatArray[] = [];
+  private readonly A: FloatArray[] = [];
+  private d0: FloatArray;
+  private d1: FloatArray;
+  private readonly acc: Float64Array;
+  private busy = false;
+  private disposed = false;
+
+  constructor(spec: NativeSpec) {
+    this.spec = spec;
+    this.F = spec.float64 ? Float64Array : Float32Array;
+    this.r = spec.float64 ? (x) => x : Math.fround;
+    let off = 0;
+    let maxWidth = 0;
+    for (const L of spec.layers) {
+      this.wOff.push(off);
+      off += L.units * L.inputs;
+      this.bOff.push(off);
+      if (L.useBias) off += L.units;
+      maxWidth = Math.max(maxWidth, L.units, L.inputs);
+    }
+    this.total = off;
+    this.inputs = spec.layers[0]!.inputs;
+    this.outputs = spec.layers[spec.layers.length - 1]!.units;
+    this.ycols = spec.loss === LOSS.softmax ? 1 : this.outputs;
+    this.nslots = numSlots(spec.optimizer);
+    this.params = new this.F(this.total);
+    this.grads = new this.F(this.total);
+    for (let s = 0; s < this.nslots; s++) this.slots.push(new this.F(this.total).fill(slotInit(spec.optimizer, s)));
+    const B = spec.maxBatch;
+    this.xb = new this.F(B * this.inputs);
+    this.yb = new this.F(B * this.ycols);
+    for (const L of spec.layers) {
+      this.Z.push(new this.F(B * L.units));
+      this.A.push(L.activation === ACT.linear ? this.Z[this.Z.length - 1]! : new this.F(B * L.units));
+    }
+    this.d0 = new this.F(B * maxWidth);
+    this.d1 = new this.F(B * maxWidth);
+    this.acc = new Float64Array(Math.max(maxWidth * maxWidth, maxWidth));
+  }
+
+  private idle(method: string): void {
+    if (this.disposed) throw new StateError(`Cannot call ${method}: the trainer was disposed`, method);
+    if (this.busy) throw new StateError(`Cannot call ${method} while the trainer is busy: await the running call first`, method);
+  }
+
+  initialize(seed: number): void {
+    this.idle('initialize');
+    this.rng.seed(seed);
+    const r = this.r;
+    this.spec.layers.forEach((L, l) => {
+      const bound = 1 / Math.sqrt(L.inputs);
+      const W = this.wOff[l]!;
+      for (let i = 0; i < L.units * L.inputs; i++) this.params[W + i] = r((2 * this.rng.uniform() - 1) * bound);
+      if (L.useBias) {
+        const b = this.bOff[l]!;
+        for (let i = 0; i < L.units; i++) this.params[b + i] = r((2 * this.rng.uniform() - 1) * bound);
+      }
+    });
+    this.ost = { step: 0, muProduct: 1 };
+    this.slots.forEach((s, i) => s.fill(slotInit(this.spec.optimizer, i)));
+  }
+
+  shuffle(order: Uint32Array): void {
+    this.idle('shuffle');
+    this.rng.shuffle(order);
+  }
+
+  async runBatches(
+    X: FloatArray,
+    Y: FloatArray,
+    n: number,
+    order: Uint32Array | null,
+    batchSize: number,
+    firstBatch: number,
+    count: number,
+    lrs: Float64Array,
+    losses: Float64Array,
+    gradNorms: Float64Array,
+  ): Promise<RunResult> {
+    this.idle('runBatches');
+    if (X.length !== n * this.inputs) throw new ShapeError(`Expected X to have length ${n * this.inputs} (n * inputs) but received length ${X.length}`, 'X');
+    if (Y.length !== n * this.ycols) throw new ShapeError(`Expected y to have length ${n * this.ycols} (n * targetColumns) but received length ${Y.length}`, 'y');
+    if (!(batchSize >= 1 && batchSize <= this.spec.maxBatch)) throw new ShapeError(`Expected batchSize in [1, ${this.spec.maxBatch}] but received ${batchSize}`, 'batchSize');
+    this.busy = true;
+    try {
+      const snapP = this.params.slice();
+      const snapS = this.slots.map((s) => s.slice());
+      const snapO = { ...this.ost };
+      const restore = () => {
+        this.params.set(snapP);
+        this.slots.forEach((s, i) => s.set(snapS[i]!));
+        this.ost = snapO;
+      };
+      const F = this.F;
+      for (let c = 0; c < count; c++) {
+        // Keep the event loop breathing on long chunks (results are unaffected).
+        if (c > 0 && c % 32 === 0) await new Promise<void>((res) => setImmediate(res));
+        const start = (firstBatch + c) * batchSize;
+        const rows = Math.min(batchSize, n - start);
+        let xb: FloatArray, yb: FloatArray;
+        if (order === null) {
+          xb = X.subarray(start * this.inputs, (start + rows) * this.inputs);
+          yb = Y.subarray(start * this.ycols, (start + rows) * this.ycols);
+        } else {
+          for (let q = 0; q < rows; q++) {
+            const i = order[start + q]!;
+            if (i >= n) return { status: 2, batch: c, what: 'row index out of range in order' };
+            this.xb.set(X.subarray(i * this.inputs, (i + 1) * this.inputs), q * this.inputs);
+            this.yb.set(Y.subarray(i * this.ycols, (i + 1) * this.ycols), q * this.ycols);
+          }
+          xb = this.xb;
+          yb = this.yb;
+        }
+        if (this.spec.loss === LOSS.softmax) {
+          for (let q = 0; q < rows; q++) {
+            const y = yb[q]!;
+            if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) return { status: 2, batch: c, what: 'class label out of range' };
+          }
+        }
+        this.forward(xb, rows);
+        const loss = this.lossForward(rows, yb, true) / rows;
+        losses[c] = loss;
+        if (!Number.isFinite(loss)) {
+          restore();
+          return { status: 1, batch: c, what: 'loss' };
+        }
+        this.backward(xb, rows);
+        this.regularize();
+        let ss = 0;
+        for (let i = 0; i < this.total; i++) ss += this.grads[i]! * this.grads[i]!;
+        const norm = Math.sqrt(ss);
+        gradNorms[c] = norm;
+        if (!Number.isFinite(norm)) {
+          restore();
+          return { status: 1, batch: c, what: 'gradient' };
+        }
+        this.clip(norm);
+        const lr = lrs[c]!;
+        const s = prepare(this.spec.optimizer, this.ost, lr);
+        const ok = step(this.spec.optimizer, s, this.params, this.grads, this.slots[0], this.slots[1], this.slots[2]);
+        if (this.spec.l1 > 0) this.proximalL1(lr * this.spec.l1);
+        if (!ok) {
+          restore();
+          return { status: 1, batch: c, what: 'parameters' };
+        }
+        void F;
+      }
+      return { status: 0, batch: 0, what: '' };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  predict(X: FloatArray, n: number, out: FloatArray): void {
+    this.idle('predict');
+    const B = this.spec.maxBatch;
+    if (X.length !== n * this.inputs) throw new ShapeError(`Expected X to have length ${n * this.inputs} (n * inputs) but received length ${X.length}`, 'X');
+    if (out.length !== n * this.outputs) throw new ShapeError(`Expected out to have length ${n * this.outputs} but received length ${out.length}`, 'out');
+    for (let start = 0; start < n; start += B) {
+      const rows = Math.min(B, n - start);
+      this.forward(X.subarray(start * this.inputs, (start + rows) * this.inputs), rows);
+      out.set(this.Z[this.Z.length - 1]!.subarray(0, rows * this.outputs), start * this.outputs);
+    }
+  }
+
+  private forward(X: FloatArray, rows: number): void {
+    const r = this.r;
+    const p = this.params;
+    let input: FloatArray = X;
+    this.spec.layers.forEach((L, l) => {
+      const Z = this.Z[l]!;
+      const A = this.A[l]!;
+      const W = this.wOff[l]!;
+      const b = this.bOff[l]!;
+      const { units, inputs } = L;
+      // Z = input · Wᵀ, then bias (rounded after the product, as sgemm then the bias pass), then activation.
+      for (let q = 0; q < rows; q++) {
+        const xo = q * inputs;
+        for (let u = 0; u < units; u++) {
+          const wo = W + u * inputs;
+          let s = 0;
+          for (let i = 0; i < inputs; i++) s += input[xo + i]! * p[wo + i]!;
+          let z = r(s);
+          if (L.useBias) z = r(z + p[b + u]!);
+          Z[q * units + u] = z;
+          if (L.activation !== ACT.linear) A[q * units + u] = r(activate(L.activation, L.activationParam, z));
+        }
+      }
+      input = A;
+    });
+  }
+
+  /** Returns the summed loss; writes dLoss/dZ (batch mean) into d0. */
+  private lossForward(rows: number, Y: FloatArray, grad: boolean): number {
+    const r = this.r;
+    const k = this.outputs;
+    const Z = this.Z[this.Z.length - 1]!;
+    const d = this.d0;
+    const inv = r(1 / rows);
+    let sum = 0;
+    if (this.spec.loss === LOSS.squared) {
+      for (let i = 0; i < rows * k; i++) {
+        const e = r(Z[i]! - Y[i]!);
+        sum += 0.5 * e * e;
+        if (grad) d[i] = r(e * inv);
+      }
+    } else if (this.spec.loss === LOSS.sigmoid) {
+      for (let i = 0; i < rows * k; i++) {
+        const z = Z[i]!, y = Y[i]!;
+        sum += r(r(r(Math.max(z, 0)) - r(z * y)) + r(Math.log1p(r(Math.exp(-Math.abs(z))))));
+        if (grad) d[i] = r(r(r(stableSigmoid(z)) - y) * inv);
+      }
+    } else {
+      for (let q = 0; q < rows; q++) {
+        const o = q * k;
+        const y = Y[q]!;
+        let m = Z[o]!;
+        for (let j = 1; j < k; j++) if (Z[o + j]! > m) m = Z[o + j]!;
+        let s = 0;
+        for (let j = 0; j < k; j++) s += Math.exp(r(Z[o + j]! - m));
+        sum += Math.log(s) - r(Z[o + y]! - m);
+        if (grad) {
+          const is = 1 / s;
+          for (let j = 0; j < k; j++) d[o + j] = r(r(Math.exp(r(Z[o + j]! - m)) * is) * inv);
+          d[o + y] = r(d[o + y]! - inv);
+        }
+      }
+    }
+    return sum;
+  }
+
+  private backward(X: FloatArray, rows: number): void {
+    const r = this.r;
+    const p = this.params;
+    const g = this.grads;
+    const acc = this.acc;
+    let delta = this.d0;
+    let next = this.d1;
+    for (let li = this.spec.layers.length - 1; li >= 0; li--) {
+      const L = this.spec.layers[li]!;
+      const { units, inputs } = L;
+      const Ain = li === 0 ? X : this.A[li - 1]!;
+      const W = this.wOff[li]!;
+      // gW[u, i] = Σ_q delta[q, u] · Ain[q, i], accumulated in double.
+      for (let u = 0; u < units; u++) {
+        acc.fill(0, 0, inputs);
+        for (let q = 0; q < rows; q++) {
+          const dq = delta[q * units + u]!;
+          if (dq === 0) continue;
+          const ao = q * inputs;
+          for (let i = 0; i < inputs; i++) acc[i] += dq * Ain[ao + i]!;
+        }
+        const go = W + u * inputs;
+        for (let i = 0; i < inputs; i++) g[go + i] = r(acc[i]!);
+      }
+      if (L.useBias) {
+        const b = this.bOff[li]!;
+        for (let u = 0; u < units; u++) {
+          let s = 0;
+          for (let q = 0; q < rows; q++) s += delta[q * units + u]!;
+          g[b + u] = r(s);
+        }
+      }
+      if (li > 0) {
+        const P = this.spec.layers[li - 1]!;
+        const Zp = this.Z[li - 1]!;
+        const Ap = this.A[li - 1]!;
+        for (let q = 0; q < rows; q++) {
+          acc.fill(0, 0, inputs);
+          for (let u = 0; u < units; u++) {
+            const dq = delta[q * units + u]!;
+            if (dq === 0) continue;
+            const wo = W + u * inputs;
+            for (let i = 0; i < inputs; i++) acc[i] += dq * p[wo + i]!;
+          }
+          const o = q * inputs;
+          for (let i = 0; i < inputs; i++) {
+            next[o + i] = r(r(acc[i]!) * activationGrad(P.activation, P.activationParam, Zp[o + i]!, Ap[o + i]!));
+          }
+        }
+        const t = delta;
+        delta = next;
+        next = t;
+      }
+    }
+  }
+
+  private forPenalized(f: (off: number, len: number) => void): void {
+    this.spec.layers.forEach((L, l) => {
+      f(this.wOff[l]!, L.units * L.inputs);
+      if (this.spec.penalizeBias && L.useBias) f(this.bOff[l]!, L.units);
+    });
+  }
+
+  private regularize(): void {
+    if (this.spec.l2 <= 0) return;
+    const r = this.r;
+    const l2 = r(this.spec.l2);
+    this.forPenalized((off, len) => {
+      for (let i = off; i < off + len; i++) this.grads[i] = r(this.grads[i]! + r(l2 * this.params[i]!));
+    });
+  }
+
+  private clip(norm: number): void {
+    const r = this.r;
+    const g = this.grads;
+    if (this.spec.clipValue > 0) {
+      const cv = r(this.spec.clipValue);
+      for (let i = 0; i < g.length; i++) g[i] = g[i]! > cv ? cv : g[i]! < -cv ? -cv : g[i]!;
+    }
+    if (this.spec.clipNorm > 0) {
+      const coef = this.spec.clipNorm / (norm + 1e-6); // torch.nn.utils.clip_grad_norm_
+      if (coef < 1) {
+        const c = r(coef);
+        for (let i = 0; i < g.length; i++) g[i] = r(g[i]! * c);
+      }
+    }
+  }
+
+  private proximalL1(thr: number): void {
+    const r = this.r;
+    const t = r(thr);
+    this.forPenalized((off, len) => {
+      const p = this.params;
+      for (let i = off; i < off + len; i++) {
+        const w = p[i]!;
+        p[i] = w > t ? r(w - t) : w < -t ? r(w + t) : 0;
+      }
+    });
+  }
+
+  getParams(): FloatArray {
+    this.idle('getParams');
+    return this.params.slice();
+  }
+  setParams(params: FloatArray): void {
+    this.idle('setParams');
+    if (!(params instanceof this.F) || params.length !== this.total)
+      throw new ShapeError(`Expected a ${this.F.name} of length ${this.total} for params`, 'params');
+    this.params.set(params);
+  }
+  getSlot(slot: number): FloatArray {
+    this.idle('getSlot');
+    const s = this.slots[slot];
+    if (!s) throw new ShapeError(`Expected a slot index in [0, ${this.nslots - 1}] but received ${slot}`, 'slot');
+    return s.slice();
+  }
+  setSlot(slot: number, values: FloatArray): void {
+    this.idle('setSlot');
+    const s = this.slots[slot];
+    if (!s) throw new ShapeError(`Expected a slot index in [0, ${this.nslots - 1}] but received ${slot}`, 'slot');
+    if (!(values instanceof this.F) || values.length !== this.total)
+      throw new ShapeError(`Expected a ${this.F.name} of length ${this.total} for values`, 'values');
+    s.set(values);
+  }
+  getState(): TrainerState {
+    this.idle('getState');
+    return { step: this.ost.step, muProduct: this.ost.muProduct, rng: this.rng.getState() };
+  }
+  setState(state: TrainerState): void {
+    this.idle('setState');
+    this.ost = { step: state.step, muProduct: state.muProduct };
+    this.rng.setState(state.rng);
+  }
+  dispose(): void {
+    if (this.busy) throw new StateError('Cannot dispose the trainer while it is busy', 'dispose');
+    this.disposed = true;
+  }
+  isBusy(): boolean {
+    return this.busy;
+  }
+}
+
+function activate(act: number, param: number, z: number): number {
+  switch (act) {
+    case ACT.relu: return z > 0 ? z : 0;
+    case ACT.sigmoid: return stableSigmoid(z);
+    case ACT.tanh: return Math.tanh(z);
+    case ACT.leakyRelu: return z > 0 ? z : param * z;
+    case ACT.elu: return z > 0 ? z : param * Math.expm1(z);
+    case ACT.gelu: return 0.5 * z * (1 + Math.tanh(GELU_K * (z + GELU_C * z * z * z)));
+    default: return z;
+  }
+}
+
+function activationGrad(act: number, param: number, z: number, a: number): number {
+  switch (act) {
+    case ACT.relu: return z > 0 ? 1 : 0;
+    case ACT.sigmoid: return a * (1 - a);
+    case ACT.tanh: return 1 - a * a;
+    case ACT.leakyRelu: return z > 0 ? 1 : param;
+    case ACT.elu: return z > 0 ? 1 : a + param;
+    case ACT.gelu: {
+      const th = Math.tanh(GELU_K * (z + GELU_C * z * z * z));
+      return 0.5 * (1 + th) + 0.5 * z * (1 - th * th) * GELU_K * (1 + 3 * GELU_C * z * z);
+    }
+    default: return 1;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Loads the native addon: `node-gyp-build` finds `prebuilds/<platform>-<arch>/*.node` first, then a local
+ * `build/Release` (from `npm install`'s source build or `npm run build:native`). A failure is kept, not thrown,
+ * so lib/backend/index.ts can fall back to the JS backend with one warning.
+ */
+import * as path from 'node:path';
+import { ShapeError, OptionError, StateError } from '../../errors';
+
+export interface NativeBinding {
+  init(errors: { ShapeError: unknown; OptionError: unknown; StateError: unknown }): void;
+  info(): { openblasConfig: string; threads: number; simd: string; simdBest: string };
+  setNumThreads(n: number): void;
+  setSimd(name: string): boolean;
+  NativeTrainer: new (spec: unknown) => unknown;
+  OptimizerKernel: new (config: unknown, float64: boolean) => unknown;
+}
+
+let cached: { binding?: NativeBinding; error?: Error; path?: string } | undefined;
+
+/** Package root: dist/backend/native → ../../.. ; lib/backend/native (tsx) → ../../.. as well. */
+export const packageRoot = path.resolve(__dirname, '..', '..', '..');
+
+export function loadNative(): { binding?: NativeBinding; error?: Error; path?: string } {
+  if (cached) return cached;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
+    let file: string | undefined;
+    try {
+      file = nodeGypBuild.resolve(packageRoot);
+    } catch {
+      file = undefined;
+    }
+    const binding = nodeGypBuild(packageRoot) as NativeBinding;
+    binding.init({ ShapeError, OptionError, StateError });
+    cached = { binding, path: file };
+  } catch (e) {
+    cached = { error: e as Error };
+  }
+  return cached;
+}

@@ -1,0 +1,76 @@
+/**
+ * CSV loading with `csv-parse` (RFC 4180 quoting, BOMs, CRLF handled there). One header row; every cell must be
+ * numeric; errors name the file, line and column.
+ */
+import * as fs from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { FormatError } from '../errors';
+import { checkKeys, oneOf } from '../validate';
+import type { Dtype } from '../backend/types';
+import { Matrix, arrayFor } from './matrix';
+
+/** A data set: features `X` `[n, d]`, targets `y` `[n]` and the column names. */
+export interface Dataset {
+  X: Matrix;
+  y: Float64Array;
+  featureNames: string[];
+  targetName: string;
+}
+
+export interface LoadCsvOptions {
+  /** Name of the target column. Default: the last column. */
+  target?: string;
+  /** Storage type of X. Default `'float32'`. */
+  dtype?: Dtype;
+  /** Field delimiter. Default `','`. */
+  delimiter?: string;
+}
+
+/**
+ * Reads a numeric CSV with a header row. Throws `FormatError` when the target column is missing (listing the
+ * columns), a row has the wrong number of fields, or a cell is not a finite number (naming line and column).
+ */
+export function loadCsv(file: string, options: LoadCsvOptions = {}): Dataset {
+  checkKeys('options', options, ['target', 'dtype', 'delimiter']);
+  const dtype = oneOf('options.dtype', options.dtype, ['float32', 'float64'] as const, 'float32');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+  }
+  let records: string[][];
+  try {
+    records = parse(text, { delimiter: options.delimiter ?? ',', bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  } catch (e) {
+    throw new FormatError(`Cannot parse CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+  }
+  if (records.length < 2) throw new FormatError(`Expected a header row and at least one data row in ${file} but found ${records.length} row(s)`, 'path');
+  const header = records[0]!;
+  const targetName = options.target ?? header[header.length - 1]!;
+  const t = header.indexOf(targetName);
+  if (t < 0)
+    throw new FormatError(`Target column ${JSON.stringify(targetName)} not found in ${file}; columns are: ${header.join(', ')}`, 'target');
+  if (header.length < 2) throw new FormatError(`Expected at least one feature column besides the target in ${file}`, 'path');
+  const featureNames = header.filter((_, j) => j !== t);
+  const n = records.length - 1;
+  const d = featureNames.length;
+  const X = arrayFor(dtype, n * d);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const rec = records[i + 1]!;
+    const line = i + 2;
+    if (rec.length !== header.length)
+      throw new FormatError(`Expected ${header.length} fields on line ${line} of ${file} but found ${rec.length}`, `line ${line}`);
+    let k = 0;
+    for (let j = 0; j < rec.length; j++) {
+      const cell = rec[j]!;
+      const v = cell === '' ? NaN : Number(cell);
+      if (!Number.isFinite(v))
+        throw new FormatError(`Non-numeric cell ${JSON.stringify(cell)} on line ${line} (row ${i + 1}), column ${JSON.stringify(header[j])} of ${file}`, header[j]);
+      if (j === t) y[i] = v;
+      else X[i * d + k++] = v;
+    }
+  }
+  return { X: { data: X, rows: n, cols: d }, y, featureNames, targetName };
+}

@@ -1,0 +1,48 @@
+import { backendReason, getBackend } from './backend';
+import { loadNative } from './backend/native/loader';
+
+export interface Info {
+  /** descent's version. */
+  version: string;
+  /** Backend used by default: `'native'` or `'js'`. */
+  backend: 'native' | 'js';
+  /** Why that backend (where the addon was loaded from, or why it could not load). */
+  reason: string;
+  /** OpenBLAS's configuration string (version, kernel, threading), or null without the addon. */
+  blas: string | null;
+  /** OpenBLAS threads (process-wide), or 1 on the JS backend. */
+  threads: number;
+  /** SIMD table of the fused kernels in use (`scalar`, `avx2`, `avx512`), or null without the addon. */
+  simd: string | null;
+  /** Best SIMD table this CPU supports. */
+  simdBest: string | null;
+}
+
+/** Describes the running installation. Never throws. */
+export function info(): Info {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const version = (require('../package.json') as { version: string }).version;
+  let backend: 'native' | 'js' = 'js';
+  try {
+    backend = getBackend().name;
+  } catch {
+    backend = 'js';
+  }
+  const native = loadNative().binding;
+  const ni = native?.info();
+  return {
+    version,
+    backend,
+    reason: backendReason(),
+    blas: ni?.openblasConfig ?? null,
+    threads: backend === 'native' && ni ? ni.threads : 1,
+    simd: ni?.simd ?? null,
+    simdBest: ni?.simdBest ?? null,
+  };
+}
+
+/** Sets the number of OpenBLAS threads (process-wide; `OPENBLAS_NUM_THREADS` sets the initial value). */
+export function setNumThreads(n: number): void {
+  const native = loadNative().binding;
+  if (native) native.setNumThreads(n);
+}

@@ -1,0 +1,46 @@
+/** Evaluation metrics (scikit-learn definitions), accumulated in double. */
+
+/** Mean squared error `Σ(ŷ − y)²/n`. */
+export function mse(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < yTrue.length; i++) s += (yPred[i]! - yTrue[i]!) ** 2;
+  return s / yTrue.length;
+}
+
+/** Mean absolute error. */
+export function mae(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < yTrue.length; i++) s += Math.abs(yPred[i]! - yTrue[i]!);
+  return s / yTrue.length;
+}
+
+/** Coefficient of determination `1 − SS_res/SS_tot` (`sklearn.metrics.r2_score`; for constant y: 1 if exact, else 0). */
+export function r2(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  let mean = 0;
+  for (let i = 0; i < yTrue.length; i++) mean += yTrue[i]!;
+  mean /= yTrue.length;
+  let ssRes = 0, ssTot = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    ssRes += (yTrue[i]! - yPred[i]!) ** 2;
+    ssTot += (yTrue[i]! - mean) ** 2;
+  }
+  if (ssTot === 0) return ssRes === 0 ? 1 : 0;
+  return 1 - ssRes / ssTot;
+}
+
+/** Fraction of exact matches. */
+export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  let c = 0;
+  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) c++;
+  return c / yTrue.length;
+}
+
+/** Mean cross-entropy of class probabilities `proba` `[n, k]` (row-major) against integer labels, clipped at 1e-15 as scikit-learn. */
+export function logLoss(yTrue: ArrayLike<number>, proba: ArrayLike<number>, k: number): number {
+  let s = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    const p = Math.min(1 - 1e-15, Math.max(1e-15, proba[i * k + yTrue[i]!]!));
+    s -= Math.log(p);
+  }
+  return s / yTrue.length;
+}

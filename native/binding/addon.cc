@@ -1,0 +1,149 @@
+// N-API entry point: context-aware (per-env instance data), so it loads in several worker_threads at once.
+#include <napi.h>
+
+#include <cblas.h>
+
+#include "../kernels/dispatch.h"
+#include "../kernels/optimizers.h"
+#include "args.h"
+#include "trainer_wrap.h"
+
+namespace descent::binding {
+namespace {
+
+// init({ ShapeError, OptionError, StateError }): JS owns the error classes and hands them over once.
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = RequireObject(env, info[0], "errors");
+  auto* data = env.GetInstanceData<InstanceData>();
+  const char* names[] = {"ShapeError", "OptionError", "StateError"};
+  Napi::FunctionReference* refs[] = {&data->shapeError, &data->optionError, &data->stateError};
+  for (int i = 0; i < 3; i++) {
+    Napi::Value f = o.Get(names[i]);
+    if (!f.IsFunction()) Expected(env, ErrKind::kOption, std::string("errors.") + names[i], "a class", f);
+    *refs[i] = Napi::Persistent(f.As<Napi::Function>());
+  }
+  return env.Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("openblasConfig", openblas_get_config());
+  o.Set("threads", openblas_get_num_threads());
+  o.Set("simd", simd::Name(simd::Current()));
+  o.Set("simdBest", simd::Name(simd::Best()));
+  return o;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t n = RequireInt(env, info[0], "threads", 1, 1024);
+  openblas_set_num_threads(static_cast<int>(n));
+  return env.Undefined();
+}
+
+// setSimd(name) -> boolean: forces a table (tests force each one). Only tables the CPU supports.
+Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) Expected(env, ErrKind::kOption, "simd", "\"scalar\", \"avx2\" or \"avx512\"", info[0]);
+  return Napi::Boolean::New(env, simd::Select(info[0].As<Napi::String>().Utf8Value()));
+}
+
+// The fused optimizer kernels for callers who compute gradients elsewhere (lib/optim/standalone.ts).
+class OptimizerKernel : public Napi::ObjectWrap<OptimizerKernel> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "OptimizerKernel",
+                       {InstanceMethod<&OptimizerKernel::Prepare>("prepare"),
+                        InstanceMethod<&OptimizerKernel::Apply>("apply"),
+                        InstanceMethod<&OptimizerKernel::NumSlots>("numSlots"),
+                        InstanceMethod<&OptimizerKernel::GetState>("getState"),
+                        InstanceMethod<&OptimizerKernel::SetState>("setState")});
+  }
+  explicit OptimizerKernel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OptimizerKernel>(info) {
+    Napi::Env env = info.Env();
+    cfg_ = ParseOptimizer(env, info[0], "optimizer");
+    f64_ = RequireBool(env, info[1], "float64");
+  }
+
+ private:
+  // prepare(lr): starts a new step (advances the step count); apply() then updates each tensor.
+  Napi::Value Prepare(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const double lr = RequireNumber(env, info[0], "learningRate", 0, 1e300);
+    scalars_ = descent::Prepare(cfg_, state_, lr);
+    prepared_ = true;
+    return env.Undefined();
+  }
+  // apply(p, g, s0?, s1?, s2?) -> boolean (false if a parameter became non-finite)
+  Napi::Value Apply(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!prepared_) Throw(env, ErrKind::kState, "apply", "Call prepare(learningRate) before apply()");
+    const napi_typedarray_type t = f64_ ? napi_float64_array : napi_float32_array;
+    const char* tn = f64_ ? "Float64Array" : "Float32Array";
+    Napi::TypedArray p = RequireTypedArray(env, info[0], t, tn, "params");
+    Napi::TypedArray g = RequireTypedArray(env, info[1], t, tn, "grads");
+    RequireLength(env, g, p.ElementLength(), "grads", "the length of params");
+    const int ns = descent::NumSlots(cfg_);
+    void* slots[3] = {nullptr, nullptr, nullptr};
+    for (int i = 0; i < ns; i++) {
+      const std::string nm = "state[" + std::to_string(i) + "]";
+      Napi::TypedArray s = RequireTypedArray(env, info[2 + i], t, tn, nm);
+      RequireLength(env, s, p.ElementLength(), nm, "the length of params");
+      slots[i] = DataOf<void>(s);
+    }
+    const size_t n = p.ElementLength();
+    bool ok = true;
+    if (n > 0) {
+      if (f64_)
+        ok = descent::Step(cfg_, scalars_, n, DataOf<double>(p), DataOf<double>(g), static_cast<double*>(slots[0]),
+                           static_cast<double*>(slots[1]), static_cast<double*>(slots[2]));
+      else
+        ok = descent::Step(cfg_, scalars_, n, DataOf<float>(p), DataOf<float>(g), static_cast<float*>(slots[0]),
+                           static_cast<float*>(slots[1]), static_cast<float*>(slots[2]));
+    }
+    return Napi::Boolean::New(env, ok);
+  }
+  Napi::Value NumSlots(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), descent::NumSlots(cfg_)); }
+  Napi::Value GetState(const Napi::CallbackInfo& info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("step", static_cast<double>(state_.step));
+    o.Set("muProduct", state_.muProduct);
+    return o;
+  }
+  Napi::Value SetState(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = RequireObject(env, info[0], "state");
+    state_.step = RequireInt(env, o.Get("step"), "state.step", 0, int64_t(1) << 52);
+    state_.muProduct = PropNumber(env, o, "muProduct", "state", -1e300, 1e300);
+    return env.Undefined();
+  }
+
+  OptConfig cfg_;
+  OptGlobalState state_;
+  StepScalars scalars_;
+  bool prepared_ = false;
+  bool f64_ = false;
+};
+
+}  // namespace
+
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new InstanceData());
+  simd::InitFromEnv();
+  exports.Set("init", Napi::Function::New<Init>(env, "init"));
+  exports.Set("info", Napi::Function::New<Info>(env, "info"));
+  exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));
+  exports.Set("setSimd", Napi::Function::New<SetSimd>(env, "setSimd"));
+  exports.Set("NativeTrainer", TrainerWrap::Define(env));
+  exports.Set("OptimizerKernel", OptimizerKernel::Define(env));
+  return exports;
+}
+
+}  // namespace descent::binding
+
+static Napi::Object DescentInit(Napi::Env env, Napi::Object exports) {
+  return descent::binding::InitModule(env, exports);
+}
+NODE_API_MODULE(descent, DescentInit)

@@ -1,0 +1,118 @@
+// Argument guards for the binding. Each returns a value or throws a JS error of one of the classes JS
+// registered with init() (ShapeError / OptionError / StateError), naming the argument and the bad value.
+// Nothing here touches memory it has not bounds-checked.
+#pragma once
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+namespace descent::binding {
+
+struct InstanceData {
+  Napi::FunctionReference shapeError, optionError, stateError;
+};
+
+enum class ErrKind { kShape, kOption, kState };
+
+[[noreturn]] inline void Throw(Napi::Env env, ErrKind kind, const std::string& arg, const std::string& msg) {
+  auto* data = env.GetInstanceData<InstanceData>();
+  Napi::FunctionReference* ctor = nullptr;
+  if (data != nullptr) {
+    ctor = kind == ErrKind::kShape ? &data->shapeError : kind == ErrKind::kOption ? &data->optionError : &data->stateError;
+  }
+  if (ctor != nullptr && !ctor->IsEmpty()) {
+    Napi::Value err = ctor->New({Napi::String::New(env, msg), Napi::String::New(env, arg)});
+    throw Napi::Error(env, err);
+  }
+  throw Napi::TypeError::New(env, msg);
+}
+
+inline std::string Describe(const Napi::Value& v) {
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (std::isnan(d)) return "NaN";
+    return std::to_string(d);
+  }
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
+  if (v.IsString()) return "a string";
+  if (v.IsTypedArray()) return "a typed array of length " + std::to_string(v.As<Napi::TypedArray>().ElementLength());
+  if (v.IsArray()) return "an array";
+  if (v.IsFunction()) return "a function";
+  return "an object";
+}
+
+[[noreturn]] inline void Expected(Napi::Env env, ErrKind kind, const std::string& name, const std::string& what,
+                                  const Napi::Value& v) {
+  Throw(env, kind, name, "Expected " + what + " for " + name + " but received " + Describe(v));
+}
+
+inline Napi::Object RequireObject(Napi::Env env, const Napi::Value& v, const std::string& name) {
+  if (!v.IsObject() || v.IsArray() || v.IsTypedArray() || v.IsFunction()) Expected(env, ErrKind::kOption, name, "an object", v);
+  return v.As<Napi::Object>();
+}
+
+inline double RequireNumber(Napi::Env env, const Napi::Value& v, const std::string& name, double lo, double hi) {
+  if (!v.IsNumber()) Expected(env, ErrKind::kOption, name, "a number", v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(std::isfinite(d) && d >= lo && d <= hi))
+    Expected(env, ErrKind::kOption, name, "a finite number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
+  return d;
+}
+
+inline int64_t RequireInt(Napi::Env env, const Napi::Value& v, const std::string& name, int64_t lo, int64_t hi) {
+  if (!v.IsNumber()) Expected(env, ErrKind::kOption, name, "an integer", v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(std::isfinite(d) && d == std::floor(d) && d >= static_cast<double>(lo) && d <= static_cast<double>(hi)))
+    Expected(env, ErrKind::kOption, name, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
+  return static_cast<int64_t>(d);
+}
+
+inline bool RequireBool(Napi::Env env, const Napi::Value& v, const std::string& name) {
+  if (!v.IsBoolean()) Expected(env, ErrKind::kOption, name, "a boolean", v);
+  return v.As<Napi::Boolean>().Value();
+}
+
+inline double PropNumber(Napi::Env env, const Napi::Object& o, const char* key, const std::string& name, double lo,
+                         double hi) {
+  return RequireNumber(env, o.Get(key), name + "." + key, lo, hi);
+}
+inline bool PropBool(Napi::Env env, const Napi::Object& o, const char* key, const std::string& name) {
+  return RequireBool(env, o.Get(key), name + "." + key);
+}
+
+// A TypedArray of exactly the expected element type whose memory can be read: not detached, and not over a
+// resizable ArrayBuffer (which could shrink while a worker thread reads it).
+inline Napi::TypedArray RequireTypedArray(Napi::Env env, const Napi::Value& v, napi_typedarray_type type,
+                                          const char* typeName, const std::string& name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    Expected(env, ErrKind::kShape, name, std::string("a ") + typeName, v);
+  Napi::TypedArray arr = v.As<Napi::TypedArray>();
+  Napi::Value buf = arr.Get("buffer");
+  if (buf.IsObject()) {
+    Napi::Value resizable = buf.As<Napi::Object>().Get("resizable");
+    if (resizable.IsBoolean() && resizable.As<Napi::Boolean>().Value())
+      Throw(env, ErrKind::kShape, name, name + " must not be backed by a resizable ArrayBuffer");
+  }
+  if (arr.ElementLength() > 0 && arr.ArrayBuffer().Data() == nullptr)
+    Throw(env, ErrKind::kShape, name, name + " is backed by a detached ArrayBuffer");
+  return arr;
+}
+
+inline void RequireLength(Napi::Env env, const Napi::TypedArray& arr, uint64_t want, const std::string& name,
+                          const std::string& why) {
+  if (static_cast<uint64_t>(arr.ElementLength()) != want)
+    Throw(env, ErrKind::kShape, name,
+          "Expected " + name + " to have length " + std::to_string(want) + " (" + why + ") but received length " +
+              std::to_string(arr.ElementLength()));
+}
+
+template <typename T>
+inline T* DataOf(const Napi::TypedArray& arr) {
+  return reinterpret_cast<T*>(static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset());
+}
+
+}  // namespace descent::binding

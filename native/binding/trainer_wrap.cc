@@ -1,0 +1,336 @@
+#include "trainer_wrap.h"
+
+#include <cstring>
+#include <new>
+
+#include "args.h"
+
+namespace descent::binding {
+namespace {
+
+constexpr int64_t kMaxDim = int64_t(1) << 24;           // per layer width / input size
+constexpr uint64_t kMaxElements = uint64_t(1) << 31;    // params or workspace elements
+constexpr int64_t kMaxRows = (int64_t(1) << 32) - 1;    // row indices are uint32
+
+napi_typedarray_type FloatType(bool f64) { return f64 ? napi_float64_array : napi_float32_array; }
+const char* FloatName(bool f64) { return f64 ? "Float64Array" : "Float32Array"; }
+
+}  // namespace
+
+OptConfig ParseOptimizer(Napi::Env env, const Napi::Value& v, const std::string& name) {
+  Napi::Object o = RequireObject(env, v, name);
+  OptConfig c;
+  c.kind = static_cast<OptKind>(RequireInt(env, o.Get("kind"), name + ".kind", 0, 6));
+  c.momentum = PropNumber(env, o, "momentum", name, 0, 1e6);
+  c.dampening = PropNumber(env, o, "dampening", name, 0, 1);
+  c.nesterov = PropBool(env, o, "nesterov", name);
+  c.beta1 = PropNumber(env, o, "beta1", name, 0, 1);
+  c.beta2 = PropNumber(env, o, "beta2", name, 0, 1);
+  c.eps = PropNumber(env, o, "epsilon", name, 0, 1e6);
+  c.amsgrad = PropBool(env, o, "amsgrad", name);
+  c.weightDecay = PropNumber(env, o, "weightDecay", name, 0, 1e6);
+  c.decoupled = PropBool(env, o, "decoupled", name);
+  c.alpha = PropNumber(env, o, "alpha", name, 0, 1);
+  c.centered = PropBool(env, o, "centered", name);
+  c.lrDecay = PropNumber(env, o, "lrDecay", name, 0, 1e6);
+  c.initialAccumulatorValue = PropNumber(env, o, "initialAccumulatorValue", name, 0, 1e30);
+  c.rho = PropNumber(env, o, "rho", name, 0, 1);
+  c.momentumDecay = PropNumber(env, o, "momentumDecay", name, 0, 1e6);
+  return c;
+}
+
+NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
+  Napi::Object o = RequireObject(env, v, "spec");
+  NetworkSpec s;
+  s.float64 = PropBool(env, o, "float64", "spec");
+  Napi::Value lv = o.Get("layers");
+  if (!lv.IsArray()) Expected(env, ErrKind::kOption, "spec.layers", "an array of layers", lv);
+  Napi::Array layers = lv.As<Napi::Array>();
+  const uint32_t L = layers.Length();
+  if (L < 1 || L > 1024) Expected(env, ErrKind::kOption, "spec.layers", "1 to 1024 layers", lv);
+  uint64_t total = 0, maxWidth = 0;
+  for (uint32_t i = 0; i < L; i++) {
+    const std::string nm = "spec.layers[" + std::to_string(i) + "]";
+    Napi::Object lo = RequireObject(env, layers.Get(i), nm);
+    LayerSpec ls;
+    ls.inputs = RequireInt(env, lo.Get("inputs"), nm + ".inputs", 1, kMaxDim);
+    ls.units = RequireInt(env, lo.Get("units"), nm + ".units", 1, kMaxDim);
+    ls.activation = static_cast<Act>(RequireInt(env, lo.Get("activation"), nm + ".activation", 0, 6));
+    ls.activationParam = PropNumber(env, lo, "activationParam", nm, -1e6, 1e6);
+    ls.useBias = PropBool(env, lo, "useBias", nm);
+    if (i > 0 && ls.inputs != s.layers.back().units)
+      Throw(env, ErrKind::kShape, nm + ".inputs", nm + ".inputs must equal the previous layer's units");
+    total += static_cast<uint64_t>(ls.inputs) * static_cast<uint64_t>(ls.units) + static_cast<uint64_t>(ls.units);
+    if (total > kMaxElements) Throw(env, ErrKind::kShape, "spec.layers", "the network has too many parameters");
+    maxWidth = std::max<uint64_t>(maxWidth, std::max(ls.inputs, ls.units));
+    s.layers.push_back(ls);
+  }
+  if (s.layers.back().activation != Act::kLinear)
+    Throw(env, ErrKind::kOption, "spec.layers", "the last layer must be linear: the loss head takes logits");
+  s.loss = static_cast<Loss>(RequireInt(env, o.Get("loss"), "spec.loss", 0, 2));
+  s.optimizer = ParseOptimizer(env, o.Get("optimizer"), "spec.optimizer");
+  s.l1 = PropNumber(env, o, "l1", "spec", 0, 1e30);
+  s.l2 = PropNumber(env, o, "l2", "spec", 0, 1e30);
+  s.penalizeBias = PropBool(env, o, "penalizeBias", "spec");
+  s.clipNorm = PropNumber(env, o, "clipNorm", "spec", 0, 1e300);
+  s.clipValue = PropNumber(env, o, "clipValue", "spec", 0, 1e300);
+  s.maxBatch = RequireInt(env, o.Get("maxBatch"), "spec.maxBatch", 1, kMaxDim);
+  if (static_cast<uint64_t>(s.maxBatch) * maxWidth > kMaxElements)
+    Throw(env, ErrKind::kShape, "spec.maxBatch", "maxBatch times the widest layer is too large for one workspace");
+  return s;
+}
+
+// Runs a chunk of batches on a libuv worker. Every buffer it reads or writes is held by a reference until
+// OnOK/OnError, so GC cannot free it mid-run; the trainer is marked busy for the same span.
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Env env, TrainerWrap* wrap, Napi::Object self, const Napi::CallbackInfo& info, const void* X,
+            const void* Y, size_t n, const uint32_t* order, size_t batchSize, size_t first, size_t count,
+            const double* lrs, double* losses, double* gradNorms)
+      : Napi::AsyncWorker(env, "descent:runBatches"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        wrap_(wrap), X_(X), Y_(Y), n_(n), order_(order), batchSize_(batchSize), first_(first), count_(count),
+        lrs_(lrs), losses_(losses), gradNorms_(gradNorms) {
+    keep_ = Napi::Persistent(Napi::Object::New(env));
+    keep_.Set("self", self);
+    for (size_t i = 0; i < info.Length(); i++) keep_.Set(std::to_string(i), info[i]);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      result_ = wrap_->trainer()->RunBatches(X_, Y_, n_, order_, batchSize_, first_, count_, lrs_, losses_, gradNorms_);
+    } catch (const std::bad_alloc&) {
+      SetError("out of memory");
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    wrap_->SetBusy(false);
+    Napi::Env env = Env();
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("status", result_.status);
+    r.Set("batch", static_cast<double>(result_.batch));
+    r.Set("what", result_.what);
+    deferred_.Resolve(r);
+  }
+  void OnError(const Napi::Error& e) override {
+    wrap_->SetBusy(false);
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference keep_;
+  TrainerWrap* wrap_;
+  const void* X_;
+  const void* Y_;
+  size_t n_;
+  const uint32_t* order_;
+  size_t batchSize_, first_, count_;
+  const double* lrs_;
+  double* losses_;
+  double* gradNorms_;
+  RunResult result_;
+};
+
+Napi::Function TrainerWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeTrainer",
+                     {InstanceMethod<&TrainerWrap::Initialize>("initialize"),
+                      InstanceMethod<&TrainerWrap::Shuffle>("shuffle"),
+                      InstanceMethod<&TrainerWrap::RunBatches>("runBatches"),
+                      InstanceMethod<&TrainerWrap::Predict>("predict"),
+                      InstanceMethod<&TrainerWrap::GetParams>("getParams"),
+                      InstanceMethod<&TrainerWrap::SetParams>("setParams"),
+                      InstanceMethod<&TrainerWrap::GetSlot>("getSlot"),
+                      InstanceMethod<&TrainerWrap::SetSlot>("setSlot"),
+                      InstanceMethod<&TrainerWrap::GetState>("getState"),
+                      InstanceMethod<&TrainerWrap::SetState>("setState"),
+                      InstanceMethod<&TrainerWrap::Dispose>("dispose"),
+                      InstanceMethod<&TrainerWrap::IsBusy>("isBusy")});
+}
+
+TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
+  Napi::Env env = info.Env();
+  NetworkSpec spec = ParseSpec(env, info[0]);
+  try {
+    trainer_ = MakeTrainer(spec);
+  } catch (const std::bad_alloc&) {
+    Throw(env, ErrKind::kShape, "spec", "not enough memory for the trainer's parameters and workspace");
+  }
+}
+
+void TrainerWrap::RequireIdle(Napi::Env env, const char* method) {
+  if (!trainer_) Throw(env, ErrKind::kState, method, std::string("Cannot call ") + method + ": the trainer was disposed");
+  if (busy_)
+    Throw(env, ErrKind::kState, method,
+          std::string("Cannot call ") + method + " while the trainer is busy: await the running call first");
+}
+
+Napi::Value TrainerWrap::Initialize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "initialize");
+  const int64_t seed = RequireInt(env, info[0], "seed", 0, 4294967295LL);
+  trainer_->Initialize(static_cast<uint32_t>(seed));
+  return env.Undefined();
+}
+
+Napi::Value TrainerWrap::Shuffle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "shuffle");
+  Napi::TypedArray order = RequireTypedArray(env, info[0], napi_uint32_array, "Uint32Array", "order");
+  trainer_->Shuffle(DataOf<uint32_t>(order), order.ElementLength());
+  return env.Undefined();
+}
+
+// runBatches(X, Y, n, order | null, batchSize, firstBatch, count, lrs, losses, gradNorms) -> Promise
+Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "runBatches");
+  const NetworkSpec& s = trainer_->Spec();
+  const int64_t n = RequireInt(env, info[2], "n", 1, kMaxRows);
+  const uint64_t inputs = static_cast<uint64_t>(s.layers.front().inputs);
+  const uint64_t ycols = TargetCols(s.loss, static_cast<size_t>(s.layers.back().units));
+  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.float64), FloatName(s.float64), "X");
+  RequireLength(env, X, static_cast<uint64_t>(n) * inputs, "X", "n * inputs");
+  Napi::TypedArray Y = RequireTypedArray(env, info[1], FloatType(s.float64), FloatName(s.float64), "y");
+  RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
+  const uint32_t* order = nullptr;
+  if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    Napi::TypedArray o = RequireTypedArray(env, info[3], napi_uint32_array, "Uint32Array", "order");
+    RequireLength(env, o, static_cast<uint64_t>(n), "order", "n");
+    order = DataOf<uint32_t>(o);
+  }
+  const int64_t batchSize = RequireInt(env, info[4], "batchSize", 1, s.maxBatch);
+  const int64_t numBatches = (n + batchSize - 1) / batchSize;
+  const int64_t first = RequireInt(env, info[5], "firstBatch", 0, numBatches);
+  const int64_t count = RequireInt(env, info[6], "count", 0, numBatches - first);
+  Napi::TypedArray lrs = RequireTypedArray(env, info[7], napi_float64_array, "Float64Array", "lrs");
+  Napi::TypedArray losses = RequireTypedArray(env, info[8], napi_float64_array, "Float64Array", "losses");
+  Napi::TypedArray norms = RequireTypedArray(env, info[9], napi_float64_array, "Float64Array", "gradNorms");
+  for (auto* a : {&lrs, &losses, &norms}) {
+    if (static_cast<int64_t>(a->ElementLength()) < count)
+      Throw(env, ErrKind::kShape, "lrs", "lrs, losses and gradNorms need at least `count` elements");
+  }
+  const double* lr = DataOf<double>(lrs);
+  for (int64_t i = 0; i < count; i++) {
+    if (!(std::isfinite(lr[i]) && lr[i] >= 0))
+      Throw(env, ErrKind::kOption, "lrs", "Expected finite learning rates >= 0 in lrs but lrs[" + std::to_string(i) +
+                                              "] = " + std::to_string(lr[i]));
+  }
+  auto* w = new RunWorker(env, this, Value(), info, DataOf<void>(X), DataOf<void>(Y), static_cast<size_t>(n), order,
+                          static_cast<size_t>(batchSize), static_cast<size_t>(first), static_cast<size_t>(count), lr,
+                          DataOf<double>(losses), DataOf<double>(norms));
+  busy_ = true;
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// predict(X, n, out): out[n, outputs] = logits (or regression outputs). Synchronous.
+Napi::Value TrainerWrap::Predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "predict");
+  const NetworkSpec& s = trainer_->Spec();
+  const int64_t n = RequireInt(env, info[1], "n", 0, kMaxRows);
+  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.float64), FloatName(s.float64), "X");
+  RequireLength(env, X, static_cast<uint64_t>(n) * static_cast<uint64_t>(s.layers.front().inputs), "X", "n * inputs");
+  Napi::TypedArray out = RequireTypedArray(env, info[2], FloatType(s.float64), FloatName(s.float64), "out");
+  RequireLength(env, out, static_cast<uint64_t>(n) * static_cast<uint64_t>(s.layers.back().units), "out",
+                "n * outputs");
+  if (n > 0) trainer_->Predict(DataOf<void>(X), static_cast<size_t>(n), DataOf<void>(out));
+  return env.Undefined();
+}
+
+namespace {
+Napi::Value CopyOut(Napi::Env env, bool f64, const void* src, size_t n) {
+  if (f64) {
+    auto a = Napi::Float64Array::New(env, n);
+    if (n) std::memcpy(a.Data(), src, n * sizeof(double));
+    return a;
+  }
+  auto a = Napi::Float32Array::New(env, n);
+  if (n) std::memcpy(a.Data(), src, n * sizeof(float));
+  return a;
+}
+}  // namespace
+
+Napi::Value TrainerWrap::GetParams(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "getParams");
+  return CopyOut(env, trainer_->Spec().float64, trainer_->Params(), trainer_->NumParams());
+}
+
+Napi::Value TrainerWrap::SetParams(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "setParams");
+  const bool f64 = trainer_->Spec().float64;
+  Napi::TypedArray a = RequireTypedArray(env, info[0], FloatType(f64), FloatName(f64), "params");
+  RequireLength(env, a, trainer_->NumParams(), "params", "number of parameters");
+  std::memcpy(trainer_->Params(), DataOf<void>(a), a.ByteLength());
+  return env.Undefined();
+}
+
+Napi::Value TrainerWrap::GetSlot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "getSlot");
+  const int64_t i = RequireInt(env, info[0], "slot", 0, trainer_->NumSlots() - 1);
+  return CopyOut(env, trainer_->Spec().float64, trainer_->Slot(static_cast<int>(i)), trainer_->NumParams());
+}
+
+Napi::Value TrainerWrap::SetSlot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "setSlot");
+  const int64_t i = RequireInt(env, info[0], "slot", 0, trainer_->NumSlots() - 1);
+  const bool f64 = trainer_->Spec().float64;
+  Napi::TypedArray a = RequireTypedArray(env, info[1], FloatType(f64), FloatName(f64), "values");
+  RequireLength(env, a, trainer_->NumParams(), "values", "number of parameters");
+  std::memcpy(trainer_->Slot(static_cast<int>(i)), DataOf<void>(a), a.ByteLength());
+  return env.Undefined();
+}
+
+// { step, muProduct, rng: [4 x uint32] }
+Napi::Value TrainerWrap::GetState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "getState");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("step", static_cast<double>(trainer_->OptState().step));
+  o.Set("muProduct", trainer_->OptState().muProduct);
+  uint32_t s[4];
+  trainer_->GetRng().GetState(s);
+  Napi::Array r = Napi::Array::New(env, 4);
+  for (uint32_t i = 0; i < 4; i++) r.Set(i, static_cast<double>(s[i]));
+  o.Set("rng", r);
+  return o;
+}
+
+Napi::Value TrainerWrap::SetState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "setState");
+  Napi::Object o = RequireObject(env, info[0], "state");
+  const int64_t step = RequireInt(env, o.Get("step"), "state.step", 0, int64_t(1) << 52);
+  const double mu = PropNumber(env, o, "muProduct", "state", -1e300, 1e300);
+  Napi::Value rv = o.Get("rng");
+  if (!rv.IsArray() || rv.As<Napi::Array>().Length() != 4)
+    Expected(env, ErrKind::kOption, "state.rng", "an array of 4 uint32", rv);
+  uint32_t s[4];
+  for (uint32_t i = 0; i < 4; i++)
+    s[i] = static_cast<uint32_t>(RequireInt(env, rv.As<Napi::Array>().Get(i), "state.rng", 0, 4294967295LL));
+  if ((s[0] | s[1] | s[2] | s[3]) == 0) Throw(env, ErrKind::kOption, "state.rng", "state.rng must not be all zero");
+  trainer_->OptState().step = step;
+  trainer_->OptState().muProduct = mu;
+  trainer_->GetRng().SetState(s);
+  return env.Undefined();
+}
+
+Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (busy_) Throw(env, ErrKind::kState, "dispose", "Cannot dispose the trainer while it is busy");
+  trainer_.reset();
+  return env.Undefined();
+}
+
+Napi::Value TrainerWrap::IsBusy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_); }
+
+}  // namespace descent::binding

@@ -1,0 +1,41 @@
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "../engine/trainer.h"
+
+namespace descent::binding {
+
+// Parses and validates a model spec object (see lib/backend/types.ts, NativeSpec).
+NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v);
+OptConfig ParseOptimizer(Napi::Env env, const Napi::Value& v, const std::string& name);
+
+class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit TrainerWrap(const Napi::CallbackInfo& info);
+
+  TrainerBase* trainer() { return trainer_.get(); }
+  void SetBusy(bool b) { busy_ = b; }
+
+ private:
+  void RequireIdle(Napi::Env env, const char* method);
+  Napi::Value Initialize(const Napi::CallbackInfo& info);
+  Napi::Value Shuffle(const Napi::CallbackInfo& info);
+  Napi::Value RunBatches(const Napi::CallbackInfo& info);
+  Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value GetParams(const Napi::CallbackInfo& info);
+  Napi::Value SetParams(const Napi::CallbackInfo& info);
+  Napi::Value GetSlot(const Napi::CallbackInfo& info);
+  Napi::Value SetSlot(const Napi::CallbackInfo& info);
+  Napi::Value GetState(const Napi::CallbackInfo& info);
+  Napi::Value SetState(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value IsBusy(const Napi::CallbackInfo& info);
+
+  std::unique_ptr<TrainerBase> trainer_;
+  bool busy_ = false;
+};
+
+}  // namespace descent::binding

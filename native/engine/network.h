@@ -1,0 +1,55 @@
+// The model a trainer runs: dense layers -> activations -> a loss head, plus training controls.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../kernels/activations.h"
+#include "../kernels/losses.h"
+#include "../kernels/optimizers.h"
+
+namespace descent {
+
+struct LayerSpec {
+  int64_t inputs = 0;
+  int64_t units = 0;
+  Act activation = Act::kLinear;
+  double activationParam = 0;  // leakyRelu slope, elu alpha
+  bool useBias = true;
+};
+
+struct NetworkSpec {
+  std::vector<LayerSpec> layers;
+  Loss loss = Loss::kSquaredError;
+  bool float64 = false;
+  OptConfig optimizer;
+  double l1 = 0, l2 = 0;       // on kernels (and biases if penalizeBias)
+  bool penalizeBias = false;
+  double clipNorm = 0;         // 0 = off; global L2 norm as torch.nn.utils.clip_grad_norm_
+  double clipValue = 0;        // 0 = off; elementwise clamp to [-clipValue, clipValue]
+  int64_t maxBatch = 1;        // workspace rows
+};
+
+// Where each tensor lives in the flat parameter vector: [W0, b0, W1, b1, ...]; W is [units, inputs] like PyTorch.
+struct Layout {
+  std::vector<size_t> weightOffset, biasOffset;
+  size_t total = 0;
+  size_t maxWidth = 0;
+};
+
+inline Layout MakeLayout(const NetworkSpec& s) {
+  Layout l;
+  size_t off = 0;
+  for (const auto& L : s.layers) {
+    l.weightOffset.push_back(off);
+    off += static_cast<size_t>(L.units * L.inputs);
+    l.biasOffset.push_back(off);
+    if (L.useBias) off += static_cast<size_t>(L.units);
+    if (static_cast<size_t>(L.units) > l.maxWidth) l.maxWidth = static_cast<size_t>(L.units);
+    if (static_cast<size_t>(L.inputs) > l.maxWidth) l.maxWidth = static_cast<size_t>(L.inputs);
+  }
+  l.total = off;
+  return l;
+}
+
+}  // namespace descent

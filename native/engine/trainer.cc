@@ -1,0 +1,296 @@
+#include "trainer.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "../kernels/blas.h"
+
+namespace descent {
+namespace {
+
+template <typename T>
+class Trainer final : public TrainerBase {
+ public:
+  explicit Trainer(const NetworkSpec& spec) : spec_(spec), layout_(MakeLayout(spec)) {
+    const size_t L = spec_.layers.size();
+    inputs_ = static_cast<size_t>(spec_.layers.front().inputs);
+    outputs_ = static_cast<size_t>(spec_.layers.back().units);
+    ycols_ = TargetCols(spec_.loss, outputs_);
+    B_ = static_cast<size_t>(spec_.maxBatch);
+    nslots_ = descent::NumSlots(spec_.optimizer);
+    params_.assign(layout_.total, T(0));
+    grads_.assign(layout_.total, T(0));
+    snapParams_.assign(layout_.total, T(0));
+    for (int s = 0; s < nslots_; s++) {
+      slots_[s].assign(layout_.total, static_cast<T>(SlotInit(spec_.optimizer, s)));
+      snapSlots_[s].assign(layout_.total, T(0));
+    }
+    xb_.assign(B_ * inputs_, T(0));
+    yb_.assign(B_ * ycols_, T(0));
+    Z_.resize(L);
+    A_.resize(L);
+    for (size_t l = 0; l < L; l++) {
+      const size_t u = static_cast<size_t>(spec_.layers[l].units);
+      Z_[l].assign(B_ * u, T(0));
+      if (spec_.layers[l].activation != Act::kLinear) A_[l].assign(B_ * u, T(0));
+    }
+    d0_.assign(B_ * layout_.maxWidth, T(0));
+    d1_.assign(B_ * layout_.maxWidth, T(0));
+    colsum_.assign(layout_.maxWidth, 0.0);
+  }
+
+  const NetworkSpec& Spec() const override { return spec_; }
+  const Layout& GetLayout() const override { return layout_; }
+  void* Params() override { return params_.data(); }
+  void* Slot(int i) override { return i >= 0 && i < nslots_ ? slots_[i].data() : nullptr; }
+  OptGlobalState& OptState() override { return ost_; }
+  Rng& GetRng() override { return rng_; }
+  size_t NumParams() const override { return layout_.total; }
+  int NumSlots() const override { return nslots_; }
+
+  // PyTorch's nn.Linear default: W, b ~ U(-1/sqrt(fanIn), 1/sqrt(fanIn)), drawn W then b, layer by layer.
+  void Initialize(uint32_t seed) override {
+    rng_.Seed(seed);
+    for (size_t l = 0; l < spec_.layers.size(); l++) {
+      const auto& L = spec_.layers[l];
+      const double bound = 1.0 / std::sqrt(static_cast<double>(L.inputs));
+      T* W = params_.data() + layout_.weightOffset[l];
+      for (int64_t i = 0; i < L.units * L.inputs; i++) W[i] = static_cast<T>((2.0 * rng_.Uniform() - 1.0) * bound);
+      if (L.useBias) {
+        T* b = params_.data() + layout_.biasOffset[l];
+        for (int64_t i = 0; i < L.units; i++) b[i] = static_cast<T>((2.0 * rng_.Uniform() - 1.0) * bound);
+      }
+    }
+    ResetOptimizer();
+  }
+
+  void ResetOptimizer() {
+    ost_ = OptGlobalState();
+    for (int s = 0; s < nslots_; s++)
+      std::fill(slots_[s].begin(), slots_[s].end(), static_cast<T>(SlotInit(spec_.optimizer, s)));
+  }
+
+  void Shuffle(uint32_t* order, size_t n) override { rng_.Shuffle(order, n); }
+
+  RunResult RunBatches(const void* Xv, const void* Yv, size_t n, const uint32_t* order, size_t batchSize,
+                       size_t firstBatch, size_t count, const double* lrs, double* losses,
+                       double* gradNorms) override {
+    const T* X = static_cast<const T*>(Xv);
+    const T* Y = static_cast<const T*>(Yv);
+    RunResult res;
+    Snapshot();
+    for (size_t c = 0; c < count; c++) {
+      const size_t b = firstBatch + c;
+      const size_t start = b * batchSize;
+      const size_t rows = start + batchSize <= n ? batchSize : n - start;
+      const T* xb;
+      const T* yb;
+      if (order == nullptr) {  // contiguous rows: no copy
+        xb = X + start * inputs_;
+        yb = Y + start * ycols_;
+      } else {
+        for (size_t r = 0; r < rows; r++) {
+          const uint32_t i = order[start + r];
+          if (i >= n) return Fail(res, 2, c, "row index out of range in order");
+          std::memcpy(xb_.data() + r * inputs_, X + static_cast<size_t>(i) * inputs_, inputs_ * sizeof(T));
+          std::memcpy(yb_.data() + r * ycols_, Y + static_cast<size_t>(i) * ycols_, ycols_ * sizeof(T));
+        }
+        xb = xb_.data();
+        yb = yb_.data();
+      }
+      if (spec_.loss == Loss::kSoftmaxCrossEntropy) {
+        for (size_t r = 0; r < rows; r++) {
+          const T y = yb[r];
+          if (!(y >= T(0) && y < static_cast<T>(outputs_) && y == std::floor(y)))
+            return Fail(res, 2, c, "class label out of range");
+        }
+      }
+      Forward(xb, rows);
+      const double loss = LossForward(spec_.loss, rows, outputs_, Z_.back().data(), yb, T(1) / static_cast<T>(rows),
+                                      d0_.data()) /
+                          static_cast<double>(rows);
+      losses[c] = loss;
+      if (!std::isfinite(loss)) {
+        Restore();
+        return Fail(res, 1, c, "loss");
+      }
+      Backward(xb, rows);
+      Regularize();
+      double norm = GradNorm();
+      gradNorms[c] = norm;
+      if (!std::isfinite(norm)) {
+        Restore();
+        return Fail(res, 1, c, "gradient");
+      }
+      Clip(norm);
+      const double lr = lrs[c];
+      const StepScalars s = Prepare(spec_.optimizer, ost_, lr);
+      bool ok = Step(spec_.optimizer, s, layout_.total, params_.data(), grads_.data(), SlotPtr(0), SlotPtr(1),
+                     SlotPtr(2));
+      if (spec_.l1 > 0) ProximalL1(lr * spec_.l1);
+      if (!ok) {
+        Restore();
+        return Fail(res, 1, c, "parameters");
+      }
+    }
+    return res;
+  }
+
+  void Predict(const void* Xv, size_t n, void* outv) override {
+    const T* X = static_cast<const T*>(Xv);
+    T* out = static_cast<T*>(outv);
+    for (size_t start = 0; start < n; start += B_) {
+      const size_t rows = start + B_ <= n ? B_ : n - start;
+      Forward(X + start * inputs_, rows);
+      std::memcpy(out + start * outputs_, Z_.back().data(), rows * outputs_ * sizeof(T));
+    }
+  }
+
+ private:
+  static RunResult Fail(RunResult& r, int status, size_t batch, const char* what) {
+    r.status = status;
+    r.batch = batch;
+    r.what = what;
+    return r;
+  }
+
+  T* SlotPtr(int i) { return i < nslots_ ? slots_[i].data() : nullptr; }
+
+  const T* LayerOut(size_t l) const {
+    return spec_.layers[l].activation == Act::kLinear ? Z_[l].data() : A_[l].data();
+  }
+
+  void Forward(const T* X, size_t rows) {
+    const T* in = X;
+    for (size_t l = 0; l < spec_.layers.size(); l++) {
+      const auto& L = spec_.layers[l];
+      const int units = static_cast<int>(L.units), inputs = static_cast<int>(L.inputs);
+      const T* W = params_.data() + layout_.weightOffset[l];
+      T* Z = Z_[l].data();
+      // Z[rows, units] = in[rows, inputs] * W^T  (W stored [units, inputs])
+      blas::gemm(false, true, static_cast<int>(rows), units, inputs, T(1), in, inputs, W, inputs, T(0), Z, units);
+      const T* b = L.useBias ? params_.data() + layout_.biasOffset[l] : nullptr;
+      T* A = L.activation == Act::kLinear ? Z : A_[l].data();
+      BiasActivate(L.activation, static_cast<T>(L.activationParam), rows, static_cast<size_t>(units), b, Z, A);
+      in = A;
+    }
+  }
+
+  // Expects dLoss/dZ of the last layer in d0_.
+  void Backward(const T* X, size_t rows) {
+    T* delta = d0_.data();
+    T* next = d1_.data();
+    for (size_t li = spec_.layers.size(); li-- > 0;) {
+      const auto& L = spec_.layers[li];
+      const int units = static_cast<int>(L.units), inputs = static_cast<int>(L.inputs);
+      const T* Ain = li == 0 ? X : LayerOut(li - 1);
+      T* gW = grads_.data() + layout_.weightOffset[li];
+      // gW[units, inputs] = delta^T[units, rows] * Ain[rows, inputs]
+      blas::gemm(true, false, units, inputs, static_cast<int>(rows), T(1), delta, units, Ain, inputs, T(0), gW,
+                 inputs);
+      if (L.useBias) {
+        T* gb = grads_.data() + layout_.biasOffset[li];
+        double* cs = colsum_.data();
+        for (int j = 0; j < units; j++) cs[j] = 0.0;
+        for (size_t r = 0; r < rows; r++) {
+          const T* d = delta + r * static_cast<size_t>(units);
+          for (int j = 0; j < units; j++) cs[j] += static_cast<double>(d[j]);
+        }
+        for (int j = 0; j < units; j++) gb[j] = static_cast<T>(cs[j]);
+      }
+      if (li > 0) {
+        const T* W = params_.data() + layout_.weightOffset[li];
+        // next[rows, inputs] = delta[rows, units] * W[units, inputs]
+        blas::gemm(false, false, static_cast<int>(rows), inputs, units, T(1), delta, units, W, inputs, T(0), next,
+                   inputs);
+        const auto& P = spec_.layers[li - 1];
+        ActivationBackward(P.activation, static_cast<T>(P.activationParam), rows * static_cast<size_t>(inputs),
+                           Z_[li - 1].data(), LayerOut(li - 1), next);
+        T* t = delta;
+        delta = next;
+        next = t;
+      }
+    }
+  }
+
+  template <typename F>
+  void ForPenalized(F f) {
+    for (size_t l = 0; l < spec_.layers.size(); l++) {
+      const auto& L = spec_.layers[l];
+      f(layout_.weightOffset[l], static_cast<size_t>(L.units * L.inputs));
+      if (spec_.penalizeBias && L.useBias) f(layout_.biasOffset[l], static_cast<size_t>(L.units));
+    }
+  }
+
+  void Regularize() {
+    if (spec_.l2 <= 0) return;
+    const T l2 = static_cast<T>(spec_.l2);
+    ForPenalized([&](size_t off, size_t len) {
+      T* g = grads_.data() + off;
+      const T* p = params_.data() + off;
+      for (size_t i = 0; i < len; i++) g[i] += l2 * p[i];
+    });
+  }
+
+  double GradNorm() const {
+    double s = 0;
+    for (size_t i = 0; i < grads_.size(); i++) s += static_cast<double>(grads_[i]) * static_cast<double>(grads_[i]);
+    return std::sqrt(s);
+  }
+
+  void Clip(double norm) {
+    if (spec_.clipValue > 0) {
+      const T cv = static_cast<T>(spec_.clipValue);
+      for (auto& g : grads_) g = g > cv ? cv : (g < -cv ? -cv : g);
+    }
+    if (spec_.clipNorm > 0) {
+      const double coef = spec_.clipNorm / (norm + 1e-6);  // torch.nn.utils.clip_grad_norm_
+      if (coef < 1.0) {
+        const T c = static_cast<T>(coef);
+        for (auto& g : grads_) g *= c;
+      }
+    }
+  }
+
+  // Soft-threshold: the proximal step of lr*l1*|w|, so weights reach exact zeros.
+  void ProximalL1(double thr) {
+    const T t = static_cast<T>(thr);
+    ForPenalized([&](size_t off, size_t len) {
+      T* p = params_.data() + off;
+      for (size_t i = 0; i < len; i++) p[i] = p[i] > t ? p[i] - t : (p[i] < -t ? p[i] + t : T(0));
+    });
+  }
+
+  void Snapshot() {
+    std::memcpy(snapParams_.data(), params_.data(), params_.size() * sizeof(T));
+    for (int s = 0; s < nslots_; s++) std::memcpy(snapSlots_[s].data(), slots_[s].data(), slots_[s].size() * sizeof(T));
+    snapOst_ = ost_;
+  }
+
+  void Restore() {
+    std::memcpy(params_.data(), snapParams_.data(), params_.size() * sizeof(T));
+    for (int s = 0; s < nslots_; s++) std::memcpy(slots_[s].data(), snapSlots_[s].data(), slots_[s].size() * sizeof(T));
+    ost_ = snapOst_;
+  }
+
+  NetworkSpec spec_;
+  Layout layout_;
+  size_t inputs_ = 0, outputs_ = 0, ycols_ = 0, B_ = 0;
+  int nslots_ = 0;
+  std::vector<T> params_, grads_, snapParams_;
+  std::vector<T> slots_[3], snapSlots_[3];
+  OptGlobalState ost_, snapOst_;
+  Rng rng_;
+  std::vector<T> xb_, yb_, d0_, d1_;
+  std::vector<std::vector<T>> Z_, A_;
+  std::vector<double> colsum_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainerBase> MakeTrainer(const NetworkSpec& spec) {
+  if (spec.float64) return std::make_unique<Trainer<double>>(spec);
+  return std::make_unique<Trainer<float>>(spec);
+}
+
+}  // namespace descent

@@ -1,0 +1,46 @@
+// A Trainer owns parameters, gradients, optimizer state and a workspace allocated once; RunBatches runs a
+// chunk of mini-batches with no allocation and no JS in the loop. Mirrored by lib/backend/js/trainer.ts.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../kernels/rng.h"
+#include "network.h"
+
+namespace descent {
+
+struct RunResult {
+  // 0: all batches ran; 1: a non-finite value stopped the chunk at `batch` (params restored to chunk start);
+  // 2: a row index or label was out of range at `batch`.
+  int status = 0;
+  size_t batch = 0;
+  std::string what;
+};
+
+// Type-erased interface so the binding holds one pointer for float32 and float64 trainers.
+class TrainerBase {
+ public:
+  virtual ~TrainerBase() = default;
+  virtual const NetworkSpec& Spec() const = 0;
+  virtual const Layout& GetLayout() const = 0;
+  virtual void Initialize(uint32_t seed) = 0;
+  virtual void Shuffle(uint32_t* order, size_t n) = 0;
+  // X: [n, inputs], Y: [n, targetCols], order: [n] row indices; runs batches firstBatch .. firstBatch+count-1.
+  virtual RunResult RunBatches(const void* X, const void* Y, size_t n, const uint32_t* order, size_t batchSize,
+                               size_t firstBatch, size_t count, const double* lrs, double* losses,
+                               double* gradNorms) = 0;
+  virtual void Predict(const void* X, size_t n, void* out) = 0;
+  virtual void* Params() = 0;
+  virtual void* Slot(int i) = 0;
+  virtual OptGlobalState& OptState() = 0;
+  virtual Rng& GetRng() = 0;
+  virtual size_t NumParams() const = 0;
+  virtual int NumSlots() const = 0;
+};
+
+std::unique_ptr<TrainerBase> MakeTrainer(const NetworkSpec& spec);
+
+}  // namespace descent

@@ -1,0 +1,103 @@
+#include "dispatch.h"
+
+#include <atomic>
+#include <cstdlib>
+
+#include "optimizers.h"
+
+namespace descent {
+namespace isa_scalar {
+bool StepF32(const OptConfig&, const StepScalars&, size_t, float*, const float*, float*, float*, float*);
+bool StepF64(const OptConfig&, const StepScalars&, size_t, double*, const double*, double*, double*, double*);
+}  // namespace isa_scalar
+#if defined(__x86_64__)
+namespace isa_avx2 {
+bool StepF32(const OptConfig&, const StepScalars&, size_t, float*, const float*, float*, float*, float*);
+bool StepF64(const OptConfig&, const StepScalars&, size_t, double*, const double*, double*, double*, double*);
+}  // namespace isa_avx2
+namespace isa_avx512 {
+bool StepF32(const OptConfig&, const StepScalars&, size_t, float*, const float*, float*, float*, float*);
+bool StepF64(const OptConfig&, const StepScalars&, size_t, double*, const double*, double*, double*, double*);
+}  // namespace isa_avx512
+#endif
+
+namespace simd {
+namespace {
+std::atomic<int> g_isa{-1};
+
+int Detect() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    return static_cast<int>(Isa::kAvx512);
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return static_cast<int>(Isa::kAvx2);
+#endif
+  return static_cast<int>(Isa::kScalar);
+}
+}  // namespace
+
+Isa Best() { return static_cast<Isa>(Detect()); }
+
+Isa Current() {
+  int v = g_isa.load(std::memory_order_relaxed);
+  if (v < 0) {
+    InitFromEnv();
+    v = g_isa.load(std::memory_order_relaxed);
+  }
+  return static_cast<Isa>(v);
+}
+
+const char* Name(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return "avx512";
+    case Isa::kAvx2: return "avx2";
+    default: return "scalar";
+  }
+}
+
+bool Select(const std::string& name) {
+  int want;
+  if (name == "scalar") want = 0;
+  else if (name == "avx2") want = 1;
+  else if (name == "avx512") want = 2;
+  else return false;
+  if (want > Detect()) return false;
+  g_isa.store(want, std::memory_order_relaxed);
+  return true;
+}
+
+void InitFromEnv() {
+  int best = Detect();
+  const char* env = std::getenv("DESCENT_SIMD");
+  if (env != nullptr) {
+    std::string e(env);
+    int want = e == "scalar" ? 0 : e == "avx2" ? 1 : e == "avx512" ? 2 : best;
+    if (want < best) best = want;  // may only force a lower table
+  }
+  g_isa.store(best, std::memory_order_relaxed);
+}
+}  // namespace simd
+
+bool Step(const OptConfig& c, const StepScalars& s, size_t n, float* p, const float* g, float* s0, float* s1,
+          float* s2) {
+  switch (simd::Current()) {
+#if defined(__x86_64__)
+    case simd::Isa::kAvx512: return isa_avx512::StepF32(c, s, n, p, g, s0, s1, s2);
+    case simd::Isa::kAvx2: return isa_avx2::StepF32(c, s, n, p, g, s0, s1, s2);
+#endif
+    default: return isa_scalar::StepF32(c, s, n, p, g, s0, s1, s2);
+  }
+}
+
+bool Step(const OptConfig& c, const StepScalars& s, size_t n, double* p, const double* g, double* s0, double* s1,
+          double* s2) {
+  switch (simd::Current()) {
+#if defined(__x86_64__)
+    case simd::Isa::kAvx512: return isa_avx512::StepF64(c, s, n, p, g, s0, s1, s2);
+    case simd::Isa::kAvx2: return isa_avx2::StepF64(c, s, n, p, g, s0, s1, s2);
+#endif
+    default: return isa_scalar::StepF64(c, s, n, p, g, s0, s1, s2);
+  }
+}
+
+}  // namespace descent

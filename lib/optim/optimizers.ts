@@ -226,7 +226,10 @@ export interface NadamOptions extends Omit<AdamOptions, 'amsgrad'> {
   momentumDecay?: number;
 }
 
-/** NAdam (Dozat 2016) as `torch.optim.NAdam` (PyTorch 1.13). Default lr 2e-3. */
+/**
+ * NAdam (Dozat 2016) as `torch.optim.NAdam` in PyTorch 1.13, including its second bias term
+ * `lr·μₜ₊₁/(1 − μ-product·μₜ·μₜ₊₁)` (1.13 multiplies μₜ in twice; we match it so trajectories agree). Default lr 2e-3.
+ */
 export function nadam(options: NadamOptions = {}): OptimizerSpec {
   const o = checkKeys('nadam', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'momentumDecay']);
   const lr = learningRate('nadam', o.learningRate, 2e-3);

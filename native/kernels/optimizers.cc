@@ -47,7 +47,8 @@ StepScalars Prepare(const OptConfig& c, OptGlobalState& g, double lr) {
       const double mu = c.beta1 * (1.0 - 0.5 * std::pow(0.96, t * c.momentumDecay));
       const double muNext = c.beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * c.momentumDecay));
       g.muProduct *= mu;
-      const double muProductNext = g.muProduct * muNext;
+      // PyTorch 1.13 multiplies mu in twice here (mu_product * mu * mu_next); matched so trajectories agree.
+      const double muProductNext = g.muProduct * mu * muNext;
       s.c1 = lr * (1.0 - mu) / (1.0 - g.muProduct);
       s.c2 = lr * muNext / (1.0 - muProductNext);
       s.c3 = 1.0 - std::pow(c.beta2, t);

@@ -59,7 +59,8 @@ export function prepare(c: OptimizerConfig, g: GlobalState, lr: number): StepSca
       const mu = c.beta1 * (1 - 0.5 * Math.pow(0.96, t * c.momentumDecay));
       const muNext = c.beta1 * (1 - 0.5 * Math.pow(0.96, (t + 1) * c.momentumDecay));
       g.muProduct *= mu;
-      const muProductNext = g.muProduct * muNext;
+      // PyTorch 1.13: mu_product_next = mu_product * mu * mu_next (mu counted twice); matched on purpose.
+      const muProductNext = g.muProduct * mu * muNext;
       s.c1 = (lr * (1 - mu)) / (1 - g.muProduct);
       s.c2 = (lr * muNext) / (1 - muProductNext);
       s.c3 = 1 - Math.pow(c.beta2, t);

@@ -25,13 +25,21 @@ export function loadNative(): { binding?: NativeBinding; error?: Error; path?: s
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
+    // DESCENT_ADDON_PATH loads a specific build (CI runs the suite on the node-gyp and the cmake-js builds).
+    const forced = process.env.DESCENT_ADDON_PATH;
     let file: string | undefined;
-    try {
-      file = nodeGypBuild.resolve(packageRoot);
-    } catch {
-      file = undefined;
+    let binding: NativeBinding;
+    if (forced) {
+      file = path.resolve(forced);
+      binding = require(file) as NativeBinding;
+    } else {
+      try {
+        file = nodeGypBuild.resolve(packageRoot);
+      } catch {
+        file = undefined;
+      }
+      binding = nodeGypBuild(packageRoot) as NativeBinding;
     }
-    const binding = nodeGypBuild(packageRoot) as NativeBinding;
     binding.init({ ShapeError, OptionError, StateError });
     cached = { binding, path: file };
   } catch (e) {

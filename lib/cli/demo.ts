@@ -99,7 +99,7 @@ export async function runDemo(options: { backend?: 'native' | 'js' | 'auto'; see
   if (print) {
     const i = info();
     const used = getBackend(backend).name;
-    const table = new Table({ head: ['data set', 'rows × features', 'model', 'optimizer', 'epochs', 'wall time', 'train objective', 'test metric'] });
+    const table = new Table({ style: process.stdout.isTTY ? {} : { head: [], border: [] }, head: ['data set', 'rows × features', 'model', 'optimizer', 'epochs', 'wall time', 'train objective', 'test metric'] });
     for (const r of rows) {
       const ref = r.reference !== undefined ? ` (closed form ${r.reference.toFixed(4)})` : '';
       table.push([r.dataset, `${r.rows} × ${r.features}`, r.model, r.optimizer, r.epochs, `${(r.seconds * 1000).toFixed(0)} ms`, r.trainObjective.toPrecision(6), `${r.metric} ${r.value.toFixed(4)}${ref}`]);

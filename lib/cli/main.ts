@@ -56,7 +56,7 @@ program
     const bar = progressBar(o.model, o.epochs);
     const h = await model.fit(train.X, train.y, { epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, onEpochEnd: (e) => bar.update(e.epoch, e.loss) });
     bar.stop();
-    const table = new Table({ head: ['set', 'rows', 'objective', 'metric'] });
+    const table = new Table({ style: process.stdout.isTTY ? {} : { head: [], border: [] }, head: ['set', 'rows', 'objective', 'metric'] });
     for (const [name, set] of [['train', train], ['test', test]] as const) {
       const m = model.evaluate(set.X, set.y) as { loss: number; r2?: number; accuracy?: number };
       table.push([name, set.X.rows, m.loss.toPrecision(6), m.r2 !== undefined ? `R² ${m.r2.toFixed(4)}` : `accuracy ${m.accuracy!.toFixed(4)}`]);

@@ -23,3 +23,8 @@ export { Rng } from './rng';
 export { info, setNumThreads } from './info';
 export type { Info } from './info';
 export { datasetPath, BUNDLED_DATASETS } from './data/bundled';
+export {
+  constant, step, multiStep, exponential, inverseTime, polynomial, cosine, cosineWarmRestarts, linearWarmup, sequential,
+  oneCycle, piecewiseConstant, reduceOnPlateau, ReduceOnPlateau, preview, scheduleFromJSON, parseScheduleSpec,
+} from './optim/schedules';
+export type { Schedule, ScheduleJSON } from './optim/schedules';

@@ -8,6 +8,8 @@ import { trainTestSplit } from '../data/split';
 import { info } from '../info';
 import { LinearRegression, LogisticRegression, SoftmaxRegression } from '../models/linear';
 import { optimizerByName } from '../optim/optimizers';
+import { parseScheduleSpec, preview } from '../optim/schedules';
+import { asciiLine, plotLearningRates } from './plot';
 import { runDemo } from './demo';
 import { progressBar } from './progress';
 
@@ -44,6 +46,8 @@ program
   .option('--test-fraction <f>', 'fraction held out for testing', float('--test-fraction'), 0.2)
   .option('--dtype <dtype>', 'float32 | float64', 'float32')
   .option('--backend <name>', 'native | js | auto', 'auto')
+  .option('--schedule <spec>', 'learning-rate schedule, e.g. cosine:tMax=1000 or warmup:steps=50+cosine:tMax=950 (see `descent schedule --help`)')
+  .option('--step-unit <unit>', 'what schedule steps count: batch | epoch', 'batch')
   .option('--no-standardize', 'do not standardize features')
   .action(async (o) => {
     const kinds = { linear: LinearRegression, logistic: LogisticRegression, softmax: SoftmaxRegression } as const;
@@ -52,9 +56,10 @@ program
     const data = loadCsv(o.data, { target: o.target, dtype: o.dtype });
     const { train, test } = trainTestSplit(data, { testFraction: o.testFraction, seed: o.seed });
     const model = new Ctor({ standardize: o.standardize, dtype: o.dtype, backend: o.backend });
-    const optimizer = optimizerByName(o.optimizer, { learningRate: o.learningRate });
+    const learningRate = o.schedule ? parseScheduleSpec(o.schedule, o.learningRate) : o.learningRate;
+    const optimizer = optimizerByName(o.optimizer, { learningRate });
     const bar = progressBar(o.model, o.epochs);
-    const h = await model.fit(train.X, train.y, { epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, onEpochEnd: (e) => bar.update(e.epoch, e.loss) });
+    const h = await model.fit(train.X, train.y, { epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, stepUnit: o.stepUnit, onEpochEnd: (e) => bar.update(e.epoch, e.loss) });
     bar.stop();
     const table = new Table({ style: process.stdout.isTTY ? {} : { head: [], border: [] }, head: ['set', 'rows', 'objective', 'metric'] });
     for (const [name, set] of [['train', train], ['test', test]] as const) {
@@ -72,6 +77,27 @@ program
   .option('--seed <n>', 'seed', int('--seed'), 42)
   .action(async (o) => {
     await runDemo({ backend: o.backend, seed: o.seed });
+  });
+
+program
+  .command('schedule')
+  .description('print (or plot) the learning rates of a schedule spec')
+  .argument('<spec>', 'KIND:key=value,…[+KIND:…], e.g. warmup:steps=50+cosine:tMax=950; kinds: constant, step, multiStep, exponential, inverseTime, polynomial, cosine, cosineWarmRestarts, linearWarmup (warmup), oneCycle, piecewiseConstant')
+  .requiredOption('--steps <n>', 'number of optimizer steps', int('--steps'))
+  .option('--learning-rate <x>', 'base learning rate', float('--learning-rate'), 0.1)
+  .option('--plot <file.svg>', 'write an SVG chart instead of printing')
+  .option('--values', 'print one learning rate per line instead of a chart')
+  .action(async (spec: string, o) => {
+    const lrs = preview(parseScheduleSpec(spec, o.learningRate), o.steps);
+    if (o.plot) {
+      await plotLearningRates(lrs, o.plot, spec);
+      console.log(`wrote ${o.plot} (${o.steps} steps)`);
+    } else if (o.values) {
+      console.log(Array.from(lrs).join('\n'));
+    } else {
+      console.log(`${spec}, ${o.steps} steps, learning rate from ${lrs[0]} to ${lrs[lrs.length - 1]}`);
+      console.log(asciiLine(lrs));
+    }
   });
 
 program

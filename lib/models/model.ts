@@ -7,7 +7,7 @@ import { ACTIVATIONS, ActivationName, BackendTrainer, Dtype, FloatArray, LOSSES,
 import { StandardScaler } from '../data/scale';
 import { Matrix, arrayFor, toMatrix, toVector } from '../data/matrix';
 import { OptionError, StateError } from '../errors';
-import { OptimizerSpec, isOptimizerSpec, optimizerByName, sgd } from '../optim/optimizers';
+import { LearningRate, OptimizerSpec, isOptimizerSpec, optimizerByName, sgd } from '../optim/optimizers';
 import { EpochCallback, History, trainLoop } from '../train/fit';
 import { checkKeys, num, bool, oneOf, describe } from '../validate';
 
@@ -34,8 +34,8 @@ export interface FitOptions {
   epochs?: number;
   /** Rows per mini-batch: `n` is full-batch gradient descent, 1 is SGD. The last partial batch is averaged over its own size. Default 32. */
   batchSize?: number;
-  /** Step size; shorthand for `optimizer: sgd({ learningRate })` unless `optimizer` is given. Default 0.01. */
-  learningRate?: number;
+  /** Step size or schedule; shorthand for `optimizer: sgd({ learningRate })` unless `optimizer` is given. Default 0.01. */
+  learningRate?: LearningRate;
   /** An optimizer from `sgd()`, `adam()`, … or its name. Default `sgd`. */
   optimizer?: OptimizerSpec | string;
   /** Reshuffle rows every epoch (seeded). Default true. */
@@ -48,6 +48,8 @@ export interface FitOptions {
   backend?: 'native' | 'js' | 'auto';
   /** Called after each epoch; return `false` to stop. */
   onEpochEnd?: EpochCallback;
+  /** What a learning-rate schedule's step counts: optimizer updates (`'batch'`, default) or epochs (`'epoch'`). */
+  stepUnit?: 'batch' | 'epoch';
 }
 
 export interface LayerDef {
@@ -58,7 +60,7 @@ export interface LayerDef {
 }
 
 const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue'] as const;
-const FIT_KEYS = ['epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'seed', 'dtype', 'backend', 'onEpochEnd'] as const;
+const FIT_KEYS = ['epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'seed', 'dtype', 'backend', 'onEpochEnd', 'stepUnit'] as const;
 
 /** Targets prepared for the loss head. */
 interface Targets {
@@ -117,13 +119,15 @@ export abstract class Model {
     const epochs = num('epochs', o.epochs, { integer: true, min: 1 }, 100);
     const batchSize = num('batchSize', o.batchSize, { integer: true, min: 1 }, 32);
     const shuffle = bool('shuffle', o.shuffle, true);
+    const stepUnit = oneOf('stepUnit', o.stepUnit, ['batch', 'epoch'] as const, 'batch');
     const seed = num('seed', o.seed, { integer: true, min: 0, max: 4294967295 }, 0);
     const dtype = oneOf('dtype', o.dtype, ['float32', 'float64'] as const, this.options.dtype);
     const backendName = o.backend === undefined ? this.options.backend : oneOf('backend', o.backend, ['native', 'js', 'auto'] as const);
     if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') throw new OptionError(`Expected a function for onEpochEnd but received ${describe(o.onEpochEnd)}`, 'onEpochEnd');
     let optimizer: OptimizerSpec;
     if (o.optimizer === undefined) {
-      optimizer = sgd({ learningRate: o.learningRate === undefined ? 0.01 : num('learningRate', o.learningRate, { gt: 0 }) });
+      const lr = o.learningRate === undefined ? 0.01 : typeof o.learningRate === 'number' ? num('learningRate', o.learningRate, { gt: 0 }) : o.learningRate;
+      optimizer = sgd({ learningRate: lr as LearningRate });
     } else {
       if (o.learningRate !== undefined) throw new OptionError('Pass learningRate inside the optimizer (e.g. adam({ learningRate })) when optimizer is given', 'learningRate');
       const chosen: unknown = typeof o.optimizer === 'string' ? optimizerByName(o.optimizer) : o.optimizer;
@@ -154,7 +158,7 @@ export abstract class Model {
     this.busy = true;
     try {
       this.history = await trainLoop(this.trainer, Xm.data, Y, n, {
-        epochs, batchSize, shuffle, learningRate: optimizer.learningRate, onEpochEnd: o.onEpochEnd as EpochCallback | undefined,
+        epochs, batchSize, shuffle, stepUnit, learningRate: optimizer.learningRate, onEpochEnd: o.onEpochEnd as EpochCallback | undefined,
       });
       return this.history;
     } finally {

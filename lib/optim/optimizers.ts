@@ -15,7 +15,19 @@ export interface ScheduleLike {
   toJSON(): unknown;
 }
 
-export type LearningRate = number | ScheduleLike;
+/** A metric-driven schedule (`reduceOnPlateau`): `current()` is the rate in force, `report(metric)` feeds one epoch's metric. */
+export interface PlateauLike {
+  current(): number;
+  report(metric: number): number;
+  toJSON(): unknown;
+}
+
+/** A constant number, a step schedule, or a plateau schedule. */
+export type LearningRate = number | ScheduleLike | PlateauLike;
+
+export function isPlateau(lr: unknown): lr is PlateauLike {
+  return typeof lr === 'object' && lr !== null && typeof (lr as PlateauLike).report === 'function' && typeof (lr as PlateauLike).current === 'function';
+}
 
 export type OptimizerName =
   | 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax' | 'nadam';
@@ -39,6 +51,7 @@ const BASE: OptimizerConfig = {
 function learningRate(name: string, value: unknown, fallback?: number): LearningRate {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value === 'object' && value !== null && typeof (value as ScheduleLike).at === 'function') return value as ScheduleLike;
+  if (isPlateau(value)) return value;
   return num(`${name}.learningRate`, value, { gt: 0 });
 }
 
@@ -255,5 +268,6 @@ export function optimizerByName(name: string, options: Record<string, unknown> =
 
 /** The learning rate of 0-based step `step`. */
 export function learningRateAt(lr: LearningRate, step: number): number {
-  return typeof lr === 'number' ? lr : lr.at(step);
+  if (typeof lr === 'number') return lr;
+  return isPlateau(lr) ? lr.current() : lr.at(step);
 }

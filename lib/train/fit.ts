@@ -5,7 +5,7 @@
  */
 import type { BackendTrainer, FloatArray } from '../backend/types';
 import { DivergenceError, ShapeError } from '../errors';
-import { LearningRate, learningRateAt } from '../optim/optimizers';
+import { LearningRate, isPlateau, learningRateAt } from '../optim/optimizers';
 
 /** What `fit` resolves to: one entry per completed epoch. */
 export interface History {
@@ -42,6 +42,8 @@ export interface LoopOptions {
   batchSize: number;
   shuffle: boolean;
   learningRate: LearningRate;
+  /** What a schedule's step counts: optimizer updates (`'batch'`) or epochs (`'epoch'`). */
+  stepUnit: 'batch' | 'epoch';
   onEpochEnd?: EpochCallback;
 }
 
@@ -58,7 +60,7 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
   let lastFinite = NaN;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     for (let b = 0; b < numBatches; b++) {
-      const lr = learningRateAt(o.learningRate, step + b);
+      const lr = learningRateAt(o.learningRate, o.stepUnit === 'epoch' ? epoch - 1 : step + b);
       if (!(Number.isFinite(lr) && lr >= 0))
         throw new ShapeError(`The learning-rate schedule returned ${lr} at step ${step + b}`, 'learningRate');
       lrs[b] = lr;
@@ -79,6 +81,8 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
     step += numBatches;
     history.epoch.push(epoch);
     history.loss.push(loss);
+    // Plateau schedules act between chunks, on the monitored metric (the epoch's training loss).
+    if (isPlateau(o.learningRate)) o.learningRate.report(loss);
     if (o.onEpochEnd) {
       const r = await o.onEpochEnd({ epoch, loss, learningRate: lrs[numBatches - 1]!, batchLosses: losses.slice(), gradNorms: norms.slice() });
       if (r === false) {

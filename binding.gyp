@@ -8,6 +8,7 @@
         "native/engine/trainer.cc",
         "native/kernels/optimizers.cc",
         "native/kernels/dispatch.cc",
+        "native/kernels/parallel.cc",
         "native/kernels/optimizers_scalar.cc",
         "native/kernels/optimizers_avx2.cc",
         "native/kernels/optimizers_avx512.cc"
@@ -19,7 +20,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off", "-fvisibility=hidden"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden"],
       "conditions": [
         ["OS=='linux' and \"<!(echo ${DESCENT_STATIC_OPENBLAS:-0})\"=='1'", {
           "libraries": [

@@ -3,8 +3,11 @@
 
 #include <cblas.h>
 
+#include <mutex>
+
 #include "../kernels/dispatch.h"
 #include "../kernels/optimizers.h"
+#include "../kernels/parallel.h"
 #include "args.h"
 #include "trainer_wrap.h"
 
@@ -40,6 +43,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t n = RequireInt(env, info[0], "threads", 1, 1024);
   openblas_set_num_threads(static_cast<int>(n));
+  parallel::SetThreads(static_cast<int>(n));
   return env.Undefined();
 }
 
@@ -132,6 +136,8 @@ class OptimizerKernel : public Napi::ObjectWrap<OptimizerKernel> {
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
   simd::InitFromEnv();
+  static std::once_flag poolOnce;  // process-wide: the first env (main thread or worker) sizes the pool
+  std::call_once(poolOnce, [] { parallel::SetThreads(openblas_get_num_threads()); });
   exports.Set("init", Napi::Function::New<Init>(env, "init"));
   exports.Set("info", Napi::Function::New<Info>(env, "info"));
   exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "optimizers.h"
+#include "parallel.h"
 
 namespace descent {
 namespace isa_scalar {
@@ -78,14 +79,30 @@ void InitFromEnv() {
 }
 }  // namespace simd
 
+namespace {
+// Passes of at least this many elements are split across the pool: below it, waking threads costs more than
+// the memory bandwidth a second core adds.
+constexpr size_t kParallelMin = size_t(1) << 20;
+
+template <typename T, typename F>
+bool SplitStep(F kernel, const OptConfig& c, const StepScalars& s, size_t n, T* p, const T* g, T* s0, T* s1, T* s2) {
+  std::atomic<bool> ok{true};
+  parallel::For(n, kParallelMin, [&](size_t b, size_t e) {
+    if (!kernel(c, s, e - b, p + b, g + b, s0 ? s0 + b : nullptr, s1 ? s1 + b : nullptr, s2 ? s2 + b : nullptr))
+      ok.store(false, std::memory_order_relaxed);
+  });
+  return ok.load();
+}
+}  // namespace
+
 bool Step(const OptConfig& c, const StepScalars& s, size_t n, float* p, const float* g, float* s0, float* s1,
           float* s2) {
   switch (simd::Current()) {
 #if defined(__x86_64__)
-    case simd::Isa::kAvx512: return isa_avx512::StepF32(c, s, n, p, g, s0, s1, s2);
-    case simd::Isa::kAvx2: return isa_avx2::StepF32(c, s, n, p, g, s0, s1, s2);
+    case simd::Isa::kAvx512: return SplitStep(isa_avx512::StepF32, c, s, n, p, g, s0, s1, s2);
+    case simd::Isa::kAvx2: return SplitStep(isa_avx2::StepF32, c, s, n, p, g, s0, s1, s2);
 #endif
-    default: return isa_scalar::StepF32(c, s, n, p, g, s0, s1, s2);
+    default: return SplitStep(isa_scalar::StepF32, c, s, n, p, g, s0, s1, s2);
   }
 }
 
@@ -93,10 +110,10 @@ bool Step(const OptConfig& c, const StepScalars& s, size_t n, double* p, const d
           double* s2) {
   switch (simd::Current()) {
 #if defined(__x86_64__)
-    case simd::Isa::kAvx512: return isa_avx512::StepF64(c, s, n, p, g, s0, s1, s2);
-    case simd::Isa::kAvx2: return isa_avx2::StepF64(c, s, n, p, g, s0, s1, s2);
+    case simd::Isa::kAvx512: return SplitStep(isa_avx512::StepF64, c, s, n, p, g, s0, s1, s2);
+    case simd::Isa::kAvx2: return SplitStep(isa_avx2::StepF64, c, s, n, p, g, s0, s1, s2);
 #endif
-    default: return isa_scalar::StepF64(c, s, n, p, g, s0, s1, s2);
+    default: return SplitStep(isa_scalar::StepF64, c, s, n, p, g, s0, s1, s2);
   }
 }
 

@@ -72,8 +72,8 @@ export function prepare(c: OptimizerConfig, g: GlobalState, lr: number): StepSca
 
 /**
  * One fused update over `n` elements starting at `off`. Returns false if a parameter became non-finite.
- * For float32 arrays each intermediate is rounded to float32 (Math.fround) so the JS backend tracks the
- * native float kernel op for op.
+ * Intermediates are computed in double and rounded once when stored, so float32 results may differ from the
+ * native float kernel (which rounds every operation) in the last bits; float64 results match op for op.
  */
 export function step(
   c: OptimizerConfig,
@@ -86,33 +86,32 @@ export function step(
   off = 0,
   n = p.length,
 ): boolean {
-  const r: (x: number) => number = p instanceof Float32Array ? Math.fround : (x) => x;
-  const lr = r(s.lr), wd = r(s.wd), decay = r(s.decay), c1 = r(s.c1), c2 = r(s.c2), c3 = r(s.c3);
+  const lr = (s.lr), wd = (s.wd), decay = (s.decay), c1 = (s.c1), c2 = (s.c2), c3 = (s.c3);
   let bad = 0;
   const end = off + n;
   switch (c.kind) {
     case KIND.sgd: {
-      const mom = r(c.momentum), damp1 = r(1 - c.dampening);
+      const mom = (c.momentum), damp1 = (1 - c.dampening);
       for (let i = off; i < end; i++) {
-        const pi = r(p[i]! * decay);
-        let gi = r(g[i]! + r(wd * pi));
+        const pi = (p[i]! * decay);
+        let gi = (g[i]! + (wd * pi));
         if (c.momentum !== 0) {
-          const b = s.first ? gi : r(r(mom * s0![i]!) + r(damp1 * gi));
+          const b = s.first ? gi : ((mom * s0![i]!) + (damp1 * gi));
           s0![i] = b;
-          gi = c.nesterov ? r(gi + r(mom * b)) : b;
+          gi = c.nesterov ? (gi + (mom * b)) : b;
         }
-        p[i] = r(pi - r(lr * gi));
+        p[i] = (pi - (lr * gi));
         bad += p[i]! - p[i]!;
       }
       break;
     }
     case KIND.adam: {
-      const b1 = r(c.beta1), b2 = r(c.beta2), ob1 = r(1 - c.beta1), ob2 = r(1 - c.beta2), eps = r(c.epsilon);
+      const b1 = (c.beta1), b2 = (c.beta2), ob1 = (1 - c.beta1), ob2 = (1 - c.beta2), eps = (c.epsilon);
       for (let i = off; i < end; i++) {
-        let pi = r(p[i]! * decay);
-        const gi = r(g[i]! + r(wd * pi));
-        const m = r(r(b1 * s0![i]!) + r(ob1 * gi));
-        const v = r(r(b2 * s1![i]!) + r(r(ob2 * gi) * gi));
+        let pi = (p[i]! * decay);
+        const gi = (g[i]! + (wd * pi));
+        const m = ((b1 * s0![i]!) + (ob1 * gi));
+        const v = ((b2 * s1![i]!) + ((ob2 * gi) * gi));
         s0![i] = m;
         s1![i] = v;
         let vv = v;
@@ -120,34 +119,34 @@ export function step(
           vv = s2![i]! > v ? s2![i]! : v;
           s2![i] = vv;
         }
-        const denom = r(r(r(Math.sqrt(vv)) / c2) + eps);
-        pi = r(pi - r(r(c1 * m) / denom));
+        const denom = (((Math.sqrt(vv)) / c2) + eps);
+        pi = (pi - ((c1 * m) / denom));
         p[i] = pi;
         bad += pi - pi;
       }
       break;
     }
     case KIND.rmsprop: {
-      const a = r(c.alpha), oa = r(1 - c.alpha), eps = r(c.epsilon), mom = r(c.momentum);
+      const a = (c.alpha), oa = (1 - c.alpha), eps = (c.epsilon), mom = (c.momentum);
       for (let i = off; i < end; i++) {
-        const gi = r(g[i]! + r(wd * p[i]!));
-        const sq = r(r(a * s0![i]!) + r(r(oa * gi) * gi));
+        const gi = (g[i]! + (wd * p[i]!));
+        const sq = ((a * s0![i]!) + ((oa * gi) * gi));
         s0![i] = sq;
         let avg: number;
         if (c.centered) {
-          const ga = r(r(a * s2![i]!) + r(oa * gi));
+          const ga = ((a * s2![i]!) + (oa * gi));
           s2![i] = ga;
-          avg = r(r(Math.sqrt(r(sq - r(ga * ga)))) + eps);
+          avg = ((Math.sqrt((sq - (ga * ga)))) + eps);
         } else {
-          avg = r(r(Math.sqrt(sq)) + eps);
+          avg = ((Math.sqrt(sq)) + eps);
         }
-        let pi = r(p[i]! * decay);
+        let pi = (p[i]! * decay);
         if (c.momentum > 0) {
-          const b = r(r(mom * s1![i]!) + r(gi / avg));
+          const b = ((mom * s1![i]!) + (gi / avg));
           s1![i] = b;
-          pi = r(pi - r(lr * b));
+          pi = (pi - (lr * b));
         } else {
-          pi = r(pi - r(r(lr * gi) / avg));
+          pi = (pi - ((lr * gi) / avg));
         }
         p[i] = pi;
         bad += pi - pi;
@@ -155,62 +154,62 @@ export function step(
       break;
     }
     case KIND.adagrad: {
-      const eps = r(c.epsilon);
+      const eps = (c.epsilon);
       for (let i = off; i < end; i++) {
-        const gi = r(g[i]! + r(wd * p[i]!));
-        const sum = r(s0![i]! + r(gi * gi));
+        const gi = (g[i]! + (wd * p[i]!));
+        const sum = (s0![i]! + (gi * gi));
         s0![i] = sum;
-        let pi = r(p[i]! * decay);
-        pi = r(pi - r(r(c1 * gi) / r(r(Math.sqrt(sum)) + eps)));
+        let pi = (p[i]! * decay);
+        pi = (pi - ((c1 * gi) / ((Math.sqrt(sum)) + eps)));
         p[i] = pi;
         bad += pi - pi;
       }
       break;
     }
     case KIND.adadelta: {
-      const rho = r(c.rho), orho = r(1 - c.rho), eps = r(c.epsilon);
+      const rho = (c.rho), orho = (1 - c.rho), eps = (c.epsilon);
       for (let i = off; i < end; i++) {
-        const gi = r(g[i]! + r(wd * p[i]!));
-        const sq = r(r(rho * s0![i]!) + r(r(orho * gi) * gi));
+        const gi = (g[i]! + (wd * p[i]!));
+        const sq = ((rho * s0![i]!) + ((orho * gi) * gi));
         s0![i] = sq;
-        const sd = r(Math.sqrt(r(sq + eps)));
-        const delta = r(r(r(Math.sqrt(r(s1![i]! + eps))) / sd) * gi);
-        s1![i] = r(r(rho * s1![i]!) + r(r(orho * delta) * delta));
-        let pi = r(p[i]! * decay);
-        pi = r(pi - r(lr * delta));
+        const sd = (Math.sqrt((sq + eps)));
+        const delta = (((Math.sqrt((s1![i]! + eps))) / sd) * gi);
+        s1![i] = ((rho * s1![i]!) + ((orho * delta) * delta));
+        let pi = (p[i]! * decay);
+        pi = (pi - (lr * delta));
         p[i] = pi;
         bad += pi - pi;
       }
       break;
     }
     case KIND.adamax: {
-      const b1 = r(c.beta1), ob1 = r(1 - c.beta1), b2 = r(c.beta2), eps = r(c.epsilon);
+      const b1 = (c.beta1), ob1 = (1 - c.beta1), b2 = (c.beta2), eps = (c.epsilon);
       for (let i = off; i < end; i++) {
-        const gi = r(g[i]! + r(wd * p[i]!));
-        const m = r(r(b1 * s0![i]!) + r(ob1 * gi));
+        const gi = (g[i]! + (wd * p[i]!));
+        const m = ((b1 * s0![i]!) + (ob1 * gi));
         s0![i] = m;
-        const u1 = r(b2 * s1![i]!), u2 = r(Math.abs(gi) + eps);
+        const u1 = (b2 * s1![i]!), u2 = (Math.abs(gi) + eps);
         const u = u1 > u2 ? u1 : u2;
         s1![i] = u;
-        let pi = r(p[i]! * decay);
-        pi = r(pi - r(r(c1 * m) / u));
+        let pi = (p[i]! * decay);
+        pi = (pi - ((c1 * m) / u));
         p[i] = pi;
         bad += pi - pi;
       }
       break;
     }
     case KIND.nadam: {
-      const b1 = r(c.beta1), ob1 = r(1 - c.beta1), b2 = r(c.beta2), ob2 = r(1 - c.beta2), eps = r(c.epsilon);
+      const b1 = (c.beta1), ob1 = (1 - c.beta1), b2 = (c.beta2), ob2 = (1 - c.beta2), eps = (c.epsilon);
       for (let i = off; i < end; i++) {
-        const gi = r(g[i]! + r(wd * p[i]!));
-        const m = r(r(b1 * s0![i]!) + r(ob1 * gi));
-        const v = r(r(b2 * s1![i]!) + r(r(ob2 * gi) * gi));
+        const gi = (g[i]! + (wd * p[i]!));
+        const m = ((b1 * s0![i]!) + (ob1 * gi));
+        const v = ((b2 * s1![i]!) + ((ob2 * gi) * gi));
         s0![i] = m;
         s1![i] = v;
-        const denom = r(r(Math.sqrt(r(v / c3))) + eps);
-        let pi = r(p[i]! * decay);
-        pi = r(pi - r(r(c1 * gi) / denom));
-        pi = r(pi - r(r(c2 * m) / denom));
+        const denom = ((Math.sqrt((v / c3))) + eps);
+        let pi = (p[i]! * decay);
+        pi = (pi - ((c1 * gi) / denom));
+        pi = (pi - ((c2 * m) / denom));
         p[i] = pi;
         bad += pi - pi;
       }

@@ -48,3 +48,11 @@ export class StateError extends DescentError {}
 
 /** The native addon could not be loaded and `DESCENT_BACKEND=native` demanded it. */
 export class BackendError extends DescentError {}
+
+/** `fit()` was stopped by its `signal`. The model keeps the parameters of the last completed chunk. */
+export class AbortError extends DescentError {
+  readonly code = 'ABORT_ERR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'signal', options);
+  }
+}

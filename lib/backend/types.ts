@@ -93,7 +93,8 @@ export interface BackendTrainer {
   /**
    * Runs batches `firstBatch … firstBatch+count−1` of an epoch over rows `order` (or rows in order when null).
    * X `[n, inputs]`, Y `[n, targetColumns]`; `lrs[c]` is the learning rate of batch c of the chunk; writes the
-   * batch mean loss and the gradient's global L2 norm (before clipping) per batch.
+   * batch mean loss and the gradient's global L2 norm (before clipping) per batch. `weights` (`[n]`, optional)
+   * scales each row's loss: the batch loss is `Σ wᵢ·lossᵢ / rows`.
    */
   runBatches(
     X: FloatArray,
@@ -106,6 +107,7 @@ export interface BackendTrainer {
     lrs: Float64Array,
     losses: Float64Array,
     gradNorms: Float64Array,
+    weights?: FloatArray | null,
   ): Promise<RunResult>;
   /** out `[n, outputs]` = the last layer's outputs (logits for classifiers). */
   predict(X: FloatArray, n: number, out: FloatArray): void;

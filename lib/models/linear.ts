@@ -1,8 +1,7 @@
 /** The one-layer presets: `Dense(d → k)` + a loss head. */
 import type { FloatArray, LossName } from '../backend/types';
 import { ShapeError } from '../errors';
-import { toVector } from '../data/matrix';
-import { accuracy, logLoss, mse, mae, r2 } from '../train/metrics';
+import { accuracy, logLoss, mse, mae, precisionRecallF1, r2 } from '../train/metrics';
 import { Model } from './model';
 
 /** Regression metrics on `(X, y)`. */
@@ -14,22 +13,37 @@ export interface RegressionMetrics {
   r2: number;
 }
 
-/** Classification metrics on `(X, y)`. */
+/** Classification metrics on `(X, y)`; precision/recall/f1 are macro averages over classes. */
 export interface ClassificationMetrics {
-  /** Mean cross-entropy (the training loss head, without penalties). */
+  /** Mean cross-entropy of the logits (the training loss head, without penalties). */
   loss: number;
   accuracy: number;
+  /** Mean cross-entropy of the probabilities clipped to [1e-15, 1 − 1e-15] (scikit-learn's `log_loss`). */
+  logLoss: number;
+  precision: number;
+  recall: number;
+  f1: number;
 }
 
+type Outputs = { data: FloatArray; rows: number; cols: number };
+
 /**
- * Linear regression `ŷ = X·wᵀ + b` trained on the squared-error objective `1/(2n)·Σ(ŷ − y)²` (+ penalties).
+ * Linear regression `ŷ = x·wᵀ + b` trained on the squared-error objective `1/(2n)·Σ(ŷ − y)²` (+ penalties).
  * `predict` returns `Float64Array` `[n]`.
  */
 export class LinearRegression extends Model {
   protected readonly loss: LossName = 'squaredError';
+  protected readonly metricNames = ['mse', 'mae', 'r2'] as const;
+  protected readonly isClassifier = false;
 
   protected prepareTargets(y: Float64Array) {
     return { Y: y, outputs: 1 };
+  }
+
+  protected metricsFromOutputs(out: Outputs, y: Float64Array): Record<string, number> {
+    const pred = Float64Array.from(out.data);
+    const m = mse(y, pred);
+    return { loss: m / 2, mse: m, mae: mae(y, pred), r2: r2(y, pred) };
   }
 
   /** Predictions `[n]` for `X` `[n, d]` (raw features; the fitted scaler is applied). */
@@ -47,15 +61,18 @@ export class LinearRegression extends Model {
   }
 
   evaluate(X: unknown, y: unknown): RegressionMetrics {
-    const pred = this.predict(X);
-    const yt = toVector(y, 'y', pred.length);
-    const m = mse(yt, pred);
-    return { loss: m / 2, mse: m, mae: mae(yt, pred), r2: r2(yt, pred) };
+    return this.evaluateAll(X, y) as unknown as RegressionMetrics;
   }
 }
 
 function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+const CLASS_METRICS = ['accuracy', 'logLoss', 'precision', 'recall', 'f1'] as const;
+
+function classification(y: Float64Array, pred: Float64Array, proba: Float64Array, k: number, loss: number): ClassificationMetrics {
+  return { loss, accuracy: accuracy(y, pred), logLoss: logLoss(y, proba, k), ...precisionRecallF1(y, pred, k) };
 }
 
 /**
@@ -64,12 +81,34 @@ function sigmoid(z: number): number {
  */
 export class LogisticRegression extends Model {
   protected readonly loss: LossName = 'sigmoidCrossEntropy';
+  protected readonly metricNames = CLASS_METRICS;
+  protected readonly isClassifier = true;
 
   protected prepareTargets(y: Float64Array) {
-    for (let i = 0; i < y.length; i++) {
-      if (y[i] !== 0 && y[i] !== 1) throw new ShapeError(`Expected labels 0 or 1 for y (logistic regression) but y[${i}] is ${y[i]}`, `y[${i}]`);
-    }
+    this.prepareTargetsCheck(y, 'y');
     return { Y: y, outputs: 1 };
+  }
+
+  protected override prepareTargetsCheck(y: Float64Array, name: string): void {
+    for (let i = 0; i < y.length; i++) {
+      if (y[i] !== 0 && y[i] !== 1) throw new ShapeError(`Expected labels 0 or 1 for ${name} (logistic regression) but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
+    }
+  }
+
+  protected metricsFromOutputs(out: Outputs, y: Float64Array): Record<string, number> {
+    const z = out.data;
+    let loss = 0;
+    const proba = new Float64Array(2 * y.length);
+    const pred = new Float64Array(y.length);
+    for (let i = 0; i < y.length; i++) {
+      const zi = z[i]!;
+      loss += Math.max(zi, 0) - zi * y[i]! + Math.log1p(Math.exp(-Math.abs(zi)));
+      const p = sigmoid(zi);
+      proba[2 * i] = 1 - p;
+      proba[2 * i + 1] = p;
+      pred[i] = zi >= 0 ? 1 : 0;
+    }
+    return { ...classification(y, pred, proba, 2, loss / y.length) };
   }
 
   /** `P(y = 1)` per row, `[n]`. */
@@ -83,14 +122,7 @@ export class LogisticRegression extends Model {
   }
 
   evaluate(X: unknown, y: unknown): ClassificationMetrics {
-    const logits = this.outputs(X).data;
-    const yt = toVector(y, 'y', logits.length);
-    let loss = 0;
-    for (let i = 0; i < yt.length; i++) {
-      const z = logits[i]!;
-      loss += Math.max(z, 0) - z * yt[i]! + Math.log1p(Math.exp(-Math.abs(z)));
-    }
-    return { loss: loss / yt.length, accuracy: accuracy(yt, Float64Array.from(logits, (z) => (z >= 0 ? 1 : 0))) };
+    return this.evaluateAll(X, y) as unknown as ClassificationMetrics;
   }
 }
 
@@ -100,6 +132,8 @@ export class LogisticRegression extends Model {
  */
 export class SoftmaxRegression extends Model {
   protected readonly loss: LossName = 'softmaxCrossEntropy';
+  protected readonly metricNames = CLASS_METRICS;
+  protected readonly isClassifier = true;
   /** Number of classes seen by the last fit. */
   numClasses = 0;
 
@@ -115,6 +149,30 @@ export class SoftmaxRegression extends Model {
     return { Y: y, outputs: this.numClasses };
   }
 
+  protected override prepareTargetsCheck(y: Float64Array, name: string): void {
+    for (let i = 0; i < y.length; i++) {
+      if (!(Number.isInteger(y[i]!) && y[i]! >= 0 && y[i]! < this.numClasses))
+        throw new ShapeError(`Expected class labels in [0, ${this.numClasses - 1}] for ${name} but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
+    }
+  }
+
+  protected metricsFromOutputs(out: Outputs, y: Float64Array): Record<string, number> {
+    const { data, rows, cols } = out;
+    this.prepareTargetsCheck(y, 'y');
+    const proba = softmaxRows(data, rows, cols);
+    const pred = argmaxRows(proba, rows, cols);
+    let loss = 0;
+    for (let i = 0; i < rows; i++) {
+      // −log softmax from the logits (log-sum-exp), exact where the clipped probability would not be.
+      let m = -Infinity;
+      for (let j = 0; j < cols; j++) m = Math.max(m, data[i * cols + j]!);
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += Math.exp(data[i * cols + j]! - m);
+      loss += Math.log(s) + m - data[i * cols + y[i]!]!;
+    }
+    return { ...classification(y, pred, proba, cols, loss / rows) };
+  }
+
   /** Class probabilities `[n, k]` row-major. */
   predictProba(X: unknown): Float64Array {
     const { data, rows, cols } = this.outputs(X);
@@ -124,31 +182,22 @@ export class SoftmaxRegression extends Model {
   /** Most probable class per row, `[n]`. */
   predict(X: unknown): Float64Array {
     const { data, rows, cols } = this.outputs(X);
-    const out = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) {
-      let best = 0;
-      for (let j = 1; j < cols; j++) if (data[i * cols + j]! > data[i * cols + best]!) best = j;
-      out[i] = best;
-    }
-    return out;
+    return argmaxRows(data, rows, cols);
   }
 
   evaluate(X: unknown, y: unknown): ClassificationMetrics {
-    const { data, rows, cols } = this.outputs(X);
-    const yt = toVector(y, 'y', rows);
-    for (let i = 0; i < rows; i++) {
-      if (!(Number.isInteger(yt[i]!) && yt[i]! >= 0 && yt[i]! < cols))
-        throw new ShapeError(`Expected class labels in [0, ${cols - 1}] for y but y[${i}] is ${yt[i]}`, `y[${i}]`);
-    }
-    const proba = softmaxRows(data, rows, cols);
-    const pred = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) {
-      let best = 0;
-      for (let j = 1; j < cols; j++) if (proba[i * cols + j]! > proba[i * cols + best]!) best = j;
-      pred[i] = best;
-    }
-    return { loss: logLoss(yt, proba, cols), accuracy: accuracy(yt, pred) };
+    return this.evaluateAll(X, y) as unknown as ClassificationMetrics;
   }
+}
+
+function argmaxRows(data: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (data[i * cols + j]! > data[i * cols + best]!) best = j;
+    out[i] = best;
+  }
+  return out;
 }
 
 function softmaxRows(data: FloatArray, rows: number, cols: number): Float64Array {

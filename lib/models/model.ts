@@ -5,11 +5,12 @@
 import { getBackend } from '../backend';
 import { ACTIVATIONS, ActivationName, BackendTrainer, Dtype, FloatArray, LOSSES, LossName, NativeSpec } from '../backend/types';
 import { StandardScaler } from '../data/scale';
-import { Matrix, arrayFor, toMatrix, toVector } from '../data/matrix';
-import { OptionError, StateError } from '../errors';
+import { Matrix, arrayFor, takeRows, toMatrix, toVector } from '../data/matrix';
+import { OptionError, ShapeError, StateError } from '../errors';
 import { LearningRate, OptimizerSpec, isOptimizerSpec, optimizerByName, sgd } from '../optim/optimizers';
-import { EpochCallback, History, trainLoop } from '../train/fit';
-import { checkKeys, num, bool, oneOf, describe } from '../validate';
+import { BatchCallback, EarlyStopping, EpochCallback, History, trainLoop } from '../train/fit';
+import { Rng } from '../rng';
+import { checkKeys, num, bool, oneOf, describe, isPlainObject } from '../validate';
 
 export interface ModelOptions {
   /** Storage and arithmetic type. Default `'float32'`. */
@@ -40,7 +41,7 @@ export interface FitOptions {
   optimizer?: OptimizerSpec | string;
   /** Reshuffle rows every epoch (seeded). Default true. */
   shuffle?: boolean;
-  /** Seeds initialization and shuffling, identically on both backends. Default 0. */
+  /** Seeds initialization, shuffling and the validation split, identically on both backends. Default 0. */
   seed?: number;
   /** Overrides the model's dtype for this fit. */
   dtype?: Dtype;
@@ -48,8 +49,40 @@ export interface FitOptions {
   backend?: 'native' | 'js' | 'auto';
   /** Called after each epoch; return `false` to stop. */
   onEpochEnd?: EpochCallback;
+  /** Called for each batch (loss, learning rate, gradient norm), delivered after each chunk returns. */
+  onBatchEnd?: BatchCallback;
   /** What a learning-rate schedule's step counts: optimizer updates (`'batch'`, default) or epochs (`'epoch'`). */
   stepUnit?: 'batch' | 'epoch';
+  /** Fraction in (0, 1) of rows held out for validation: a seeded random subset, not the tail. */
+  validationSplit?: number;
+  /** Explicit validation data `[X, y]` (instead of `validationSplit`). */
+  validationData?: [unknown, unknown];
+  /**
+   * Metrics computed on the training data after every epoch (validation data always gets all of them).
+   * Regression: `mse`, `mae`, `r2`; classifiers: `accuracy`, `logLoss`, `precision`, `recall`, `f1` (macro).
+   */
+  metrics?: string[];
+  /** Stop when the monitored value stops improving (Keras `EarlyStopping` semantics and defaults). */
+  earlyStopping?: {
+    /** `'valLoss'` (default with validation data, else `'loss'`), `'loss'`, or `'val_<metric>'` / `'train_<metric>'`. */
+    monitor?: string;
+    /** Epochs without improvement before stopping. Default 0. */
+    patience?: number;
+    /** Minimum change that counts as an improvement. Default 0. */
+    minDelta?: number;
+    /** `'min'`, `'max'` or `'auto'` (max for accuracy/precision/recall/f1/r2). Default `'auto'`. */
+    mode?: 'min' | 'max' | 'auto';
+    /** Put back the best epoch's weights when training ends (also when it ends without triggering). Default false. */
+    restoreBestWeights?: boolean;
+  };
+  /** Per-row weights `[n]` (finite, ≥ 0): the batch loss is `Σ wᵢ·lossᵢ / rows`. */
+  sampleWeight?: ArrayLike<number>;
+  /** Classifiers: weight per class label, or `'balanced'` = `n / (k · count(c))` as scikit-learn. Multiplies `sampleWeight`. */
+  classWeight?: 'balanced' | Record<number, number>;
+  /** Stops training between chunks; `fit` then rejects with `AbortError` and the model keeps valid parameters. */
+  signal?: AbortSignal;
+  /** Mini-batches per backend call (default: a whole epoch). Smaller chunks make `signal` and `onBatchEnd` act sooner. */
+  batchesPerChunk?: number;
 }
 
 export interface LayerDef {
@@ -59,8 +92,14 @@ export interface LayerDef {
   useBias?: boolean;
 }
 
+let scaleHintShown = false;
+
 const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue'] as const;
-const FIT_KEYS = ['epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'seed', 'dtype', 'backend', 'onEpochEnd', 'stepUnit'] as const;
+const FIT_KEYS = [
+  'epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'seed', 'dtype', 'backend', 'onEpochEnd', 'onBatchEnd', 'stepUnit',
+  'validationSplit', 'validationData', 'metrics', 'earlyStopping', 'sampleWeight', 'classWeight', 'signal', 'batchesPerChunk',
+] as const;
+const MAXIMIZED = ['accuracy', 'precision', 'recall', 'f1', 'r2'];
 
 /** Targets prepared for the loss head. */
 interface Targets {
@@ -91,6 +130,12 @@ export abstract class Model {
     return [];
   }
   protected abstract prepareTargets(y: Float64Array): Targets;
+  /** Names of the metrics this model reports (besides `loss`). */
+  protected abstract readonly metricNames: readonly string[];
+  /** Loss and every metric from raw outputs `[n, outputs]` and targets `[n]`. */
+  protected abstract metricsFromOutputs(out: { data: FloatArray; rows: number; cols: number }, y: Float64Array): Record<string, number>;
+  /** Whether labels are classes (class weights allowed). */
+  protected abstract readonly isClassifier: boolean;
 
   constructor(options: ModelOptions = {}) {
     const o = checkKeys('options', options, MODEL_KEYS);
@@ -123,7 +168,12 @@ export abstract class Model {
     const seed = num('seed', o.seed, { integer: true, min: 0, max: 4294967295 }, 0);
     const dtype = oneOf('dtype', o.dtype, ['float32', 'float64'] as const, this.options.dtype);
     const backendName = o.backend === undefined ? this.options.backend : oneOf('backend', o.backend, ['native', 'js', 'auto'] as const);
-    if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') throw new OptionError(`Expected a function for onEpochEnd but received ${describe(o.onEpochEnd)}`, 'onEpochEnd');
+    for (const cb of ['onEpochEnd', 'onBatchEnd'] as const) {
+      if (o[cb] !== undefined && typeof o[cb] !== 'function') throw new OptionError(`Expected a function for ${cb} but received ${describe(o[cb])}`, cb);
+    }
+    const batchesPerChunk = num('batchesPerChunk', o.batchesPerChunk, { integer: true, min: 1 }, Number.MAX_SAFE_INTEGER);
+    const signal = o.signal as AbortSignal | undefined;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionError(`Expected an AbortSignal for signal but received ${describe(signal)}`, 'signal');
     let optimizer: OptimizerSpec;
     if (o.optimizer === undefined) {
       const lr = o.learningRate === undefined ? 0.01 : typeof o.learningRate === 'number' ? num('learningRate', o.learningRate, { gt: 0 }) : o.learningRate;
@@ -134,18 +184,64 @@ export abstract class Model {
       if (!isOptimizerSpec(chosen)) throw new OptionError(`Expected an optimizer from sgd(), adam(), … or a name for optimizer but received ${describe(o.optimizer)}`, 'optimizer');
       optimizer = chosen;
     }
+    const metricNames = o.metrics === undefined ? [] : (o.metrics as unknown[]).map((m, i) => oneOf(`metrics[${i}]`, m, this.metricNames as string[]));
+    if (o.metrics !== undefined && !Array.isArray(o.metrics)) throw new OptionError(`Expected an array of metric names for metrics but received ${describe(o.metrics)}`, 'metrics');
 
-    let Xm = toMatrix(X, 'X', dtype);
-    const yv = toVector(y, 'y', Xm.rows);
-    const targets = this.prepareTargets(yv);
+    let Xall = toMatrix(X, 'X', dtype);
+    let yAll = toVector(y, 'y', Xall.rows);
+    let wAll: Float64Array | null = null;
+    if (o.sampleWeight !== undefined) {
+      wAll = toVector(o.sampleWeight, 'sampleWeight', Xall.rows);
+      wAll.forEach((w, i) => {
+        if (w < 0) throw new ShapeError(`Expected sample weights >= 0 but sampleWeight[${i}] is ${w}`, `sampleWeight[${i}]`);
+      });
+    }
+    // Validation data: explicit, or a seeded random holdout (its own generator, so the split does not shift the init stream).
+    let Xval: Matrix | undefined, yVal: Float64Array | undefined;
+    if (o.validationData !== undefined) {
+      if (o.validationSplit !== undefined) throw new OptionError('Give validationSplit or validationData, not both', 'validationData');
+      if (!Array.isArray(o.validationData) || o.validationData.length !== 2) throw new OptionError(`Expected [X, y] for validationData but received ${describe(o.validationData)}`, 'validationData');
+      Xval = toMatrix(o.validationData[0], 'validationData[0]', dtype, Xall.cols);
+      yVal = toVector(o.validationData[1], 'validationData[1]', Xval.rows);
+    } else if (o.validationSplit !== undefined) {
+      const frac = num('validationSplit', o.validationSplit, { gt: 0, lt: 1 });
+      const nVal = Math.round(Xall.rows * frac);
+      if (nVal < 1 || nVal >= Xall.rows) throw new OptionError(`validationSplit ${frac} of ${Xall.rows} rows leaves an empty training or validation set`, 'validationSplit');
+      const perm = Uint32Array.from({ length: Xall.rows }, (_, i) => i);
+      new Rng((seed ^ 0x9e3779b9) >>> 0).shuffle(perm);
+      const valIdx = perm.subarray(0, nVal).sort();
+      const trainIdx = perm.subarray(nVal).sort();
+      Xval = takeRows(Xall, valIdx);
+      yVal = Float64Array.from(valIdx, (i) => yAll[i]!);
+      Xall = takeRows(Xall, trainIdx);
+      if (wAll) wAll = Float64Array.from(trainIdx, (i) => wAll![i]!);
+      yAll = Float64Array.from(trainIdx, (i) => yAll[i]!);
+    }
+    const targets = this.prepareTargets(yAll);
+    if (yVal) this.prepareTargetsCheck(yVal, 'validation y');
+    if (o.classWeight !== undefined) {
+      if (!this.isClassifier) throw new OptionError('classWeight applies to classifiers only', 'classWeight');
+      const cw = this.classWeights(yAll, targets.outputs, o.classWeight);
+      wAll ??= new Float64Array(yAll.length).fill(1);
+      for (let i = 0; i < yAll.length; i++) wAll[i]! *= cw[yAll[i]!]!;
+    }
     const Y = arrayFor(dtype, targets.Y.length);
     Y.set(targets.Y);
+    let W: FloatArray | null = null;
+    if (wAll) {
+      W = arrayFor(dtype, wAll.length);
+      W.set(wAll);
+    }
+    let Xm = Xall;
     if (this.options.standardize) {
       this.scaler = new StandardScaler();
-      Xm = this.scaler.fitTransform(Xm, dtype);
+      Xm = this.scaler.fitTransform(Xall, dtype);
+      if (Xval) Xval = this.scaler.transform(Xval, dtype);
     } else {
       this.scaler = undefined;
+      this.scaleHint(Xm);
     }
+    const es = this.earlyStopping(o.earlyStopping, Xval !== undefined);
     const n = Xm.rows;
     const spec = this.buildSpec(Xm.cols, targets.outputs, dtype, optimizer, Math.min(batchSize, n));
     const backend = getBackend(backendName);
@@ -155,15 +251,112 @@ export abstract class Model {
     this.nFeatures = Xm.cols;
     this.backendName = backend.name;
     this.trainer.initialize(seed);
+    const trainer = this.trainer;
+    const outputsOf = (m: Matrix) => {
+      const out = arrayFor(dtype, m.rows * targets.outputs);
+      trainer.predict(m.data, m.rows, out);
+      return { data: out, rows: m.rows, cols: targets.outputs };
+    };
+    const evaluate = Xval || metricNames.length
+      ? () => {
+          const validation = Xval ? this.metricsFromOutputs(outputsOf(Xval), yVal!) : {};
+          const train: Record<string, number> = {};
+          if (metricNames.length) {
+            const all = this.metricsFromOutputs(outputsOf(Xm), yAll);
+            for (const k of metricNames) train[k] = all[k]!;
+          }
+          return { train, validation };
+        }
+      : undefined;
     this.busy = true;
     try {
-      this.history = await trainLoop(this.trainer, Xm.data, Y, n, {
-        epochs, batchSize, shuffle, stepUnit, learningRate: optimizer.learningRate, onEpochEnd: o.onEpochEnd as EpochCallback | undefined,
+      this.history = await trainLoop(trainer, Xm.data, Y, n, {
+        epochs, batchSize, shuffle, stepUnit, batchesPerChunk, weights: W, signal, earlyStopping: es, evaluate,
+        learningRate: optimizer.learningRate,
+        onEpochEnd: o.onEpochEnd as EpochCallback | undefined,
+        onBatchEnd: o.onBatchEnd as BatchCallback | undefined,
       });
       return this.history;
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Validates labels of extra target vectors (validation data) without changing the model's classes. */
+  protected prepareTargetsCheck(y: Float64Array, name: string): void {
+    void y;
+    void name;
+  }
+
+  private classWeights(y: Float64Array, k: number, spec: unknown): Float64Array {
+    const w = new Float64Array(Math.max(k, 2)).fill(1);
+    if (spec === 'balanced') {
+      // scikit-learn compute_class_weight('balanced'): n_samples / (n_classes · bincount(y)), over classes present.
+      const counts = new Float64Array(w.length);
+      for (const v of y) counts[v]!++;
+      const present = counts.filter((c) => c > 0).length;
+      counts.forEach((c, i) => (w[i] = c > 0 ? y.length / (present * c) : 1));
+    } else if (isPlainObject(spec)) {
+      for (const [key, v] of Object.entries(spec)) {
+        const label = Number(key);
+        if (!(Number.isInteger(label) && label >= 0 && label < w.length)) throw new OptionError(`Expected class labels in [0, ${w.length - 1}] as classWeight keys but received ${JSON.stringify(key)}`, `classWeight.${key}`);
+        w[label] = num(`classWeight.${key}`, v, { min: 0 });
+      }
+    } else {
+      throw new OptionError(`Expected 'balanced' or a { label: weight } map for classWeight but received ${describe(spec)}`, 'classWeight');
+    }
+    return w;
+  }
+
+  private earlyStopping(spec: unknown, hasValidation: boolean): EarlyStopping | undefined {
+    if (spec === undefined) return undefined;
+    const e = checkKeys('earlyStopping', spec, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
+    const names = ['loss', 'valLoss', ...this.metricNames.flatMap((m) => [`val_${m}`, `train_${m}`])];
+    const monitor = oneOf('earlyStopping.monitor', e.monitor, names, hasValidation ? 'valLoss' : 'loss');
+    if ((monitor === 'valLoss' || monitor.startsWith('val_')) && !hasValidation)
+      throw new OptionError(`earlyStopping.monitor ${JSON.stringify(monitor)} needs validationSplit or validationData`, 'earlyStopping.monitor');
+    const mode = oneOf('earlyStopping.mode', e.mode, ['min', 'max', 'auto'] as const, 'auto');
+    return {
+      monitor,
+      patience: num('earlyStopping.patience', e.patience, { integer: true, min: 0 }, 0),
+      minDelta: num('earlyStopping.minDelta', e.minDelta, { min: 0 }, 0),
+      mode: mode === 'auto' ? (MAXIMIZED.some((m) => monitor.endsWith(m)) ? 'max' : 'min') : mode,
+      restoreBestWeights: bool('earlyStopping.restoreBestWeights', e.restoreBestWeights, false),
+    };
+  }
+
+  /** One warning per process when features span very different scales and no scaler is used (a common cause of divergence). */
+  private scaleHint(X: Matrix): void {
+    if (scaleHintShown || X.rows < 2) return;
+    const s = new StandardScaler().fit(X);
+    let lo = Infinity, hi = 0;
+    s.std!.forEach((v, j) => {
+      const scale = Math.max(v, Math.abs(s.mean![j]!));
+      if (scale > 0) {
+        lo = Math.min(lo, scale);
+        hi = Math.max(hi, scale);
+      }
+    });
+    if (hi / lo > 1e3) {
+      scaleHintShown = true;
+      process.emitWarning(`descent: feature columns differ in scale by ${(hi / lo).toExponential(1)}×; consider { standardize: true } (gradient descent converges slowly or diverges on unscaled data)`, 'DescentWarning');
+    }
+  }
+
+  /** Loss and metrics on `(X, y)` (raw features; the fitted scaler is applied). */
+  protected evaluateAll(X: unknown, y: unknown): Record<string, number> {
+    const out = this.outputs(X);
+    return this.metricsFromOutputs(out, toVector(y, 'y', out.rows));
+  }
+
+  /** Fraction of kernel weights that are exactly zero (L1 produces true zeros). */
+  sparsity(): number {
+    let zeros = 0, total = 0;
+    for (const L of this.getWeights()) {
+      for (const w of L.weight) if (w === 0) zeros++;
+      total += L.weight.length;
+    }
+    return zeros / total;
   }
 
   private buildSpec(inputs: number, outputs: number, dtype: Dtype, optimizer: OptimizerSpec, maxBatch: number): NativeSpec {

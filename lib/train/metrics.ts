@@ -44,3 +44,25 @@ export function logLoss(yTrue: ArrayLike<number>, proba: ArrayLike<number>, k: n
   }
   return s / yTrue.length;
 }
+
+/** Macro-averaged precision, recall and F1 over classes `0 … k−1` (`sklearn.metrics` with `average='macro'`; 0 for undefined ratios). */
+export function precisionRecallF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, k: number): { precision: number; recall: number; f1: number } {
+  const tp = new Float64Array(k), fp = new Float64Array(k), fn = new Float64Array(k);
+  for (let i = 0; i < yTrue.length; i++) {
+    const t = yTrue[i]!, p = yPred[i]!;
+    if (t === p) tp[t]!++;
+    else {
+      fp[p]!++;
+      fn[t]!++;
+    }
+  }
+  let P = 0, R = 0, F = 0;
+  for (let c = 0; c < k; c++) {
+    const p = tp[c]! + fp[c]! > 0 ? tp[c]! / (tp[c]! + fp[c]!) : 0;
+    const r = tp[c]! + fn[c]! > 0 ? tp[c]! / (tp[c]! + fn[c]!) : 0;
+    P += p;
+    R += r;
+    F += p + r > 0 ? (2 * p * r) / (p + r) : 0;
+  }
+  return { precision: P / k, recall: R / k, f1: F / k };
+}

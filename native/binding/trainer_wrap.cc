@@ -85,11 +85,11 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
 class RunWorker : public Napi::AsyncWorker {
  public:
   RunWorker(Napi::Env env, TrainerWrap* wrap, Napi::Object self, const Napi::CallbackInfo& info, const void* X,
-            const void* Y, size_t n, const uint32_t* order, size_t batchSize, size_t first, size_t count,
-            const double* lrs, double* losses, double* gradNorms)
+            const void* Y, const void* W, size_t n, const uint32_t* order, size_t batchSize, size_t first,
+            size_t count, const double* lrs, double* losses, double* gradNorms)
       : Napi::AsyncWorker(env, "descent:runBatches"),
         deferred_(Napi::Promise::Deferred::New(env)),
-        wrap_(wrap), X_(X), Y_(Y), n_(n), order_(order), batchSize_(batchSize), first_(first), count_(count),
+        wrap_(wrap), X_(X), Y_(Y), W_(W), n_(n), order_(order), batchSize_(batchSize), first_(first), count_(count),
         lrs_(lrs), losses_(losses), gradNorms_(gradNorms) {
     keep_ = Napi::Persistent(Napi::Object::New(env));
     keep_.Set("self", self);
@@ -99,7 +99,8 @@ class RunWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      result_ = wrap_->trainer()->RunBatches(X_, Y_, n_, order_, batchSize_, first_, count_, lrs_, losses_, gradNorms_);
+      result_ = wrap_->trainer()->RunBatches(X_, Y_, W_, n_, order_, batchSize_, first_, count_, lrs_, losses_,
+                                             gradNorms_);
     } catch (const std::bad_alloc&) {
       SetError("out of memory");
     } catch (const std::exception& e) {
@@ -126,6 +127,7 @@ class RunWorker : public Napi::AsyncWorker {
   TrainerWrap* wrap_;
   const void* X_;
   const void* Y_;
+  const void* W_;
   size_t n_;
   const uint32_t* order_;
   size_t batchSize_, first_, count_;
@@ -184,7 +186,7 @@ Napi::Value TrainerWrap::Shuffle(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// runBatches(X, Y, n, order | null, batchSize, firstBatch, count, lrs, losses, gradNorms) -> Promise
+// runBatches(X, Y, n, order | null, batchSize, firstBatch, count, lrs, losses, gradNorms, weights?) -> Promise
 Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireIdle(env, "runBatches");
@@ -213,13 +215,19 @@ Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
     if (static_cast<int64_t>(a->ElementLength()) < count)
       Throw(env, ErrKind::kShape, "lrs", "lrs, losses and gradNorms need at least `count` elements");
   }
+  const void* weights = nullptr;
+  if (info.Length() > 10 && !info[10].IsNull() && !info[10].IsUndefined()) {
+    Napi::TypedArray w = RequireTypedArray(env, info[10], FloatType(s.float64), FloatName(s.float64), "sampleWeight");
+    RequireLength(env, w, static_cast<uint64_t>(n), "sampleWeight", "n");
+    weights = DataOf<void>(w);
+  }
   const double* lr = DataOf<double>(lrs);
   for (int64_t i = 0; i < count; i++) {
     if (!(std::isfinite(lr[i]) && lr[i] >= 0))
       Throw(env, ErrKind::kOption, "lrs", "Expected finite learning rates >= 0 in lrs but lrs[" + std::to_string(i) +
                                               "] = " + std::to_string(lr[i]));
   }
-  auto* w = new RunWorker(env, this, Value(), info, DataOf<void>(X), DataOf<void>(Y), static_cast<size_t>(n), order,
+  auto* w = new RunWorker(env, this, Value(), info, DataOf<void>(X), DataOf<void>(Y), weights, static_cast<size_t>(n), order,
                           static_cast<size_t>(batchSize), static_cast<size_t>(first), static_cast<size_t>(count), lr,
                           DataOf<double>(losses), DataOf<double>(norms));
   busy_ = true;

@@ -27,6 +27,7 @@ class Trainer final : public TrainerBase {
     }
     xb_.assign(B_ * inputs_, T(0));
     yb_.assign(B_ * ycols_, T(0));
+    wb_.assign(B_, T(0));
     Z_.resize(L);
     A_.resize(L);
     for (size_t l = 0; l < L; l++) {
@@ -72,11 +73,12 @@ class Trainer final : public TrainerBase {
 
   void Shuffle(uint32_t* order, size_t n) override { rng_.Shuffle(order, n); }
 
-  RunResult RunBatches(const void* Xv, const void* Yv, size_t n, const uint32_t* order, size_t batchSize,
-                       size_t firstBatch, size_t count, const double* lrs, double* losses,
+  RunResult RunBatches(const void* Xv, const void* Yv, const void* Wv, size_t n, const uint32_t* order,
+                       size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
                        double* gradNorms) override {
     const T* X = static_cast<const T*>(Xv);
     const T* Y = static_cast<const T*>(Yv);
+    const T* W = static_cast<const T*>(Wv);
     RunResult res;
     Snapshot();
     for (size_t c = 0; c < count; c++) {
@@ -85,18 +87,22 @@ class Trainer final : public TrainerBase {
       const size_t rows = start + batchSize <= n ? batchSize : n - start;
       const T* xb;
       const T* yb;
+      const T* wb = nullptr;
       if (order == nullptr) {  // contiguous rows: no copy
         xb = X + start * inputs_;
         yb = Y + start * ycols_;
+        if (W) wb = W + start;
       } else {
         for (size_t r = 0; r < rows; r++) {
           const uint32_t i = order[start + r];
           if (i >= n) return Fail(res, 2, c, "row index out of range in order");
           std::memcpy(xb_.data() + r * inputs_, X + static_cast<size_t>(i) * inputs_, inputs_ * sizeof(T));
           std::memcpy(yb_.data() + r * ycols_, Y + static_cast<size_t>(i) * ycols_, ycols_ * sizeof(T));
+          if (W) wb_[r] = W[i];
         }
         xb = xb_.data();
         yb = yb_.data();
+        if (W) wb = wb_.data();
       }
       if (spec_.loss == Loss::kSoftmaxCrossEntropy) {
         for (size_t r = 0; r < rows; r++) {
@@ -106,8 +112,8 @@ class Trainer final : public TrainerBase {
         }
       }
       Forward(xb, rows);
-      const double loss = LossForward(spec_.loss, rows, outputs_, Z_.back().data(), yb, T(1) / static_cast<T>(rows),
-                                      d0_.data()) /
+      const double loss = LossForward(spec_.loss, rows, outputs_, Z_.back().data(), yb, wb,
+                                      T(1) / static_cast<T>(rows), d0_.data()) /
                           static_cast<double>(rows);
       losses[c] = loss;
       if (!std::isfinite(loss)) {
@@ -281,7 +287,7 @@ class Trainer final : public TrainerBase {
   std::vector<T> slots_[3], snapSlots_[3];
   OptGlobalState ost_, snapOst_;
   Rng rng_;
-  std::vector<T> xb_, yb_, d0_, d1_;
+  std::vector<T> xb_, yb_, wb_, d0_, d1_;
   std::vector<std::vector<T>> Z_, A_;
   std::vector<double> colsum_;
 };

@@ -28,9 +28,10 @@ class TrainerBase {
   virtual const Layout& GetLayout() const = 0;
   virtual void Initialize(uint32_t seed) = 0;
   virtual void Shuffle(uint32_t* order, size_t n) = 0;
-  // X: [n, inputs], Y: [n, targetCols], order: [n] row indices; runs batches firstBatch .. firstBatch+count-1.
-  virtual RunResult RunBatches(const void* X, const void* Y, size_t n, const uint32_t* order, size_t batchSize,
-                               size_t firstBatch, size_t count, const double* lrs, double* losses,
+  // X: [n, inputs], Y: [n, targetCols], W: [n] sample weights or null, order: [n] row indices or null;
+  // runs batches firstBatch .. firstBatch+count-1.
+  virtual RunResult RunBatches(const void* X, const void* Y, const void* W, size_t n, const uint32_t* order,
+                               size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
                                double* gradNorms) = 0;
   virtual void Predict(const void* X, size_t n, void* out) = 0;
   virtual void* Params() = 0;

@@ -22,7 +22,8 @@ class Pool {
     std::lock_guard<std::mutex> g(configMu_);
     std::lock_guard<std::mutex> busy(runMu_);  // never resize under a running pass
     Stop();
-    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { Work(i); });
+    parts_ = static_cast<size_t>(n);
+    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { Work(static_cast<size_t>(i)); });
   }
 
   bool TryRun(size_t n, const std::function<void(size_t, size_t)>& f) {
@@ -54,7 +55,12 @@ class Pool {
   }
 
   void Work(size_t part) {
-    uint64_t seen = 0;
+    uint64_t seen;
+    {
+      // A worker started by Resize() must not mistake the generations of earlier runs for new work.
+      std::lock_guard<std::mutex> g(mu_);
+      seen = generation_;
+    }
     for (;;) {
       const std::function<void(size_t, size_t)>* f;
       {

@@ -9,6 +9,7 @@
 #include "../kernels/dispatch.h"
 #include "../kernels/losses.h"
 #include "../kernels/optimizers.h"
+#include "../kernels/parallel.h"
 #include "../kernels/rng.h"
 
 namespace {
@@ -81,13 +82,13 @@ void TestStableLosses() {
   const float Z[3] = {1e4f, -1e4f, 0.0f};
   const float Y[1] = {1.0f};
   float dZ[3];
-  const double l = SoftmaxCrossEntropy<float>(1, 3, Z, Y, 1.0f, dZ);
+  const double l = SoftmaxCrossEntropy<float>(1, 3, Z, Y, nullptr, 1.0f, dZ);
   CHECK(std::isfinite(l) && std::fabs(l - 2e4) < 1e-6 * 2e4, "softmax loss for logits +-1e4: %g", l);
   CHECK(std::fabs(dZ[0] - 1.0f) < 1e-6 && std::fabs(dZ[1] + 1.0f) < 1e-6, "softmax gradient for logits +-1e4");
   const double zs[2] = {1e4, -1e4};
   const double ys[2] = {0.0, 0.0};
   double dz[2];
-  const double ls = SigmoidCrossEntropy<double>(1, 2, zs, ys, 1.0, dz);
+  const double ls = SigmoidCrossEntropy<double>(1, 2, zs, ys, nullptr, 1.0, dz);
   CHECK(std::fabs(ls - 1e4) < 1e-9, "sigmoid CE for logits +-1e4: %g", ls);
   CHECK(dz[0] == 1.0 && dz[1] == 0.0, "sigmoid CE gradient for logits +-1e4");
 }
@@ -106,7 +107,7 @@ void TestTrainerReachesLeastSquares() {
     Y[i] = 2 * X[i] + 1;
   }
   std::vector<double> lrs(1, 0.5), losses(1), norms(1);
-  for (int e = 0; e < 5000; e++) t->RunBatches(X, Y, 8, nullptr, 8, 0, 1, lrs.data(), losses.data(), norms.data());
+  for (int e = 0; e < 5000; e++) t->RunBatches(X, Y, nullptr, 8, nullptr, 8, 0, 1, lrs.data(), losses.data(), norms.data());
   const double* p = static_cast<const double*>(t->Params());
   CHECK(std::fabs(p[0] - 2) < 1e-9 && std::fabs(p[1] - 1) < 1e-9, "GD on y = 2x + 1 gave w=%g b=%g", p[0], p[1]);
 }
@@ -121,9 +122,33 @@ void TestDivergenceRestores() {
   float before[2];
   std::memcpy(before, t->Params(), sizeof before);
   std::vector<double> lrs(4, 1e3), losses(4), norms(4);
-  RunResult r = t->RunBatches(X, Y, 4, nullptr, 1, 0, 4, lrs.data(), losses.data(), norms.data());
+  RunResult r = t->RunBatches(X, Y, nullptr, 4, nullptr, 1, 0, 4, lrs.data(), losses.data(), norms.data());
   CHECK(r.status == 1, "a learning rate of 1e3 on unscaled data must diverge (status %d)", r.status);
   CHECK(std::memcmp(before, t->Params(), sizeof before) == 0, "parameters restored to the chunk start");
+}
+void TestPoolResizeAndSplit() {
+  // Resizing back and forth must never hand a stale job to a new worker, and a split step must equal a serial one.
+  const size_t n = (size_t(1) << 20) + 12345;
+  OptConfig c;
+  c.kind = OptKind::kAdam;
+  std::vector<float> ref;
+  for (int threads : {1, 2, 1, 3, 2}) {
+    parallel::SetThreads(threads);
+    std::vector<float> p(n, 0.5f), g(n), m(n, 0.0f), v(n, 0.0f);
+    for (size_t i = 0; i < n; i++) g[i] = static_cast<float>((i % 13) - 6) * 1e-3f;
+    OptGlobalState st;
+    for (int t = 0; t < 3; t++) Step(c, Prepare(c, st, 1e-3), n, p.data(), g.data(), m.data(), v.data(), nullptr);
+    if (ref.empty()) ref = p;
+    CHECK(std::memcmp(ref.data(), p.data(), n * sizeof(float)) == 0, "%d threads: split Adam step differs from serial", threads);
+  }
+  std::vector<int> hits(1000, 0);
+  parallel::For(hits.size(), 1, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; i++) hits[i]++;
+  });
+  bool once = true;
+  for (int h : hits) once = once && h == 1;
+  CHECK(once, "parallel::For must visit every index exactly once");
+  parallel::SetThreads(1);
 }
 }  // namespace
 
@@ -134,6 +159,7 @@ int main() {
   TestStableLosses();
   TestTrainerReachesLeastSquares();
   TestDivergenceRestores();
+  TestPoolResizeAndSplit();
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -38,6 +38,7 @@ export class JsTrainer implements BackendTrainer {
   // Workspace, allocated once.
   private readonly xb: FloatArray;
   private readonly yb: FloatArray;
+  private readonly wb: FloatArray;
   private readonly Z: FloatArray[] = [];
   private readonly A: FloatArray[] = [];
   private d0: FloatArray;
@@ -70,6 +71,7 @@ export class JsTrainer implements BackendTrainer {
     const B = spec.maxBatch;
     this.xb = new this.F(B * this.inputs);
     this.yb = new this.F(B * this.ycols);
+    this.wb = new this.F(B);
     for (const L of spec.layers) {
       this.Z.push(new this.F(B * L.units));
       this.A.push(L.activation === ACT.linear ? this.Z[this.Z.length - 1]! : new this.F(B * L.units));
@@ -117,10 +119,12 @@ export class JsTrainer implements BackendTrainer {
     lrs: Float64Array,
     losses: Float64Array,
     gradNorms: Float64Array,
+    weights: FloatArray | null = null,
   ): Promise<RunResult> {
     this.idle('runBatches');
     if (X.length !== n * this.inputs) throw new ShapeError(`Expected X to have length ${n * this.inputs} (n * inputs) but received length ${X.length}`, 'X');
     if (Y.length !== n * this.ycols) throw new ShapeError(`Expected y to have length ${n * this.ycols} (n * targetColumns) but received length ${Y.length}`, 'y');
+    if (weights && weights.length !== n) throw new ShapeError(`Expected sampleWeight to have length ${n} (n) but received length ${weights.length}`, 'sampleWeight');
     if (!(batchSize >= 1 && batchSize <= this.spec.maxBatch)) throw new ShapeError(`Expected batchSize in [1, ${this.spec.maxBatch}] but received ${batchSize}`, 'batchSize');
     this.busy = true;
     try {
@@ -139,18 +143,22 @@ export class JsTrainer implements BackendTrainer {
         const start = (firstBatch + c) * batchSize;
         const rows = Math.min(batchSize, n - start);
         let xb: FloatArray, yb: FloatArray;
+        let wb: FloatArray | null = null;
         if (order === null) {
           xb = X.subarray(start * this.inputs, (start + rows) * this.inputs);
           yb = Y.subarray(start * this.ycols, (start + rows) * this.ycols);
+          if (weights) wb = weights.subarray(start, start + rows);
         } else {
           for (let q = 0; q < rows; q++) {
             const i = order[start + q]!;
             if (i >= n) return { status: 2, batch: c, what: 'row index out of range in order' };
             this.xb.set(X.subarray(i * this.inputs, (i + 1) * this.inputs), q * this.inputs);
             this.yb.set(Y.subarray(i * this.ycols, (i + 1) * this.ycols), q * this.ycols);
+            if (weights) this.wb[q] = weights[i]!;
           }
           xb = this.xb;
           yb = this.yb;
+          if (weights) wb = this.wb;
         }
         if (this.spec.loss === LOSS.softmax) {
           for (let q = 0; q < rows; q++) {
@@ -159,7 +167,7 @@ export class JsTrainer implements BackendTrainer {
           }
         }
         this.forward(xb, rows);
-        const loss = this.lossForward(rows, yb, true) / rows;
+        const loss = this.lossForward(rows, yb, wb, true) / rows;
         losses[c] = loss;
         if (!Number.isFinite(loss)) {
           restore();
@@ -232,7 +240,7 @@ export class JsTrainer implements BackendTrainer {
   }
 
   /** Returns the summed loss; writes dLoss/dZ (batch mean) into d0. */
-  private lossForward(rows: number, Y: FloatArray, grad: boolean): number {
+  private lossForward(rows: number, Y: FloatArray, w: FloatArray | null, grad: boolean): number {
     const r = this.r;
     const k = this.outputs;
     const Z = this.Z[this.Z.length - 1]!;
@@ -242,28 +250,33 @@ export class JsTrainer implements BackendTrainer {
     if (this.spec.loss === LOSS.squared) {
       for (let i = 0; i < rows * k; i++) {
         const e = r(Z[i]! - Y[i]!);
-        sum += 0.5 * e * e;
-        if (grad) d[i] = r(e * inv);
+        const wi = w ? w[Math.floor(i / k)]! : 1;
+        sum += 0.5 * wi * e * e;
+        if (grad) d[i] = w ? r(r(e * wi) * inv) : r(e * inv);
       }
     } else if (this.spec.loss === LOSS.sigmoid) {
       for (let i = 0; i < rows * k; i++) {
         const z = Z[i]!, y = Y[i]!;
-        sum += r(r(r(Math.max(z, 0)) - r(z * y)) + r(Math.log1p(r(Math.exp(-Math.abs(z))))));
-        if (grad) d[i] = r(r(r(stableSigmoid(z)) - y) * inv);
+        const wi = w ? w[Math.floor(i / k)]! : 1;
+        sum += wi * r(r(r(Math.max(z, 0)) - r(z * y)) + r(Math.log1p(r(Math.exp(-Math.abs(z))))));
+        const e = r(r(stableSigmoid(z)) - y);
+        if (grad) d[i] = w ? r(r(e * wi) * inv) : r(e * inv);
       }
     } else {
       for (let q = 0; q < rows; q++) {
         const o = q * k;
         const y = Y[q]!;
+        const scale = w ? r(w[q]! * inv) : inv;
         let m = Z[o]!;
         for (let j = 1; j < k; j++) if (Z[o + j]! > m) m = Z[o + j]!;
         let s = 0;
         for (let j = 0; j < k; j++) s += Math.exp(r(Z[o + j]! - m));
-        sum += Math.log(s) - r(Z[o + y]! - m);
+        const l = Math.log(s) - r(Z[o + y]! - m);
+        sum += w ? w[q]! * l : l;
         if (grad) {
           const is = 1 / s;
-          for (let j = 0; j < k; j++) d[o + j] = r(r(Math.exp(r(Z[o + j]! - m)) * is) * inv);
-          d[o + y] = r(d[o + y]! - inv);
+          for (let j = 0; j < k; j++) d[o + j] = r(r(Math.exp(r(Z[o + j]! - m)) * is) * scale);
+          d[o + y] = r(d[o + y]! - scale);
         }
       }
     }

@@ -2,12 +2,12 @@
  * descent: gradient-descent training for Node.js on a native C++/OpenBLAS core.
  * Every model is dense layers → activations → a loss head; the named models are presets.
  */
-export { DescentError, OptionError, ShapeError, FormatError, DivergenceError, StateError, BackendError } from './errors';
+export { DescentError, OptionError, ShapeError, FormatError, DivergenceError, StateError, BackendError, AbortError } from './errors';
 export { LinearRegression, LogisticRegression, SoftmaxRegression } from './models/linear';
 export type { RegressionMetrics, ClassificationMetrics } from './models/linear';
 export { Model } from './models/model';
 export type { ModelOptions, FitOptions } from './models/model';
-export type { History, EpochInfo, EpochCallback } from './train/fit';
+export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback } from './train/fit';
 export { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, optimizerByName } from './optim/optimizers';
 export type { OptimizerSpec, LearningRate, ScheduleLike } from './optim/optimizers';
 export { createOptimizer } from './optim/standalone';
@@ -18,7 +18,7 @@ export { trainTestSplit } from './data/split';
 export { StandardScaler } from './data/scale';
 export { matrix, toMatrix } from './data/matrix';
 export type { Matrix, MatrixLike } from './data/matrix';
-export { mse, mae, r2, accuracy, logLoss } from './train/metrics';
+export { mse, mae, r2, accuracy, logLoss, precisionRecallF1, clipGradNorm } from './train/metrics';
 export { Rng } from './rng';
 export { info, setNumThreads } from './info';
 export type { Info } from './info';
@@ -28,3 +28,5 @@ export {
   oneCycle, piecewiseConstant, reduceOnPlateau, ReduceOnPlateau, preview, scheduleFromJSON, parseScheduleSpec,
 } from './optim/schedules';
 export type { Schedule, ScheduleJSON } from './optim/schedules';
+export { loadIdx, parseIdx, loadFashionMnist, FASHION_MNIST_DIR } from './data/idx';
+export type { IdxArray } from './data/idx';

@@ -384,7 +384,8 @@ export abstract class Model {
 
   protected requireFitted(method: string): { trainer: BackendTrainer; spec: NativeSpec } {
     if (!this.trainer || !this.spec) throw new StateError(`${method}() called before fit()`, method);
-    if (this.busy) throw new StateError(`${method}() called while fit() is running; await it first`, method);
+    // Between chunks (e.g. inside onEpochEnd) the trainer is idle and may be read; during a chunk it may not.
+    if (this.trainer.isBusy()) throw new StateError(`${method}() called while the trainer is running a chunk of fit(); await it or call from a callback`, method);
     return { trainer: this.trainer, spec: this.spec };
   }
 

@@ -66,3 +66,16 @@ export function precisionRecallF1(yTrue: ArrayLike<number>, yPred: ArrayLike<num
   }
   return { precision: P / k, recall: R / k, f1: F / k };
 }
+
+/**
+ * Rescales `tensors` in place so their global L2 norm is at most `maxNorm`, as `torch.nn.utils.clip_grad_norm_`
+ * (coefficient `maxNorm / (norm + 1e-6)`, applied only when below 1). Returns the norm before clipping.
+ */
+export function clipGradNorm(tensors: readonly (Float32Array | Float64Array)[], maxNorm: number): number {
+  let s = 0;
+  for (const t of tensors) for (const v of t) s += v * v;
+  const total = Math.sqrt(s);
+  const coef = maxNorm / (total + 1e-6);
+  if (coef < 1) for (const t of tensors) for (let i = 0; i < t.length; i++) t[i]! *= coef;
+  return total;
+}

@@ -5,6 +5,9 @@
 export { DescentError, OptionError, ShapeError, FormatError, DivergenceError, StateError, BackendError, AbortError } from './errors';
 export { LinearRegression, LogisticRegression, SoftmaxRegression } from './models/linear';
 export type { RegressionMetrics, ClassificationMetrics } from './models/linear';
+export { Sequential, MLPRegressor, MLPClassifier, dense, dropout, leakyRelu, elu } from './models/mlp';
+export type { Activation, DenseLayer, DropoutLayer, DenseOptions, SequentialOptions, MLPOptions } from './models/mlp';
+export type { Initializer } from './models/init';
 export { Model } from './models/model';
 export type { ModelOptions, FitOptions } from './models/model';
 export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback } from './train/fit';

@@ -43,8 +43,11 @@ export interface LayerConfig {
   inputs: number;
   units: number;
   activation: number;
+  /** leakyRelu slope or elu alpha. */
   activationParam: number;
   useBias: boolean;
+  /** Inverted-dropout rate on this layer's output while training, in [0, 1); 0 on the last layer. */
+  dropout: number;
 }
 
 /** The plain object that crosses to native once, when a trainer is created. */
@@ -111,6 +114,11 @@ export interface BackendTrainer {
   ): Promise<RunResult>;
   /** out `[n, outputs]` = the last layer's outputs (logits for classifiers). */
   predict(X: FloatArray, n: number, out: FloatArray): void;
+  /**
+   * The batch-mean loss (data term) of `n ≤ maxBatch` rows at the current parameters, and the gradient of the
+   * objective (including L2) written to `out` (flat, like the parameters). Dropout is off; nothing is updated.
+   */
+  gradients(X: FloatArray, Y: FloatArray, n: number, out: FloatArray): number;
   getParams(): FloatArray;
   setParams(params: FloatArray): void;
   getSlot(slot: number): FloatArray;

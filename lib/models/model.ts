@@ -3,7 +3,9 @@
  * (LinearRegression, LogisticRegression, SoftmaxRegression) are presets of {@link Model}.
  */
 import { getBackend } from '../backend';
-import { ACTIVATIONS, ActivationName, BackendTrainer, Dtype, FloatArray, LOSSES, LossName, NativeSpec } from '../backend/types';
+import { Initializer, initialParams } from './init';
+import { Head } from './heads';
+import { ACTIVATIONS, ActivationName, BackendTrainer, Dtype, FloatArray, LOSSES, NativeSpec } from '../backend/types';
 import { StandardScaler } from '../data/scale';
 import { Matrix, arrayFor, takeRows, toMatrix, toVector } from '../data/matrix';
 import { OptionError, ShapeError, StateError } from '../errors';
@@ -90,6 +92,8 @@ export interface LayerDef {
   activation: ActivationName;
   activationParam?: number;
   useBias?: boolean;
+  kernelInitializer?: Initializer;
+  dropout?: number;
 }
 
 let scaleHintShown = false;
@@ -101,11 +105,6 @@ const FIT_KEYS = [
 ] as const;
 const MAXIMIZED = ['accuracy', 'precision', 'recall', 'f1', 'r2'];
 
-/** Targets prepared for the loss head. */
-interface Targets {
-  Y: FloatArray;
-  outputs: number;
-}
 
 export abstract class Model {
   protected readonly options: Required<Pick<ModelOptions, 'dtype' | 'standardize' | 'clipNorm' | 'clipValue'>> & {
@@ -124,21 +123,29 @@ export abstract class Model {
   /** History of the last fit. */
   history: History | undefined;
 
-  protected abstract readonly loss: LossName;
+  /** What the last layer means: targets, predictions, loss and metrics. */
+  protected readonly head: Head;
+
   /** Hidden layers in front of the output layer (none for the linear presets). */
   protected hidden(): LayerDef[] {
     return [];
   }
-  protected abstract prepareTargets(y: Float64Array): Targets;
-  /** Names of the metrics this model reports (besides `loss`). */
-  protected abstract readonly metricNames: readonly string[];
-  /** Loss and every metric from raw outputs `[n, outputs]` and targets `[n]`. */
-  protected abstract metricsFromOutputs(out: { data: FloatArray; rows: number; cols: number }, y: Float64Array): Record<string, number>;
-  /** Whether labels are classes (class weights allowed). */
-  protected abstract readonly isClassifier: boolean;
+  /** The output layer (linear: the loss head takes logits). */
+  protected outputLayer(outputs: number): LayerDef {
+    return { units: outputs, activation: 'linear' };
+  }
+  /** Every layer, input to output. */
+  protected layerDefs(outputs: number): LayerDef[] {
+    return [...this.hidden(), this.outputLayer(outputs)];
+  }
+  /** Output units fixed by the architecture (Sequential's last layer), or undefined to size it from the labels. */
+  protected fixedOutputs(): number | undefined {
+    return undefined;
+  }
 
-  constructor(options: ModelOptions = {}) {
-    const o = checkKeys('options', options, MODEL_KEYS);
+  protected constructor(head: Head, options: ModelOptions = {}, extraKeys: readonly string[] = []) {
+    this.head = head;
+    const o = checkKeys('options', options, [...MODEL_KEYS, ...extraKeys]);
     const reg = checkKeys('options.regularization', o.regularization, ['l1', 'l2', 'penalizeBias']);
     this.options = {
       dtype: oneOf('options.dtype', o.dtype, ['float32', 'float64'] as const, 'float32'),
@@ -184,7 +191,7 @@ export abstract class Model {
       if (!isOptimizerSpec(chosen)) throw new OptionError(`Expected an optimizer from sgd(), adam(), … or a name for optimizer but received ${describe(o.optimizer)}`, 'optimizer');
       optimizer = chosen;
     }
-    const metricNames = o.metrics === undefined ? [] : (o.metrics as unknown[]).map((m, i) => oneOf(`metrics[${i}]`, m, this.metricNames as string[]));
+    const metricNames = o.metrics === undefined ? [] : (o.metrics as unknown[]).map((m, i) => oneOf(`metrics[${i}]`, m, this.head.metricNames as string[]));
     if (o.metrics !== undefined && !Array.isArray(o.metrics)) throw new OptionError(`Expected an array of metric names for metrics but received ${describe(o.metrics)}`, 'metrics');
 
     let Xall = toMatrix(X, 'X', dtype);
@@ -217,10 +224,11 @@ export abstract class Model {
       if (wAll) wAll = Float64Array.from(trainIdx, (i) => wAll![i]!);
       yAll = Float64Array.from(trainIdx, (i) => yAll[i]!);
     }
-    const targets = this.prepareTargets(yAll);
-    if (yVal) this.prepareTargetsCheck(yVal, 'validation y');
+    const outputs = this.head.prepare(yAll, this.fixedOutputs());
+    const targets = { Y: yAll, outputs };
+    if (yVal) this.head.check(yVal, 'validationData[1]');
     if (o.classWeight !== undefined) {
-      if (!this.isClassifier) throw new OptionError('classWeight applies to classifiers only', 'classWeight');
+      if (!this.head.isClassifier) throw new OptionError('classWeight applies to classifiers only', 'classWeight');
       const cw = this.classWeights(yAll, targets.outputs, o.classWeight);
       wAll ??= new Float64Array(yAll.length).fill(1);
       for (let i = 0; i < yAll.length; i++) wAll[i]! *= cw[yAll[i]!]!;
@@ -250,7 +258,11 @@ export abstract class Model {
     this.spec = spec;
     this.nFeatures = Xm.cols;
     this.backendName = backend.name;
+    // initialize() resets optimizer state; the weights and the generator position come from lib/models/init.ts.
     this.trainer.initialize(seed);
+    const init = initialParams(spec, this.layerDefs(targets.outputs).map((d) => d.kernelInitializer ?? 'torchDefault'), seed);
+    this.trainer.setParams(init.params);
+    this.trainer.setState({ step: 0, muProduct: 1, rng: init.rng });
     const trainer = this.trainer;
     const outputsOf = (m: Matrix) => {
       const out = arrayFor(dtype, m.rows * targets.outputs);
@@ -259,10 +271,10 @@ export abstract class Model {
     };
     const evaluate = Xval || metricNames.length
       ? () => {
-          const validation = Xval ? this.metricsFromOutputs(outputsOf(Xval), yVal!) : {};
+          const validation = Xval ? this.head.metrics(outputsOf(Xval), yVal!) : {};
           const train: Record<string, number> = {};
           if (metricNames.length) {
-            const all = this.metricsFromOutputs(outputsOf(Xm), yAll);
+            const all = this.head.metrics(outputsOf(Xm), yAll);
             for (const k of metricNames) train[k] = all[k]!;
           }
           return { train, validation };
@@ -280,12 +292,6 @@ export abstract class Model {
     } finally {
       this.busy = false;
     }
-  }
-
-  /** Validates labels of extra target vectors (validation data) without changing the model's classes. */
-  protected prepareTargetsCheck(y: Float64Array, name: string): void {
-    void y;
-    void name;
   }
 
   private classWeights(y: Float64Array, k: number, spec: unknown): Float64Array {
@@ -311,7 +317,7 @@ export abstract class Model {
   private earlyStopping(spec: unknown, hasValidation: boolean): EarlyStopping | undefined {
     if (spec === undefined) return undefined;
     const e = checkKeys('earlyStopping', spec, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
-    const names = ['loss', 'valLoss', ...this.metricNames.flatMap((m) => [`val_${m}`, `train_${m}`])];
+    const names = ['loss', 'valLoss', ...this.head.metricNames.flatMap((m) => [`val_${m}`, `train_${m}`])];
     const monitor = oneOf('earlyStopping.monitor', e.monitor, names, hasValidation ? 'valLoss' : 'loss');
     if ((monitor === 'valLoss' || monitor.startsWith('val_')) && !hasValidation)
       throw new OptionError(`earlyStopping.monitor ${JSON.stringify(monitor)} needs validationSplit or validationData`, 'earlyStopping.monitor');
@@ -325,28 +331,22 @@ export abstract class Model {
     };
   }
 
-  /** One warning per process when features span very different scales and no scaler is used (a common cause of divergence). */
+  /** One warning per process when feature scales differ wildly and no scaler is used (a common cause of divergence). */
   private scaleHint(X: Matrix): void {
     if (scaleHintShown || X.rows < 2) return;
-    const s = new StandardScaler().fit(X);
-    let lo = Infinity, hi = 0;
-    s.std!.forEach((v, j) => {
-      const scale = Math.max(v, Math.abs(s.mean![j]!));
-      if (scale > 0) {
-        lo = Math.min(lo, scale);
-        hi = Math.max(hi, scale);
-      }
-    });
-    if (hi / lo > 1e3) {
+    const std = Array.from(new StandardScaler().fit(X).std!).filter((v) => v > 1e-12).sort((a, b) => a - b);
+    if (std.length < 2) return;
+    const ratio = std.at(-1)! / std[Math.floor(std.length / 2)]!;
+    if (ratio > 100) {
       scaleHintShown = true;
-      process.emitWarning(`descent: feature columns differ in scale by ${(hi / lo).toExponential(1)}×; consider { standardize: true } (gradient descent converges slowly or diverges on unscaled data)`, 'DescentWarning');
+      process.emitWarning(`descent: one feature's standard deviation is ${ratio.toFixed(0)}× the median column's; consider { standardize: true } (gradient descent converges slowly or diverges on unscaled data)`, 'DescentWarning');
     }
   }
 
   /** Loss and metrics on `(X, y)` (raw features; the fitted scaler is applied). */
   protected evaluateAll(X: unknown, y: unknown): Record<string, number> {
     const out = this.outputs(X);
-    return this.metricsFromOutputs(out, toVector(y, 'y', out.rows));
+    return this.head.metrics(out, toVector(y, 'y', out.rows));
   }
 
   /** Fraction of kernel weights that are exactly zero (L1 produces true zeros). */
@@ -360,17 +360,17 @@ export abstract class Model {
   }
 
   private buildSpec(inputs: number, outputs: number, dtype: Dtype, optimizer: OptimizerSpec, maxBatch: number): NativeSpec {
-    const defs: LayerDef[] = [...this.hidden(), { units: outputs, activation: 'linear' }];
+    const defs = this.layerDefs(outputs);
     let fanIn = inputs;
     const layers = defs.map((d) => {
-      const l = { inputs: fanIn, units: d.units, activation: ACTIVATIONS.indexOf(d.activation), activationParam: d.activationParam ?? 0, useBias: d.useBias ?? true };
+      const l = { inputs: fanIn, units: d.units, activation: ACTIVATIONS.indexOf(d.activation), activationParam: d.activationParam ?? 0, useBias: d.useBias ?? true, dropout: d.dropout ?? 0 };
       fanIn = d.units;
       return l;
     });
     return {
       float64: dtype === 'float64',
       layers,
-      loss: LOSSES.indexOf(this.loss),
+      loss: LOSSES.indexOf(this.head.loss),
       optimizer: optimizer.config,
       l1: this.options.l1,
       l2: this.options.l2,

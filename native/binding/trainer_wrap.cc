@@ -58,6 +58,7 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
     ls.activation = static_cast<Act>(RequireInt(env, lo.Get("activation"), nm + ".activation", 0, 6));
     ls.activationParam = PropNumber(env, lo, "activationParam", nm, -1e6, 1e6);
     ls.useBias = PropBool(env, lo, "useBias", nm);
+    ls.dropout = PropNumber(env, lo, "dropout", nm, 0, 0.999999);
     if (i > 0 && ls.inputs != s.layers.back().units)
       Throw(env, ErrKind::kShape, nm + ".inputs", nm + ".inputs must equal the previous layer's units");
     total += static_cast<uint64_t>(ls.inputs) * static_cast<uint64_t>(ls.units) + static_cast<uint64_t>(ls.units);
@@ -65,6 +66,8 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
     maxWidth = std::max<uint64_t>(maxWidth, std::max(ls.inputs, ls.units));
     s.layers.push_back(ls);
   }
+  if (s.layers.back().dropout != 0)
+    Throw(env, ErrKind::kOption, "spec.layers", "the last layer cannot have dropout: the loss head takes its logits");
   if (s.layers.back().activation != Act::kLinear)
     Throw(env, ErrKind::kOption, "spec.layers", "the last layer must be linear: the loss head takes logits");
   s.loss = static_cast<Loss>(RequireInt(env, o.Get("loss"), "spec.loss", 0, 2));
@@ -143,6 +146,7 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
                       InstanceMethod<&TrainerWrap::Shuffle>("shuffle"),
                       InstanceMethod<&TrainerWrap::RunBatches>("runBatches"),
                       InstanceMethod<&TrainerWrap::Predict>("predict"),
+                      InstanceMethod<&TrainerWrap::Gradients>("gradients"),
                       InstanceMethod<&TrainerWrap::GetParams>("getParams"),
                       InstanceMethod<&TrainerWrap::SetParams>("setParams"),
                       InstanceMethod<&TrainerWrap::GetSlot>("getSlot"),
@@ -249,6 +253,29 @@ Napi::Value TrainerWrap::Predict(const Napi::CallbackInfo& info) {
                 "n * outputs");
   if (n > 0) trainer_->Predict(DataOf<void>(X), static_cast<size_t>(n), DataOf<void>(out));
   return env.Undefined();
+}
+
+// gradients(X, Y, n, out) -> loss: batch-mean loss and the objective's gradient, n <= maxBatch. Synchronous.
+Napi::Value TrainerWrap::Gradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "gradients");
+  const NetworkSpec& s = trainer_->Spec();
+  const int64_t n = RequireInt(env, info[2], "n", 1, s.maxBatch);
+  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.float64), FloatName(s.float64), "X");
+  RequireLength(env, X, static_cast<uint64_t>(n) * static_cast<uint64_t>(s.layers.front().inputs), "X", "n * inputs");
+  const uint64_t ycols = TargetCols(s.loss, static_cast<size_t>(s.layers.back().units));
+  Napi::TypedArray Y = RequireTypedArray(env, info[1], FloatType(s.float64), FloatName(s.float64), "y");
+  RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
+  if (s.loss == Loss::kSoftmaxCrossEntropy) {
+    for (int64_t i = 0; i < n; i++) {
+      const double y = s.float64 ? DataOf<double>(Y)[i] : DataOf<float>(Y)[i];
+      if (!(y >= 0 && y < static_cast<double>(s.layers.back().units) && y == std::floor(y)))
+        Throw(env, ErrKind::kShape, "y", "Expected class labels in [0, units) for y but y[" + std::to_string(i) + "] = " + std::to_string(y));
+    }
+  }
+  Napi::TypedArray out = RequireTypedArray(env, info[3], FloatType(s.float64), FloatName(s.float64), "out");
+  RequireLength(env, out, trainer_->NumParams(), "out", "number of parameters");
+  return Napi::Number::New(env, trainer_->Gradients(DataOf<void>(X), DataOf<void>(Y), nullptr, static_cast<size_t>(n), DataOf<void>(out)));
 }
 
 namespace {

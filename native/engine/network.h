@@ -16,6 +16,7 @@ struct LayerSpec {
   Act activation = Act::kLinear;
   double activationParam = 0;  // leakyRelu slope, elu alpha
   bool useBias = true;
+  double dropout = 0;  // inverted dropout on this layer's output while training (rate in [0, 1))
 };
 
 struct NetworkSpec {

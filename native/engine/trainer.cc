@@ -30,10 +30,16 @@ class Trainer final : public TrainerBase {
     wb_.assign(B_, T(0));
     Z_.resize(L);
     A_.resize(L);
+    M_.resize(L);
+    D_.resize(L);
     for (size_t l = 0; l < L; l++) {
       const size_t u = static_cast<size_t>(spec_.layers[l].units);
       Z_[l].assign(B_ * u, T(0));
       if (spec_.layers[l].activation != Act::kLinear) A_[l].assign(B_ * u, T(0));
+      if (spec_.layers[l].dropout > 0) {
+        M_[l].assign(B_ * u, T(0));
+        D_[l].assign(B_ * u, T(0));
+      }
     }
     d0_.assign(B_ * layout_.maxWidth, T(0));
     d1_.assign(B_ * layout_.maxWidth, T(0));
@@ -111,7 +117,7 @@ class Trainer final : public TrainerBase {
             return Fail(res, 2, c, "class label out of range");
         }
       }
-      Forward(xb, rows);
+      Forward(xb, rows, true);
       const double loss = LossForward(spec_.loss, rows, outputs_, Z_.back().data(), yb, wb,
                                       T(1) / static_cast<T>(rows), d0_.data()) /
                           static_cast<double>(rows);
@@ -147,9 +153,21 @@ class Trainer final : public TrainerBase {
     T* out = static_cast<T*>(outv);
     for (size_t start = 0; start < n; start += B_) {
       const size_t rows = start + B_ <= n ? B_ : n - start;
-      Forward(X + start * inputs_, rows);
+      Forward(X + start * inputs_, rows, false);
       std::memcpy(out + start * outputs_, Z_.back().data(), rows * outputs_ * sizeof(T));
     }
+  }
+
+  double Gradients(const void* Xv, const void* Yv, const void* Wv, size_t n, void* out) override {
+    const T* X = static_cast<const T*>(Xv);
+    Forward(X, n, false);
+    const double loss = LossForward(spec_.loss, n, outputs_, Z_.back().data(), static_cast<const T*>(Yv),
+                                    static_cast<const T*>(Wv), T(1) / static_cast<T>(n), d0_.data()) /
+                        static_cast<double>(n);
+    Backward(X, n);
+    Regularize();
+    std::memcpy(out, grads_.data(), grads_.size() * sizeof(T));
+    return loss;
   }
 
  private:
@@ -166,7 +184,11 @@ class Trainer final : public TrainerBase {
     return spec_.layers[l].activation == Act::kLinear ? Z_[l].data() : A_[l].data();
   }
 
-  void Forward(const T* X, size_t rows) {
+  // What layer l feeds the next one while training: the dropped-out copy when it has dropout.
+  const T* Fed(size_t l) const { return dropped_ && spec_.layers[l].dropout > 0 ? D_[l].data() : LayerOut(l); }
+
+  void Forward(const T* X, size_t rows, bool training) {
+    dropped_ = training;
     const T* in = X;
     for (size_t l = 0; l < spec_.layers.size(); l++) {
       const auto& L = spec_.layers[l];
@@ -179,6 +201,18 @@ class Trainer final : public TrainerBase {
       T* A = L.activation == Act::kLinear ? Z : A_[l].data();
       BiasActivate(L.activation, static_cast<T>(L.activationParam), rows, static_cast<size_t>(units), b, Z, A);
       in = A;
+      if (training && L.dropout > 0) {
+        // Inverted dropout (Srivastava et al. 2014): keep with probability 1 - rate, scale kept units by
+        // 1/(1 - rate) so predict needs no rescaling. One uniform draw per element, row-major (as lib/backend/js).
+        const T keep = static_cast<T>(1.0 / (1.0 - L.dropout));
+        T* M = M_[l].data();
+        T* D = D_[l].data();
+        for (size_t i = 0; i < rows * static_cast<size_t>(units); i++) {
+          M[i] = rng_.Uniform() >= L.dropout ? keep : T(0);
+          D[i] = A[i] * M[i];
+        }
+        in = D;
+      }
     }
   }
 
@@ -189,7 +223,7 @@ class Trainer final : public TrainerBase {
     for (size_t li = spec_.layers.size(); li-- > 0;) {
       const auto& L = spec_.layers[li];
       const int units = static_cast<int>(L.units), inputs = static_cast<int>(L.inputs);
-      const T* Ain = li == 0 ? X : LayerOut(li - 1);
+      const T* Ain = li == 0 ? X : Fed(li - 1);
       T* gW = grads_.data() + layout_.weightOffset[li];
       // gW[units, inputs] = delta^T[units, rows] * Ain[rows, inputs]
       blas::gemm(true, false, units, inputs, static_cast<int>(rows), T(1), delta, units, Ain, inputs, T(0), gW,
@@ -210,6 +244,10 @@ class Trainer final : public TrainerBase {
         blas::gemm(false, false, static_cast<int>(rows), inputs, units, T(1), delta, units, W, inputs, T(0), next,
                    inputs);
         const auto& P = spec_.layers[li - 1];
+        if (dropped_ && P.dropout > 0) {
+          const T* M = M_[li - 1].data();
+          for (size_t i = 0; i < rows * static_cast<size_t>(inputs); i++) next[i] *= M[i];
+        }
         ActivationBackward(P.activation, static_cast<T>(P.activationParam), rows * static_cast<size_t>(inputs),
                            Z_[li - 1].data(), LayerOut(li - 1), next);
         T* t = delta;
@@ -288,8 +326,9 @@ class Trainer final : public TrainerBase {
   OptGlobalState ost_, snapOst_;
   Rng rng_;
   std::vector<T> xb_, yb_, wb_, d0_, d1_;
-  std::vector<std::vector<T>> Z_, A_;
+  std::vector<std::vector<T>> Z_, A_, M_, D_;  // pre-activation, activation, dropout mask, dropped output
   std::vector<double> colsum_;
+  bool dropped_ = false;  // the last Forward applied dropout masks (training), so Backward must too
 };
 
 }  // namespace

@@ -34,6 +34,9 @@ class TrainerBase {
                                size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
                                double* gradNorms) = 0;
   virtual void Predict(const void* X, size_t n, void* out) = 0;
+  // Loss (batch mean, data term) and gradient of the whole objective (incl. L2) at the current parameters for
+  // n <= maxBatch rows, without updating anything (dropout off). grads has NumParams() elements.
+  virtual double Gradients(const void* X, const void* Y, const void* W, size_t n, void* grads) = 0;
   virtual void* Params() = 0;
   virtual void* Slot(int i) = 0;
   virtual OptGlobalState& OptState() = 0;

@@ -41,11 +41,15 @@ export class JsTrainer implements BackendTrainer {
   private readonly wb: FloatArray;
   private readonly Z: FloatArray[] = [];
   private readonly A: FloatArray[] = [];
+  private readonly M: (FloatArray | null)[] = [];
+  private readonly D: (FloatArray | null)[] = [];
   private d0: FloatArray;
   private d1: FloatArray;
   private readonly acc: Float64Array;
   private busy = false;
   private disposed = false;
+  /** The last forward applied dropout masks (training), so backward must too. */
+  private dropped = false;
 
   constructor(spec: NativeSpec) {
     this.spec = spec;
@@ -75,6 +79,8 @@ export class JsTrainer implements BackendTrainer {
     for (const L of spec.layers) {
       this.Z.push(new this.F(B * L.units));
       this.A.push(L.activation === ACT.linear ? this.Z[this.Z.length - 1]! : new this.F(B * L.units));
+      this.M.push(L.dropout > 0 ? new this.F(B * L.units) : null);
+      this.D.push(L.dropout > 0 ? new this.F(B * L.units) : null);
     }
     this.d0 = new this.F(B * maxWidth);
     this.d1 = new this.F(B * maxWidth);
@@ -166,7 +172,7 @@ export class JsTrainer implements BackendTrainer {
             if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) return { status: 2, batch: c, what: 'class label out of range' };
           }
         }
-        this.forward(xb, rows);
+        this.forward(xb, rows, true);
         const loss = this.lossForward(rows, yb, wb, true) / rows;
         losses[c] = loss;
         if (!Number.isFinite(loss)) {
@@ -207,12 +213,36 @@ export class JsTrainer implements BackendTrainer {
     if (out.length !== n * this.outputs) throw new ShapeError(`Expected out to have length ${n * this.outputs} but received length ${out.length}`, 'out');
     for (let start = 0; start < n; start += B) {
       const rows = Math.min(B, n - start);
-      this.forward(X.subarray(start * this.inputs, (start + rows) * this.inputs), rows);
+      this.forward(X.subarray(start * this.inputs, (start + rows) * this.inputs), rows, false);
       out.set(this.Z[this.Z.length - 1]!.subarray(0, rows * this.outputs), start * this.outputs);
     }
   }
 
-  private forward(X: FloatArray, rows: number): void {
+  /** What layer l feeds the next one while training: the dropped-out copy when it has dropout. */
+  private fed(l: number): FloatArray {
+    return this.D[l] ?? this.A[l]!;
+  }
+
+  gradients(X: FloatArray, Y: FloatArray, n: number, out: FloatArray): number {
+    this.idle('gradients');
+    if (!(n >= 1 && n <= this.spec.maxBatch)) throw new ShapeError(`Expected n in [1, ${this.spec.maxBatch}] but received ${n}`, 'n');
+    if (X.length !== n * this.inputs || Y.length !== n * this.ycols || out.length !== this.total) throw new ShapeError('X, y or out has the wrong length', 'X');
+    if (this.spec.loss === LOSS.softmax) {
+      for (let q = 0; q < n; q++) {
+        const y = Y[q]!;
+        if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) throw new ShapeError(`Expected class labels in [0, units) for y but y[${q}] = ${y}`, 'y');
+      }
+    }
+    this.forward(X, n, false);
+    const loss = this.lossForward(n, Y, null, true) / n;
+    this.backward(X, n);
+    this.regularize();
+    out.set(this.grads);
+    return loss;
+  }
+
+  private forward(X: FloatArray, rows: number, training: boolean): void {
+    this.dropped = training;
     const r = this.r;
     const p = this.params;
     let input: FloatArray = X;
@@ -236,6 +266,16 @@ export class JsTrainer implements BackendTrainer {
         }
       }
       input = A;
+      if (training && L.dropout > 0) {
+        // Inverted dropout, one uniform draw per element in row-major order (as native/engine/trainer.cc).
+        const keep = r(1 / (1 - L.dropout));
+        const M = this.M[l]!, D = this.D[l]!;
+        for (let i = 0; i < rows * units; i++) {
+          M[i] = this.rng.uniform() >= L.dropout ? keep : 0;
+          D[i] = r(A[i]! * M[i]!);
+        }
+        input = D;
+      }
     });
   }
 
@@ -293,7 +333,7 @@ export class JsTrainer implements BackendTrainer {
     for (let li = this.spec.layers.length - 1; li >= 0; li--) {
       const L = this.spec.layers[li]!;
       const { units, inputs } = L;
-      const Ain = li === 0 ? X : this.A[li - 1]!;
+      const Ain = li === 0 ? X : this.fed(li - 1);
       const W = this.wOff[li]!;
       // gW[u, i] = Σ_q delta[q, u] · Ain[q, i], accumulated in double.
       for (let u = 0; u < units; u++) {
@@ -319,6 +359,7 @@ export class JsTrainer implements BackendTrainer {
         const P = this.spec.layers[li - 1]!;
         const Zp = this.Z[li - 1]!;
         const Ap = this.A[li - 1]!;
+        const Mp = this.dropped ? this.M[li - 1] : null;
         for (let q = 0; q < rows; q++) {
           acc.fill(0, 0, inputs);
           for (let u = 0; u < units; u++) {
@@ -329,7 +370,8 @@ export class JsTrainer implements BackendTrainer {
           }
           const o = q * inputs;
           for (let i = 0; i < inputs; i++) {
-            next[o + i] = r(r(acc[i]!) * activationGrad(P.activation, P.activationParam, Zp[o + i]!, Ap[o + i]!));
+            const d = Mp ? r(r(acc[i]!) * Mp[o + i]!) : r(acc[i]!);
+            next[o + i] = r(d * activationGrad(P.activation, P.activationParam, Zp[o + i]!, Ap[o + i]!));
           }
         }
         const t = delta;

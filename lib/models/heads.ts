@@ -1,0 +1,189 @@
+/**
+ * Loss heads: what a model's last layer means. Each head validates targets, turns raw outputs (logits) into
+ * predictions and probabilities, and computes the loss and metrics (scikit-learn definitions) from outputs.
+ */
+import type { FloatArray, LossName } from '../backend/types';
+import { ShapeError } from '../errors';
+import { accuracy, logLoss, mae, mse, precisionRecallF1, r2 } from '../train/metrics';
+
+export type Outputs = { data: FloatArray; rows: number; cols: number };
+
+/** Regression metrics on `(X, y)`. */
+export interface RegressionMetrics {
+  /** Objective data term `1/(2n)·Σ(ŷ − y)²`. */
+  loss: number;
+  mse: number;
+  mae: number;
+  r2: number;
+}
+
+/** Classification metrics on `(X, y)`; precision/recall/f1 are macro averages over classes. */
+export interface ClassificationMetrics {
+  /** Mean cross-entropy of the logits (the training loss head, without penalties). */
+  loss: number;
+  accuracy: number;
+  /** Mean cross-entropy of the probabilities clipped to [1e-15, 1 − 1e-15] (scikit-learn's `log_loss`). */
+  logLoss: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface Head {
+  readonly loss: LossName;
+  readonly isClassifier: boolean;
+  /** Metric names besides `loss`. */
+  readonly metricNames: readonly string[];
+  /** Validates training targets `[n]` and fixes the number of outputs (`fixedOutputs` when the last layer sets it). */
+  prepare(y: Float64Array, fixedOutputs?: number): number;
+  /** Validates other targets (validation data, evaluate) against what `prepare` fixed. */
+  check(y: Float64Array, name: string): void;
+  metrics(out: Outputs, y: Float64Array): Record<string, number>;
+  predict(out: Outputs): Float64Array;
+  /** Probabilities: `[n]` P(y=1) for the binary head, `[n, k]` row-major for softmax. */
+  proba?(out: Outputs): Float64Array;
+}
+
+export class RegressionHead implements Head {
+  readonly loss = 'squaredError' as const;
+  readonly isClassifier = false;
+  readonly metricNames = ['mse', 'mae', 'r2'] as const;
+  prepare(_y: Float64Array, fixedOutputs?: number): number {
+    if (fixedOutputs !== undefined && fixedOutputs !== 1) throw new ShapeError(`A squared-error model with targets y [n] needs 1 output unit, not ${fixedOutputs}`, 'layers');
+    return 1;
+  }
+  check(): void {}
+  metrics(out: Outputs, y: Float64Array): RegressionMetrics & Record<string, number> {
+    const pred = Float64Array.from(out.data);
+    const m = mse(y, pred);
+    return { loss: m / 2, mse: m, mae: mae(y, pred), r2: r2(y, pred) };
+  }
+  predict(out: Outputs): Float64Array {
+    return Float64Array.from(out.data);
+  }
+}
+
+function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+const CLASS_METRICS = ['accuracy', 'logLoss', 'precision', 'recall', 'f1'] as const;
+
+function classification(y: Float64Array, pred: Float64Array, proba: Float64Array, k: number, loss: number): ClassificationMetrics & Record<string, number> {
+  return { loss, accuracy: accuracy(y, pred), logLoss: logLoss(y, proba, k), ...precisionRecallF1(y, pred, k) };
+}
+
+/** One logit per row; `P(y=1) = σ(z)`; labels 0/1. */
+export class BinaryHead implements Head {
+  readonly loss = 'sigmoidCrossEntropy' as const;
+  readonly isClassifier = true;
+  readonly metricNames = CLASS_METRICS;
+  prepare(y: Float64Array, fixedOutputs?: number): number {
+    if (fixedOutputs !== undefined && fixedOutputs !== 1) throw new ShapeError(`A sigmoid cross-entropy model with labels y [n] needs 1 output unit, not ${fixedOutputs}`, 'layers');
+    this.check(y, 'y');
+    return 1;
+  }
+  check(y: Float64Array, name: string): void {
+    for (let i = 0; i < y.length; i++) {
+      if (y[i] !== 0 && y[i] !== 1) throw new ShapeError(`Expected labels 0 or 1 for ${name} (binary classification) but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
+    }
+  }
+  metrics(out: Outputs, y: Float64Array): Record<string, number> {
+    this.check(y, 'y');
+    const z = out.data;
+    let loss = 0;
+    const proba = new Float64Array(2 * y.length);
+    const pred = new Float64Array(y.length);
+    for (let i = 0; i < y.length; i++) {
+      const zi = z[i]!;
+      loss += Math.max(zi, 0) - zi * y[i]! + Math.log1p(Math.exp(-Math.abs(zi)));
+      const p = sigmoid(zi);
+      proba[2 * i] = 1 - p;
+      proba[2 * i + 1] = p;
+      pred[i] = zi >= 0 ? 1 : 0;
+    }
+    return classification(y, pred, proba, 2, loss / y.length);
+  }
+  predict(out: Outputs): Float64Array {
+    return Float64Array.from(out.data, (z) => (z >= 0 ? 1 : 0));
+  }
+  proba(out: Outputs): Float64Array {
+    return Float64Array.from(out.data, sigmoid);
+  }
+}
+
+/** k logits per row; classes `0 … k−1`. */
+export class SoftmaxHead implements Head {
+  readonly loss = 'softmaxCrossEntropy' as const;
+  readonly isClassifier = true;
+  readonly metricNames = CLASS_METRICS;
+  /** Number of classes fixed by the last `prepare`. */
+  numClasses = 0;
+  prepare(y: Float64Array, fixedOutputs?: number): number {
+    let max = 0;
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i]!;
+      if (!(Number.isInteger(v) && v >= 0 && v < 1 << 24))
+        throw new ShapeError(`Expected non-negative integer class labels for y but y[${i}] is ${v}`, `y[${i}]`);
+      if (v > max) max = v;
+    }
+    if (fixedOutputs !== undefined && max >= fixedOutputs)
+      throw new ShapeError(`Expected class labels in [0, ${fixedOutputs - 1}] (the last layer has ${fixedOutputs} units) but found label ${max}`, 'y');
+    this.numClasses = fixedOutputs ?? Math.max(2, max + 1);
+    return this.numClasses;
+  }
+  check(y: Float64Array, name: string): void {
+    for (let i = 0; i < y.length; i++) {
+      if (!(Number.isInteger(y[i]!) && y[i]! >= 0 && y[i]! < this.numClasses))
+        throw new ShapeError(`Expected class labels in [0, ${this.numClasses - 1}] for ${name} but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
+    }
+  }
+  metrics(out: Outputs, y: Float64Array): Record<string, number> {
+    const { data, rows, cols } = out;
+    this.check(y, 'y');
+    const proba = softmaxRows(data, rows, cols);
+    const pred = argmaxRows(proba, rows, cols);
+    let loss = 0;
+    for (let i = 0; i < rows; i++) {
+      // −log softmax from the logits (log-sum-exp), exact where the clipped probability would not be.
+      let m = -Infinity;
+      for (let j = 0; j < cols; j++) m = Math.max(m, data[i * cols + j]!);
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += Math.exp(data[i * cols + j]! - m);
+      loss += Math.log(s) + m - data[i * cols + y[i]!]!;
+    }
+    return classification(y, pred, proba, cols, loss / rows);
+  }
+  predict(out: Outputs): Float64Array {
+    return argmaxRows(out.data, out.rows, out.cols);
+  }
+  proba(out: Outputs): Float64Array {
+    return softmaxRows(out.data, out.rows, out.cols);
+  }
+}
+
+function argmaxRows(data: ArrayLike<number>, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (data[i * cols + j]! > data[i * cols + best]!) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+function softmaxRows(data: FloatArray, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) m = Math.max(m, data[i * cols + j]!);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += out[i * cols + j] = Math.exp(data[i * cols + j]! - m);
+    for (let j = 0; j < cols; j++) out[i * cols + j]! /= s;
+  }
+  return out;
+}
+
+export function headFor(loss: LossName): Head {
+  return loss === 'squaredError' ? new RegressionHead() : loss === 'sigmoidCrossEntropy' ? new BinaryHead() : new SoftmaxHead();
+}

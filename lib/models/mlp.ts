@@ -1,0 +1,207 @@
+/**
+ * Dense neural networks on the same engine: `Sequential([dense(…), dropout(…), …, dense(k)], { loss })` and the
+ * presets `MLPRegressor` / `MLPClassifier` (scikit-learn's names). Backpropagation runs in the engine: `Xᵀ·δ` and
+ * `δ·Wᵀ` with BLAS, bias gradients as column sums, activation derivatives fused with the element-wise pass.
+ */
+import { ACTIVATIONS, ActivationName, LOSSES, LossName } from '../backend/types';
+import { OptionError } from '../errors';
+import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validate';
+import { ClassificationMetrics, RegressionMetrics, headFor } from './heads';
+import { INITIALIZERS, Initializer } from './init';
+import { LinearRegression, SoftmaxRegression } from './linear';
+import { LayerDef, Model, ModelOptions } from './model';
+
+/**
+ * An activation: `'linear' | 'relu' | 'sigmoid' | 'tanh' | 'gelu'` (GELU by its tanh approximation,
+ * `0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))`, as `torch.nn.GELU(approximate='tanh')`), or a parameterized one from
+ * {@link leakyRelu} / {@link elu}.
+ */
+export type Activation = ActivationName | { name: 'leakyRelu' | 'elu'; alpha: number };
+
+/** `x` for x > 0, else `alpha·x` (`torch.nn.LeakyReLU`, default slope 0.01). */
+export function leakyRelu(alpha = 0.01): Activation {
+  return { name: 'leakyRelu', alpha: num('leakyRelu.alpha', alpha, { min: 0 }) };
+}
+
+/** `x` for x > 0, else `alpha·(eˣ − 1)` (Clevert et al. 2016; `torch.nn.ELU`, default alpha 1). */
+export function elu(alpha = 1): Activation {
+  return { name: 'elu', alpha: num('elu.alpha', alpha, { gt: 0 }) };
+}
+
+export interface DenseOptions {
+  /** Default `'linear'`. */
+  activation?: Activation;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default `'torchDefault'` (`U(±1/√fanIn)`, PyTorch's `nn.Linear`). */
+  kernelInitializer?: Initializer;
+}
+
+export interface DenseLayer {
+  readonly type: 'dense';
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly activationParam: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+}
+
+export interface DropoutLayer {
+  readonly type: 'dropout';
+  /** Fraction of the previous layer's outputs zeroed while training, in [0, 1). */
+  readonly rate: number;
+}
+
+function activationOf(name: string, a: unknown): { activation: ActivationName; activationParam: number } {
+  if (typeof a === 'string') {
+    const act = oneOf(name, a, ACTIVATIONS);
+    return { activation: act, activationParam: act === 'leakyRelu' ? 0.01 : act === 'elu' ? 1 : 0 };
+  }
+  if (isPlainObject(a) && (a.name === 'leakyRelu' || a.name === 'elu')) {
+    return { activation: a.name, activationParam: num(`${name}.alpha`, a.alpha, { min: 0 }) };
+  }
+  throw new OptionError(`Expected one of ${ACTIVATIONS.join(', ')} or leakyRelu(alpha)/elu(alpha) for ${name} but received ${describe(a)}`, name);
+}
+
+/** A fully connected layer `y = act(x·Wᵀ + b)` with `W` `[units, inputs]`. */
+export function dense(units: number, options: DenseOptions = {}): DenseLayer {
+  const o = checkKeys('dense options', options, ['activation', 'useBias', 'kernelInitializer']);
+  return Object.freeze({
+    type: 'dense',
+    units: num('dense.units', units, { integer: true, min: 1, max: 1 << 24 }),
+    ...activationOf('dense.activation', o.activation ?? 'linear'),
+    useBias: bool('dense.useBias', o.useBias, true),
+    kernelInitializer: oneOf('dense.kernelInitializer', o.kernelInitializer, INITIALIZERS, 'torchDefault'),
+  });
+}
+
+/** Inverted dropout on the previous layer's output while training (seeded; off in `predict`). */
+export function dropout(rate: number): DropoutLayer {
+  return Object.freeze({ type: 'dropout', rate: num('dropout.rate', rate, { min: 0, lt: 1 }) });
+}
+
+function layerDefsOf(layers: unknown): LayerDef[] {
+  if (!Array.isArray(layers) || layers.length === 0) throw new OptionError(`Expected a non-empty array of dense()/dropout() layers for layers but received ${describe(layers)}`, 'layers');
+  const defs: LayerDef[] = [];
+  layers.forEach((l: unknown, i) => {
+    const t = isPlainObject(l) ? l.type : undefined;
+    if (t === 'dense') {
+      const d = l as unknown as DenseLayer;
+      defs.push({ units: d.units, activation: d.activation, activationParam: d.activationParam, useBias: d.useBias, kernelInitializer: d.kernelInitializer });
+    } else if (t === 'dropout') {
+      const prev = defs.at(-1);
+      if (!prev) throw new OptionError('dropout() must follow a dense() layer', `layers[${i}]`);
+      prev.dropout = (l as unknown as DropoutLayer).rate;
+    } else {
+      throw new OptionError(`Expected dense(…) or dropout(…) for layers[${i}] but received ${describe(l)}`, `layers[${i}]`);
+    }
+  });
+  const last = defs.at(-1)!;
+  if (last.activation !== 'linear') throw new OptionError(`The last layer must be linear (the loss head takes logits) but has activation ${JSON.stringify(last.activation)}`, 'layers');
+  if (last.dropout) throw new OptionError('The last layer cannot be followed by dropout (the loss head takes its logits)', 'layers');
+  return defs;
+}
+
+export interface SequentialOptions extends ModelOptions {
+  /** `'squaredError'` (regression, 1 output), `'sigmoidCrossEntropy'` (binary, 1 output) or `'softmaxCrossEntropy'` (k classes = last layer's units). */
+  loss: LossName;
+}
+
+/**
+ * A stack of dense layers ending in a linear layer whose outputs feed the loss head. `predict` gives values
+ * (regression) or labels; `predictProba` probabilities for the classification heads.
+ */
+export class Sequential extends Model {
+  private readonly defs: LayerDef[];
+  constructor(layers: (DenseLayer | DropoutLayer)[], options: SequentialOptions) {
+    if (!isPlainObject(options)) throw new OptionError(`Expected an options object with a loss for Sequential but received ${describe(options)}`, 'options');
+    const loss = oneOf('options.loss', options.loss, LOSSES);
+    const { loss: _loss, ...rest } = options;
+    void _loss;
+    super(headFor(loss), rest);
+    this.defs = layerDefsOf(layers);
+  }
+  protected override hidden(): LayerDef[] {
+    return this.defs.slice(0, -1);
+  }
+  protected override outputLayer(): LayerDef {
+    return this.defs.at(-1)!;
+  }
+  protected override fixedOutputs(): number {
+    return this.defs.at(-1)!.units;
+  }
+  /** Regression values `[n]`, or class labels `[n]` for the classification heads. */
+  predict(X: unknown): Float64Array {
+    return this.head.predict(this.outputs(X));
+  }
+  /** Probabilities (`[n]` P(y=1) for sigmoid cross-entropy, `[n, k]` for softmax). Throws for regression. */
+  predictProba(X: unknown): Float64Array {
+    if (!this.head.proba) throw new OptionError('predictProba() needs a classification loss head', 'loss');
+    return this.head.proba(this.outputs(X));
+  }
+  evaluate(X: unknown, y: unknown): RegressionMetrics | ClassificationMetrics {
+    return this.evaluateAll(X, y) as unknown as RegressionMetrics | ClassificationMetrics;
+  }
+}
+
+export interface MLPOptions extends ModelOptions {
+  /** Units of each hidden layer. Default `[100]` (scikit-learn). */
+  hiddenLayers?: number[];
+  /** Activation of the hidden layers. Default `'relu'`. */
+  activation?: Activation;
+  /** Initializer of every layer. Default `'torchDefault'`. */
+  kernelInitializer?: Initializer;
+  /** Dropout rate after each hidden layer. Default 0. */
+  dropout?: number;
+}
+
+const MLP_KEYS = ['hiddenLayers', 'activation', 'kernelInitializer', 'dropout'] as const;
+
+function hiddenOf(o: MLPOptions): LayerDef[] {
+  const hidden = o.hiddenLayers ?? [100];
+  if (!Array.isArray(hidden)) throw new OptionError(`Expected an array of layer sizes for hiddenLayers but received ${describe(hidden)}`, 'hiddenLayers');
+  const act = activationOf('activation', o.activation ?? 'relu');
+  const kernelInitializer = oneOf('kernelInitializer', o.kernelInitializer, INITIALIZERS, 'torchDefault');
+  const rate = num('dropout', o.dropout, { min: 0, lt: 1 }, 0);
+  return hidden.map((u, i) => ({ units: num(`hiddenLayers[${i}]`, u, { integer: true, min: 1, max: 1 << 24 }), ...act, kernelInitializer, dropout: rate }));
+}
+
+function withoutMlpKeys(o: MLPOptions): ModelOptions {
+  const rest: Record<string, unknown> = { ...o };
+  for (const k of MLP_KEYS) delete rest[k];
+  return rest as ModelOptions;
+}
+
+/** Multi-layer perceptron regressor: hidden dense layers + a linear output, squared error. */
+export class MLPRegressor extends LinearRegression {
+  private readonly hiddenDefs: LayerDef[];
+  constructor(options: MLPOptions = {}) {
+    checkKeys('options', options, ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', ...MLP_KEYS]);
+    super(withoutMlpKeys(options));
+    this.hiddenDefs = hiddenOf(options);
+  }
+  protected override hidden(): LayerDef[] {
+    return this.hiddenDefs;
+  }
+  protected override outputLayer(outputs: number): LayerDef {
+    return { units: outputs, activation: 'linear', kernelInitializer: this.hiddenDefs[0]?.kernelInitializer };
+  }
+}
+
+/** Multi-layer perceptron classifier: hidden dense layers + a linear output of k logits, softmax cross-entropy. */
+export class MLPClassifier extends SoftmaxRegression {
+  private readonly hiddenDefs: LayerDef[];
+  constructor(options: MLPOptions = {}) {
+    checkKeys('options', options, ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', ...MLP_KEYS]);
+    super(withoutMlpKeys(options));
+    this.hiddenDefs = hiddenOf(options);
+  }
+  protected override hidden(): LayerDef[] {
+    return this.hiddenDefs;
+  }
+  protected override outputLayer(outputs: number): LayerDef {
+    return { units: outputs, activation: 'linear', kernelInitializer: this.hiddenDefs[0]?.kernelInitializer };
+  }
+}
+
+

@@ -6,7 +6,11 @@ import { DescentError } from '../errors';
 import { loadCsv } from '../data/csv';
 import { trainTestSplit } from '../data/split';
 import { info } from '../info';
+import * as fs from 'node:fs';
+import type { Dataset } from '../data/csv';
+import { loadFashionMnist } from '../data/idx';
 import { LinearRegression, LogisticRegression, SoftmaxRegression } from '../models/linear';
+import { MLPClassifier, MLPRegressor } from '../models/mlp';
 import { optimizerByName } from '../optim/optimizers';
 import { parseScheduleSpec, preview } from '../optim/schedules';
 import { asciiLine, plotLearningRates } from './plot';
@@ -34,39 +38,69 @@ program.name('descent').description('Gradient-descent training on a native core'
 
 program
   .command('train')
-  .description('train a model on a CSV file and report test metrics')
-  .requiredOption('--data <file>', 'CSV file with a header row')
-  .option('--target <column>', 'target column (default: the last column)')
-  .requiredOption('--model <kind>', 'linear | logistic | softmax')
+  .description('train a model on a CSV file or an IDX directory (MNIST layout) and report train/test metrics')
+  .requiredOption('--data <path>', 'CSV file with a header row, or a directory with train-/t10k- IDX files (e.g. /usr/share/datasets/fashion-mnist)')
+  .option('--target <column>', 'CSV target column (default: the last column)')
+  .requiredOption('--model <kind>', 'linear | logistic | softmax | mlp (classifier) | mlp-regressor')
+  .option('--hidden <sizes>', 'hidden layer sizes for mlp models, e.g. 256,128', '100')
+  .option('--activation <name>', 'hidden activation for mlp models', 'relu')
+  .option('--dropout <rate>', 'dropout after each hidden layer', float('--dropout'), 0)
   .option('--epochs <n>', 'epochs', int('--epochs'), 100)
   .option('--batch-size <n>', 'rows per mini-batch', int('--batch-size'), 32)
   .option('--learning-rate <x>', 'learning rate', float('--learning-rate'), 0.01)
   .option('--optimizer <name>', 'sgd | momentum | nesterov | adam | adamw | rmsprop | adagrad | adadelta | adamax | nadam', 'sgd')
-  .option('--seed <n>', 'seed for split, initialization and shuffling', int('--seed'), 0)
-  .option('--test-fraction <f>', 'fraction held out for testing', float('--test-fraction'), 0.2)
-  .option('--dtype <dtype>', 'float32 | float64', 'float32')
-  .option('--backend <name>', 'native | js | auto', 'auto')
   .option('--schedule <spec>', 'learning-rate schedule, e.g. cosine:tMax=1000 or warmup:steps=50+cosine:tMax=950 (see `descent schedule --help`)')
   .option('--step-unit <unit>', 'what schedule steps count: batch | epoch', 'batch')
-  .option('--no-standardize', 'do not standardize features')
+  .option('--seed <n>', 'seed for split, initialization and shuffling', int('--seed'), 0)
+  .option('--test-fraction <f>', 'fraction of a CSV held out for testing', float('--test-fraction'), 0.2)
+  .option('--validation-split <f>', 'fraction of the training rows held out for validation', float('--validation-split'))
+  .option('--dtype <dtype>', 'float32 | float64', 'float32')
+  .option('--backend <name>', 'native | js | auto', 'auto')
+  .option('--no-standardize', 'do not standardize features (IDX images are scaled to [0, 1] and not standardized)')
   .action(async (o) => {
-    const kinds = { linear: LinearRegression, logistic: LogisticRegression, softmax: SoftmaxRegression } as const;
-    const Ctor = kinds[o.model as keyof typeof kinds];
-    if (!Ctor) throw new InvalidArgumentError(`--model must be linear, logistic or softmax, got ${JSON.stringify(o.model)}`);
-    const data = loadCsv(o.data, { target: o.target, dtype: o.dtype });
-    const { train, test } = trainTestSplit(data, { testFraction: o.testFraction, seed: o.seed });
-    const model = new Ctor({ standardize: o.standardize, dtype: o.dtype, backend: o.backend });
+    const isDir = fs.existsSync(o.data) && fs.statSync(o.data).isDirectory();
+    let train: Dataset, test: Dataset, name: string;
+    if (isDir) {
+      ({ train, test } = loadFashionMnist(o.data, { dtype: o.dtype }));
+      name = `${o.data} (IDX)`;
+    } else {
+      const data = loadCsv(o.data, { target: o.target, dtype: o.dtype });
+      ({ train, test } = trainTestSplit(data, { testFraction: o.testFraction, seed: o.seed }));
+      name = o.data;
+    }
+    const base = { standardize: isDir ? false : o.standardize, dtype: o.dtype, backend: o.backend };
+    const hidden = String(o.hidden).split(',').map((v: string) => Number(v));
+    const mlp = { ...base, hiddenLayers: hidden, activation: o.activation, dropout: o.dropout };
+    const makers: Record<string, () => LinearRegression | LogisticRegression | SoftmaxRegression> = {
+      linear: () => new LinearRegression(base),
+      logistic: () => new LogisticRegression(base),
+      softmax: () => new SoftmaxRegression(base),
+      mlp: () => new MLPClassifier(mlp),
+      'mlp-regressor': () => new MLPRegressor(mlp),
+    };
+    const make = makers[o.model];
+    if (!make) throw new InvalidArgumentError(`--model must be one of ${Object.keys(makers).join(', ')}, got ${JSON.stringify(o.model)}`);
+    const model = make();
     const learningRate = o.schedule ? parseScheduleSpec(o.schedule, o.learningRate) : o.learningRate;
     const optimizer = optimizerByName(o.optimizer, { learningRate });
-    const bar = progressBar(o.model, o.epochs);
-    const h = await model.fit(train.X, train.y, { epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, stepUnit: o.stepUnit, onEpochEnd: (e) => bar.update(e.epoch, e.loss) });
+    const trainRows = o.validationSplit ? Math.round(train.X.rows * (1 - o.validationSplit)) : train.X.rows;
+    const batches = Math.ceil(trainRows / Math.min(o.batchSize, trainRows));
+    const bar = progressBar(o.model, o.epochs * batches);
+    const h = await model.fit(train.X, train.y, {
+      epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, stepUnit: o.stepUnit, validationSplit: o.validationSplit,
+      batchesPerChunk: 64,
+      onBatchEnd: (b) => bar.batch(b.epoch, b.loss, Math.min(o.batchSize, trainRows - b.batch * o.batchSize)),
+    });
     bar.stop();
-    const table = new Table({ style: process.stdout.isTTY ? {} : { head: [], border: [] }, head: ['set', 'rows', 'objective', 'metric'] });
-    for (const [name, set] of [['train', train], ['test', test]] as const) {
-      const m = model.evaluate(set.X, set.y) as { loss: number; r2?: number; accuracy?: number };
-      table.push([name, set.X.rows, m.loss.toPrecision(6), m.r2 !== undefined ? `R² ${m.r2.toFixed(4)}` : `accuracy ${m.accuracy!.toFixed(4)}`]);
+    const style = process.stdout.isTTY ? {} : { head: [], border: [] };
+    const table = new Table({ style, head: ['set', 'rows', 'loss', 'metric'] });
+    for (const [set, ds] of [['train', train], ['test', test]] as const) {
+      const m = model.evaluate(ds.X, ds.y) as { loss: number; r2?: number; accuracy?: number };
+      table.push([set, ds.X.rows, m.loss.toPrecision(6), m.r2 !== undefined ? `R² ${m.r2.toFixed(4)}` : `accuracy ${m.accuracy!.toFixed(4)}`]);
     }
-    console.log(`${o.model} on ${data.X.rows} × ${data.X.cols} (${o.data}), ${h.epoch.length} epochs in ${(h.seconds * 1000).toFixed(0)} ms on the ${model.backendName} backend`);
+    const sps = (trainRows * h.epoch.length) / h.seconds;
+    console.log(`${o.model} on ${train.X.rows + test.X.rows} × ${train.X.cols} (${name}): ${h.epoch.length} epochs in ${h.seconds.toFixed(2)} s (${sps.toFixed(0)} samples/s) on the ${model.backendName} backend`);
+    if (h.valLoss.length) console.log(`validation loss ${h.valLoss.at(-1)!.toPrecision(6)}`);
     console.log(table.toString());
   });
 

@@ -2,20 +2,31 @@
 import { SingleBar, Presets } from 'cli-progress';
 
 export interface Progress {
+  /** After an epoch (small data sets): advance to `epoch`. */
   update(epoch: number, loss: number): void;
+  /** After a batch (large data sets): advance by one batch of `rows`. */
+  batch(epoch: number, loss: number, rows: number): void;
   stop(): void;
 }
 
+/** A bar over `total` units (epochs, or batches when `batch()` is used). */
 export function progressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return { update() {}, stop() {} };
+  if (!stream.isTTY) return { update() {}, batch() {}, stop() {} };
   const bar = new SingleBar(
-    { format: `${label.padEnd(14)} [{bar}] {value}/{total} epochs | loss {loss} | {duration_formatted}`, stream, hideCursor: true, clearOnComplete: false },
+    { format: `${label.padEnd(14)} [{bar}] {percentage}% | epoch {epoch} | loss {loss} | {rate} samples/s | {duration_formatted}`, stream, hideCursor: true, clearOnComplete: false },
     Presets.shades_classic,
   );
-  bar.start(total, 0, { loss: '-' });
+  const t0 = Date.now();
+  let rows = 0, done = 0;
+  bar.start(total, 0, { loss: '-', epoch: 0, rate: '-' });
+  const rate = () => (rows / Math.max(1e-3, (Date.now() - t0) / 1000)).toFixed(0);
   return {
     update(epoch, loss) {
-      bar.update(epoch, { loss: loss.toPrecision(5) });
+      bar.update(epoch, { loss: loss.toPrecision(5), epoch, rate: '-' });
+    },
+    batch(epoch, loss, n) {
+      rows += n;
+      bar.update(++done, { loss: loss.toPrecision(5), epoch, rate: rate() });
     },
     stop() {
       bar.stop();

@@ -33,3 +33,7 @@ export {
 export type { Schedule, ScheduleJSON } from './optim/schedules';
 export { loadIdx, parseIdx, loadFashionMnist, FASHION_MNIST_DIR } from './data/idx';
 export type { IdxArray } from './data/idx';
+export { loadModel, fromBuffer } from './io/load';
+export type { LoadOptions } from './io/load';
+export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, writeSafetensorsFile, writeFileAtomic } from './io/safetensors';
+export type { Tensor, TensorDtype } from './io/safetensors';

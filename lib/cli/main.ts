@@ -7,7 +7,11 @@ import { loadCsv } from '../data/csv';
 import { trainTestSplit } from '../data/split';
 import { info } from '../info';
 import * as fs from 'node:fs';
+import { loadCsvFeatures } from '../data/csv';
 import type { Dataset } from '../data/csv';
+import { loadModel } from '../io/load';
+import { readSafetensorsFile } from '../io/safetensors';
+import type { Model } from '../models/model';
 import { loadFashionMnist } from '../data/idx';
 import { LinearRegression, LogisticRegression, SoftmaxRegression } from '../models/linear';
 import { MLPClassifier, MLPRegressor } from '../models/mlp';
@@ -57,6 +61,9 @@ program
   .option('--dtype <dtype>', 'float32 | float64', 'float32')
   .option('--backend <name>', 'native | js | auto', 'auto')
   .option('--no-standardize', 'do not standardize features (IDX images are scaled to [0, 1] and not standardized)')
+  .option('--save <file>', 'save the trained model (safetensors, with optimizer state) to this file')
+  .option('--checkpoint <file>', 'write a resumable checkpoint after every epoch (atomic)')
+  .option('--resume <file>', 'continue the training saved in this checkpoint (--epochs is the total)')
   .action(async (o) => {
     const isDir = fs.existsSync(o.data) && fs.statSync(o.data).isDirectory();
     let train: Dataset, test: Dataset, name: string;
@@ -89,6 +96,8 @@ program
     const h = await model.fit(train.X, train.y, {
       epochs: o.epochs, batchSize: o.batchSize, optimizer, seed: o.seed, stepUnit: o.stepUnit, validationSplit: o.validationSplit,
       batchesPerChunk: 64,
+      checkpoint: o.checkpoint ? { path: o.checkpoint } : undefined,
+      resumeFrom: o.resume,
       onBatchEnd: (b) => bar.batch(b.epoch, b.loss, Math.min(o.batchSize, trainRows - b.batch * o.batchSize)),
     });
     bar.stop();
@@ -101,6 +110,62 @@ program
     const sps = (trainRows * h.epoch.length) / h.seconds;
     console.log(`${o.model} on ${train.X.rows + test.X.rows} × ${train.X.cols} (${name}): ${h.epoch.length} epochs in ${h.seconds.toFixed(2)} s (${sps.toFixed(0)} samples/s) on the ${model.backendName} backend`);
     if (h.valLoss.length) console.log(`validation loss ${h.valLoss.at(-1)!.toPrecision(6)}`);
+    console.log(table.toString());
+    if (o.save) {
+      model.featureNames = train.featureNames;
+      model.save(o.save, { checkpoint: true });
+      console.log(`saved ${o.save}`);
+    }
+  });
+
+program
+  .command('predict')
+  .description('predict with a saved model: CSV in (columns chosen by the model\'s feature names), CSV out')
+  .requiredOption('--model <file>', 'a model saved by descent (safetensors)')
+  .requiredOption('--data <file>', 'CSV with a header row holding the feature columns')
+  .option('--output <file>', 'write the predictions here instead of stdout')
+  .action((o) => {
+    const model = loadModel(o.model) as Model & { predict(X: unknown): Float64Array; predictProba?(X: unknown): Float64Array };
+    const { X } = loadCsvFeatures(o.data, { columns: model.featureNames, dtype: model.getParams() instanceof Float64Array ? 'float64' : 'float32' });
+    const pred = model.predict(X);
+    const proba = model.predictProba?.(X);
+    const k = proba ? proba.length / X.rows : 0;
+    const head = ['prediction', ...(k === 1 ? ['probability'] : Array.from({ length: k }, (_, c) => `p_${c}`))];
+    const lines = [head.join(',')];
+    for (let i = 0; i < X.rows; i++) {
+      const row = [String(pred[i])];
+      for (let c = 0; c < k; c++) row.push(String(proba![i * k + c]));
+      lines.push(row.join(','));
+    }
+    const text = lines.join('\n') + '\n';
+    if (o.output) fs.writeFileSync(o.output, text);
+    else process.stdout.write(text);
+  });
+
+program
+  .command('inspect')
+  .description('print a saved model\'s architecture, metadata and tensor table')
+  .argument('<file>', 'a model saved by descent')
+  .action((file: string) => {
+    const { tensors, metadata } = readSafetensorsFile(file);
+    const model = JSON.parse(metadata.model ?? '{}');
+    const style = process.stdout.isTTY ? {} : { head: [], border: [] };
+    console.log(`${file}: ${model.class} (descent format ${metadata.format_version}, written by descent ${metadata.descent_version})`);
+    const acts = ['linear', 'relu', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'gelu'];
+    const losses = ['squaredError', 'sigmoidCrossEntropy', 'softmaxCrossEntropy'];
+    const layers = new Table({ style, head: ['layer', 'inputs', 'units', 'activation', 'bias', 'dropout'] });
+    (model.spec?.layers ?? []).forEach((L: { inputs: number; units: number; activation: number; useBias: boolean; dropout: number }, i: number) =>
+      layers.push([`dense_${i}`, L.inputs, L.units, acts[L.activation], L.useBias ? 'yes' : 'no', L.dropout || '-']));
+    console.log(layers.toString());
+    console.log(`loss head: ${losses[model.spec?.loss]}, dtype: ${model.spec?.float64 ? 'float64' : 'float32'}`);
+    if (model.featureNames) console.log(`features: ${model.featureNames.join(', ')}`);
+    if (model.training) console.log(`training: ${JSON.stringify(model.training)}`);
+    if (metadata.checkpoint) {
+      const c = JSON.parse(metadata.checkpoint);
+      console.log(`checkpoint: epoch ${c.epoch}, step ${c.step}, optimizer ${c.optimizer.name} ${JSON.stringify(c.optimizer.options)}`);
+    }
+    const table = new Table({ style, head: ['tensor', 'dtype', 'shape', 'elements'] });
+    for (const [name, t] of tensors) table.push([name, t.dtype, `[${t.shape.join(', ')}]`, t.data.length]);
     console.log(table.toString());
   });
 

@@ -74,3 +74,38 @@ export function loadCsv(file: string, options: LoadCsvOptions = {}): Dataset {
   }
   return { X: { data: X, rows: n, cols: d }, y, featureNames, targetName };
 }
+
+/**
+ * Reads a numeric CSV with a header row as features only (for prediction): all columns, or the named `columns`
+ * in that order (a missing name is a FormatError listing the file's columns).
+ */
+export function loadCsvFeatures(file: string, options: { columns?: string[]; dtype?: Dtype } = {}): { X: Matrix; columns: string[] } {
+  const dtype = oneOf('options.dtype', options.dtype, ['float32', 'float64'] as const, 'float32');
+  let records: string[][];
+  try {
+    records = parse(fs.readFileSync(file, 'utf8'), { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  } catch (e) {
+    throw new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+  }
+  if (records.length < 2) throw new FormatError(`Expected a header row and at least one data row in ${file}`, 'path');
+  const header = records[0]!;
+  const columns = options.columns ?? header;
+  const idx = columns.map((c) => {
+    const j = header.indexOf(c);
+    if (j < 0) throw new FormatError(`Column ${JSON.stringify(c)} not found in ${file}; columns are: ${header.join(', ')}`, c);
+    return j;
+  });
+  const n = records.length - 1, d = idx.length;
+  const X = arrayFor(dtype, n * d);
+  for (let i = 0; i < n; i++) {
+    const rec = records[i + 1]!;
+    if (rec.length !== header.length) throw new FormatError(`Expected ${header.length} fields on line ${i + 2} of ${file} but found ${rec.length}`, `line ${i + 2}`);
+    idx.forEach((j, k) => {
+      const cell = rec[j]!;
+      const v = cell === '' ? NaN : Number(cell);
+      if (!Number.isFinite(v)) throw new FormatError(`Non-numeric cell ${JSON.stringify(cell)} on line ${i + 2} (row ${i + 1}), column ${JSON.stringify(header[j])} of ${file}`, header[j]);
+      X[i * d + k] = v;
+    });
+  }
+  return { X: { data: X, rows: n, cols: d }, columns };
+}

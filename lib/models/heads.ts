@@ -42,6 +42,8 @@ export interface Head {
   predict(out: Outputs): Float64Array;
   /** Probabilities: `[n]` P(y=1) for the binary head, `[n, k]` row-major for softmax. */
   proba?(out: Outputs): Float64Array;
+  /** Re-establishes what `prepare` fixed, for a model loaded from a file. */
+  restore?(outputs: number): void;
 }
 
 export class RegressionHead implements Head {
@@ -131,6 +133,9 @@ export class SoftmaxHead implements Head {
       throw new ShapeError(`Expected class labels in [0, ${fixedOutputs - 1}] (the last layer has ${fixedOutputs} units) but found label ${max}`, 'y');
     this.numClasses = fixedOutputs ?? Math.max(2, max + 1);
     return this.numClasses;
+  }
+  restore(outputs: number): void {
+    this.numClasses = outputs;
   }
   check(y: Float64Array, name: string): void {
     for (let i = 0; i < y.length; i++) {

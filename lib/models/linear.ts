@@ -1,6 +1,6 @@
 /** The one-layer presets: `Dense(d → k)` + a loss head. */
 import { BinaryHead, ClassificationMetrics, RegressionHead, RegressionMetrics, SoftmaxHead } from './heads';
-import { Model, ModelOptions } from './model';
+import { Model, ModelOptions, jsonClone } from './model';
 
 export type { ClassificationMetrics, RegressionMetrics } from './heads';
 
@@ -11,6 +11,7 @@ export type { ClassificationMetrics, RegressionMetrics } from './heads';
 export class LinearRegression extends Model {
   constructor(options: ModelOptions = {}, extraKeys: readonly string[] = []) {
     super(new RegressionHead(), options, extraKeys);
+    this.ctorArgs = [jsonClone(options)];
   }
 
   /** Predictions `[n]` for `X` `[n, d]` (raw features; the fitted scaler is applied). */
@@ -41,6 +42,7 @@ export class LinearRegression extends Model {
 export class LogisticRegression extends Model {
   constructor(options: ModelOptions = {}, extraKeys: readonly string[] = []) {
     super(new BinaryHead(), options, extraKeys);
+    this.ctorArgs = [jsonClone(options)];
   }
 
   /** `P(y = 1)` per row, `[n]`. */
@@ -66,6 +68,7 @@ export class LogisticRegression extends Model {
 export class SoftmaxRegression extends Model {
   constructor(options: ModelOptions = {}, extraKeys: readonly string[] = []) {
     super(new SoftmaxHead(), options, extraKeys);
+    this.ctorArgs = [jsonClone(options)];
   }
 
   /** Number of classes seen by the last fit. */

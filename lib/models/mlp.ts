@@ -9,7 +9,7 @@ import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validat
 import { ClassificationMetrics, RegressionMetrics, headFor } from './heads';
 import { INITIALIZERS, Initializer } from './init';
 import { LinearRegression, SoftmaxRegression } from './linear';
-import { LayerDef, Model, ModelOptions } from './model';
+import { LayerDef, Model, ModelOptions, jsonClone } from './model';
 
 /**
  * An activation: `'linear' | 'relu' | 'sigmoid' | 'tanh' | 'gelu'` (GELU by its tanh approximation,
@@ -120,6 +120,7 @@ export class Sequential extends Model {
     void _loss;
     super(headFor(loss), rest);
     this.defs = layerDefsOf(layers);
+    this.ctorArgs = [jsonClone(layers), jsonClone(options)];
   }
   protected override hidden(): LayerDef[] {
     return this.defs.slice(0, -1);
@@ -179,6 +180,7 @@ export class MLPRegressor extends LinearRegression {
     checkKeys('options', options, ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', ...MLP_KEYS]);
     super(withoutMlpKeys(options));
     this.hiddenDefs = hiddenOf(options);
+    this.ctorArgs = [jsonClone(options)];
   }
   protected override hidden(): LayerDef[] {
     return this.hiddenDefs;
@@ -195,6 +197,7 @@ export class MLPClassifier extends SoftmaxRegression {
     checkKeys('options', options, ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', ...MLP_KEYS]);
     super(withoutMlpKeys(options));
     this.hiddenDefs = hiddenOf(options);
+    this.ctorArgs = [jsonClone(options)];
   }
   protected override hidden(): LayerDef[] {
     return this.hiddenDefs;

@@ -5,6 +5,11 @@
 import { getBackend } from '../backend';
 import { Initializer, initialParams } from './init';
 import { Head } from './heads';
+import { ModelSnapshot, decodeModel, encodeModel, slotNames } from '../io/model-file';
+import { writeFileAtomic } from '../io/safetensors';
+import { slotInit } from '../backend/js/optimizers';
+import { isPlateau as isPlateauSchedule } from '../optim/optimizers';
+import { optimizerFromCheckpoint, packageVersion, readFileChecked } from '../io/util';
 import { ACTIVATIONS, ActivationName, BackendTrainer, Dtype, FloatArray, LOSSES, NativeSpec } from '../backend/types';
 import { StandardScaler } from '../data/scale';
 import { Matrix, arrayFor, takeRows, toMatrix, toVector } from '../data/matrix';
@@ -85,6 +90,17 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Mini-batches per backend call (default: a whole epoch). Smaller chunks make `signal` and `onBatchEnd` act sooner. */
   batchesPerChunk?: number;
+  /**
+   * Write a checkpoint (parameters, optimizer state, schedule state, RNG state, epoch and step) to `path` after
+   * every `every` epochs (`'epoch'` = 1), atomically: a temporary file is written, fsynced and renamed.
+   */
+  checkpoint?: { path: string; every?: 'epoch' | number };
+  /**
+   * Continue the training saved in this checkpoint file: its parameters, optimizer state, scaler, RNG state, epoch
+   * and step are restored and training runs epochs `epoch + 1 … epochs` (so `epochs` is the total, as Keras's
+   * `initial_epoch`). The optimizer and schedule default to the checkpoint's; pass the same data and seed.
+   */
+  resumeFrom?: string;
 }
 
 export interface LayerDef {
@@ -98,10 +114,16 @@ export interface LayerDef {
 
 let scaleHintShown = false;
 
+/** A JSON copy of constructor options (what a saved model needs to rebuild itself). */
+export function jsonClone<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
 const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue'] as const;
 const FIT_KEYS = [
   'epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'seed', 'dtype', 'backend', 'onEpochEnd', 'onBatchEnd', 'stepUnit',
   'validationSplit', 'validationData', 'metrics', 'earlyStopping', 'sampleWeight', 'classWeight', 'signal', 'batchesPerChunk',
+  'checkpoint', 'resumeFrom',
 ] as const;
 const MAXIMIZED = ['accuracy', 'precision', 'recall', 'f1', 'r2'];
 
@@ -122,6 +144,12 @@ export abstract class Model {
   backendName: 'native' | 'js' | undefined;
   /** History of the last fit. */
   history: History | undefined;
+  /** Names of the input columns (set by you or by the CLI from a CSV header); saved with the model. */
+  featureNames: string[] | undefined;
+  /** JSON constructor arguments that rebuild this model (set by each public class; used by save/load). */
+  protected ctorArgs: unknown[] = [];
+  /** What the last fit used, for checkpoints. */
+  private lastFit: { optimizer: OptimizerSpec; epoch: number; step: number; training: Record<string, unknown> } | undefined;
 
   /** What the last layer means: targets, predictions, loss and metrics. */
   protected readonly head: Head;
@@ -181,8 +209,17 @@ export abstract class Model {
     const batchesPerChunk = num('batchesPerChunk', o.batchesPerChunk, { integer: true, min: 1 }, Number.MAX_SAFE_INTEGER);
     const signal = o.signal as AbortSignal | undefined;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionError(`Expected an AbortSignal for signal but received ${describe(signal)}`, 'signal');
+    let resume: ModelSnapshot | undefined;
+    if (o.resumeFrom !== undefined) {
+      if (typeof o.resumeFrom !== 'string') throw new OptionError(`Expected a file path for resumeFrom but received ${describe(o.resumeFrom)}`, 'resumeFrom');
+      resume = decodeModel(readFileChecked(o.resumeFrom));
+      if (!resume.checkpoint) throw new OptionError(`${o.resumeFrom} holds a model without training state; save it with { checkpoint: true } (or fit's checkpoint option) to resume`, 'resumeFrom');
+      if (resume.className !== this.constructor.name) throw new OptionError(`${o.resumeFrom} holds a ${resume.className}, not a ${this.constructor.name}`, 'resumeFrom');
+    }
     let optimizer: OptimizerSpec;
-    if (o.optimizer === undefined) {
+    if (o.optimizer === undefined && o.learningRate === undefined && resume) {
+      optimizer = optimizerFromCheckpoint(resume.checkpoint!.optimizer);
+    } else if (o.optimizer === undefined) {
       const lr = o.learningRate === undefined ? 0.01 : typeof o.learningRate === 'number' ? num('learningRate', o.learningRate, { gt: 0 }) : o.learningRate;
       optimizer = sgd({ learningRate: lr as LearningRate });
     } else {
@@ -243,13 +280,26 @@ export abstract class Model {
     let Xm = Xall;
     if (this.options.standardize) {
       this.scaler = new StandardScaler();
-      Xm = this.scaler.fitTransform(Xall, dtype);
+      if (resume?.scaler) {
+        this.scaler.mean = resume.scaler.mean;
+        this.scaler.std = resume.scaler.std;
+        Xm = this.scaler.transform(Xall, dtype);
+      } else {
+        Xm = this.scaler.fitTransform(Xall, dtype);
+      }
       if (Xval) Xval = this.scaler.transform(Xval, dtype);
     } else {
       this.scaler = undefined;
       this.scaleHint(Xm);
     }
     const es = this.earlyStopping(o.earlyStopping, Xval !== undefined);
+    let checkpointPath: string | undefined, checkpointEvery = 1;
+    if (o.checkpoint !== undefined) {
+      const c = checkKeys('checkpoint', o.checkpoint, ['path', 'every']);
+      if (typeof c.path !== 'string' || c.path === '') throw new OptionError(`Expected a file path for checkpoint.path but received ${describe(c.path)}`, 'checkpoint.path');
+      checkpointPath = c.path;
+      checkpointEvery = c.every === undefined || c.every === 'epoch' ? 1 : num('checkpoint.every', c.every, { integer: true, min: 1 });
+    }
     const n = Xm.rows;
     const spec = this.buildSpec(Xm.cols, targets.outputs, dtype, optimizer, Math.min(batchSize, n));
     const backend = getBackend(backendName);
@@ -260,9 +310,24 @@ export abstract class Model {
     this.backendName = backend.name;
     // initialize() resets optimizer state; the weights and the generator position come from lib/models/init.ts.
     this.trainer.initialize(seed);
-    const init = initialParams(spec, this.layerDefs(targets.outputs).map((d) => d.kernelInitializer ?? 'torchDefault'), seed);
-    this.trainer.setParams(init.params);
-    this.trainer.setState({ step: 0, muProduct: 1, rng: init.rng });
+    let startEpoch = 1, startStep = 0;
+    if (resume) {
+      const ck = resume.checkpoint!;
+      const same = JSON.stringify(resume.spec.layers) === JSON.stringify(spec.layers) && resume.spec.loss === spec.loss && resume.spec.float64 === spec.float64;
+      if (!same) throw new OptionError(`${o.resumeFrom} was trained with a different architecture, loss or dtype than this model and data`, 'resumeFrom');
+      if (JSON.stringify(resume.spec.optimizer) !== JSON.stringify(spec.optimizer)) throw new OptionError(`${o.resumeFrom} was trained with a different optimizer (${ck.optimizer.name} ${JSON.stringify(ck.optimizer.options)})`, 'resumeFrom');
+      this.trainer.setParams(resume.params);
+      ck.slots.forEach((v, i) => this.trainer!.setSlot(i, v));
+      this.trainer.setState({ step: ck.step, muProduct: ck.muProduct, rng: ck.rng });
+      if (ck.plateau !== undefined && isPlateauSchedule(optimizer.learningRate)) optimizer.learningRate.setState(ck.plateau as never);
+      startEpoch = ck.epoch + 1;
+      startStep = ck.step;
+    } else {
+      const init = initialParams(spec, this.layerDefs(targets.outputs).map((d) => d.kernelInitializer ?? 'torchDefault'), seed);
+      this.trainer.setParams(init.params);
+      this.trainer.setState({ step: 0, muProduct: 1, rng: init.rng });
+    }
+    this.lastFit = { optimizer, epoch: startEpoch - 1, step: startStep, training: { epochs, batchSize, shuffle, seed, stepUnit, dtype, optimizer: { name: optimizer.name, options: optimizer.options } } };
     const trainer = this.trainer;
     const outputsOf = (m: Matrix) => {
       const out = arrayFor(dtype, m.rows * targets.outputs);
@@ -284,7 +349,12 @@ export abstract class Model {
     try {
       this.history = await trainLoop(trainer, Xm.data, Y, n, {
         epochs, batchSize, shuffle, stepUnit, batchesPerChunk, weights: W, signal, earlyStopping: es, evaluate,
-        learningRate: optimizer.learningRate,
+        learningRate: optimizer.learningRate, startEpoch, startStep,
+        onEpochDone: (epoch, step) => {
+          this.lastFit!.epoch = epoch;
+          this.lastFit!.step = step;
+          if (checkpointPath && (epoch % checkpointEvery === 0 || epoch === epochs)) writeFileAtomic(checkpointPath, this.toBuffer({ checkpoint: true }));
+        },
         onEpochEnd: o.onEpochEnd as EpochCallback | undefined,
         onBatchEnd: o.onBatchEnd as BatchCallback | undefined,
       });
@@ -340,6 +410,62 @@ export abstract class Model {
     if (ratio > 100) {
       scaleHintShown = true;
       process.emitWarning(`descent: one feature's standard deviation is ${ratio.toFixed(0)}× the median column's; consider { standardize: true } (gradient descent converges slowly or diverges on unscaled data)`, 'DescentWarning');
+    }
+  }
+
+  /**
+   * The model as a safetensors file (see lib/io/model-file.ts for the layout). With `checkpoint: true` the
+   * optimizer state, step, epoch, schedule and RNG state of the last fit are included so `fit({ resumeFrom })`
+   * continues exactly; `optimizerState: false` leaves the optimizer slots out of a checkpoint.
+   */
+  toBuffer(options: { checkpoint?: boolean; optimizerState?: boolean } = {}): Buffer {
+    const o = checkKeys('options', options, ['checkpoint', 'optimizerState']);
+    const { trainer, spec } = this.requireFitted('toBuffer');
+    const snapshot: ModelSnapshot = {
+      className: this.constructor.name, ctorArgs: this.ctorArgs, spec, params: trainer.getParams(),
+      featureNames: this.featureNames, training: this.lastFit?.training,
+    };
+    if (this.scaler?.mean && this.scaler.std) snapshot.scaler = { mean: Float64Array.from(this.scaler.mean), std: Float64Array.from(this.scaler.std) };
+    if (bool('checkpoint', o.checkpoint, false)) {
+      if (!this.lastFit) throw new StateError('A checkpoint needs a model trained by fit() in this process', 'checkpoint');
+      const st = trainer.getState();
+      const keepSlots = bool('optimizerState', o.optimizerState, true);
+      const slots = slotNames(spec).map((_, i) => (keepSlots ? trainer.getSlot(i) : arrayFor(spec.float64 ? 'float64' : 'float32', trainer.getParams().length).fill(slotInit(spec.optimizer, i))));
+      const lr = this.lastFit.optimizer.learningRate;
+      snapshot.checkpoint = {
+        optimizer: { name: this.lastFit.optimizer.name, options: { ...this.lastFit.optimizer.options }, learningRate: typeof lr === 'number' ? lr : lr.toJSON() },
+        slots, step: keepSlots ? st.step : 0, muProduct: keepSlots ? st.muProduct : 1, rng: st.rng, epoch: this.lastFit.epoch,
+        plateau: isPlateauSchedule(lr) ? lr.getState() : undefined,
+      };
+    }
+    return encodeModel(snapshot, packageVersion());
+  }
+
+  /** Writes {@link toBuffer} to `path` atomically (temporary file, fsync, rename). */
+  save(path: string, options: { checkpoint?: boolean; optimizerState?: boolean } = {}): void {
+    if (typeof path !== 'string' || path === '') throw new OptionError(`Expected a file path for path but received ${describe(path)}`, 'path');
+    writeFileAtomic(path, this.toBuffer(options));
+  }
+
+  /** Internal (used by loadModel): installs a decoded snapshot so the model predicts. */
+  restoreSnapshot(s: ModelSnapshot, backend?: 'native' | 'js' | 'auto'): void {
+    const spec = { ...s.spec, maxBatch: Math.max(1, Math.min(256, s.spec.maxBatch)) };
+    const outputs = spec.layers.at(-1)!.units;
+    this.head.restore?.(outputs);
+    const b = getBackend(backend ?? this.options.backend);
+    this.trainer?.dispose();
+    this.trainer = b.createTrainer(spec);
+    this.trainer.setParams(s.params);
+    this.spec = spec;
+    this.nFeatures = spec.layers[0]!.inputs;
+    this.backendName = b.name;
+    this.featureNames = s.featureNames;
+    if (s.scaler) {
+      this.scaler = new StandardScaler();
+      this.scaler.mean = s.scaler.mean;
+      this.scaler.std = s.scaler.std;
+    } else {
+      this.scaler = undefined;
     }
   }
 

@@ -20,6 +20,8 @@ export interface PlateauLike {
   current(): number;
   report(metric: number): number;
   toJSON(): unknown;
+  getState(): unknown;
+  setState(state: never): void;
 }
 
 /** A constant number, a step schedule, or a plateau schedule. */

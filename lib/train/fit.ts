@@ -85,6 +85,11 @@ export interface LoopOptions {
   earlyStopping?: EarlyStopping;
   /** Evaluates the model after an epoch: loss/metrics on validation data, requested metrics on training data. */
   evaluate?: () => { train: Record<string, number>; validation: Record<string, number> };
+  /** First epoch to run (1-based; > 1 when resuming) and optimizer steps already taken. */
+  startEpoch?: number;
+  startStep?: number;
+  /** Called after each completed epoch (after plateau updates), e.g. to write a checkpoint. */
+  onEpochDone?: (epoch: number, step: number) => void;
 }
 
 function monitored(e: EarlyStopping, info: EpochInfo): number {
@@ -100,7 +105,7 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
   const bs = Math.min(o.batchSize, n);
   const numBatches = Math.ceil(n / bs);
   const chunk = Math.max(1, Math.min(o.batchesPerChunk, numBatches));
-  const order = o.shuffle ? Uint32Array.from({ length: n }, (_, i) => i) : null;
+  const order = o.shuffle ? new Uint32Array(n) : null;
   const lrs = new Float64Array(numBatches);
   const losses = new Float64Array(numBatches);
   const norms = new Float64Array(numBatches);
@@ -112,15 +117,19 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
   let bestParams: FloatArray | undefined;
   let bestEpoch = 0;
   let wait = 0;
-  let step = 0;
+  let step = o.startStep ?? 0;
   let lastFinite = NaN;
   const checkAbort = () => {
     if (o.signal?.aborted) throw new AbortError('fit() was aborted; the model keeps the parameters of the last completed chunk', { cause: o.signal.reason });
   };
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = o.startEpoch ?? 1; epoch <= o.epochs; epoch++) {
       checkAbort();
-      if (order) trainer.shuffle(order);
+      if (order) {
+        // Each epoch shuffles the identity, so an epoch's order depends only on the generator state (resumable).
+        for (let i = 0; i < n; i++) order[i] = i;
+        trainer.shuffle(order);
+      }
       for (let first = 0; first < numBatches; first += chunk) {
         const count = Math.min(chunk, numBatches - first);
         const lrv = lrs.subarray(first, first + count);
@@ -158,6 +167,7 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
       const info: EpochInfo = { epoch, loss, valLoss, metrics, learningRate: lrs[numBatches - 1]!, batchLosses: losses.slice(), gradNorms: norms.slice() };
       // Plateau schedules act between chunks on the validation loss (or the training loss without validation).
       if (isPlateau(o.learningRate)) o.learningRate.report(valLoss ?? loss);
+      o.onEpochDone?.(epoch, step);
       let stop = false;
       if (es) {
         const v = monitored(es, info);

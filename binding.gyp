@@ -2,6 +2,10 @@
   "targets": [
     {
       "target_name": "descent",
+      "variables": {
+        "static_openblas%": "<!(node -p \"process.env.DESCENT_STATIC_OPENBLAS === '1' ? 1 : 0\")",
+        "openblas_a%": "<!(node -p \"process.env.DESCENT_OPENBLAS_A || '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a'\")"
+      },
       "sources": [
         "native/binding/addon.cc",
         "native/binding/trainer_wrap.cc",
@@ -17,20 +21,20 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "/usr/include/x86_64-linux-gnu/openblas-pthread"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off", "-fno-math-errno", "-fvisibility=hidden"],
+      "ldflags": ["-Wl,--version-script=<(module_root_dir)/native/binding/exports.map"],
       "conditions": [
-        ["OS=='linux' and \"<!(echo ${DESCENT_STATIC_OPENBLAS:-0})\"=='1'", {
+        ["static_openblas==1", {
           "libraries": [
-            "-Wl,--whole-archive",
-            "<!(echo ${DESCENT_OPENBLAS_A:-/usr/lib/x86_64-linux-gnu/libopenblas.a})",
-            "-Wl,--no-whole-archive",
+            "<(openblas_a)",
             "-Wl,--exclude-libs,ALL",
             "-static-libstdc++",
             "-static-libgcc",
-            "-lgfortran", "-lpthread", "-lm"
+            "-lpthread",
+            "-lm"
           ]
         }, {
           "libraries": ["-lopenblas"]

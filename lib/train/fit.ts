@@ -139,6 +139,7 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
           lrv[b] = lr;
         }
         const res = await trainer.runBatches(X, Y, n, order, bs, first, count, lrv, losses.subarray(first, first + count), norms.subarray(first, first + count), o.weights);
+        if (res.status === 3) throw new AbortError('fit() was cancelled because its environment is shutting down');
         if (res.status === 2) throw new ShapeError(`Invalid training data at epoch ${epoch}, batch ${first + res.batch}: ${res.what}`, 'y');
         if (res.status === 1) {
           for (let b = 0; b < first + res.batch; b++) if (Number.isFinite(losses[b]!)) lastFinite = losses[b]!;

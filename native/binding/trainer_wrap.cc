@@ -1,6 +1,8 @@
 #include "trainer_wrap.h"
 
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 #include "args.h"
@@ -84,7 +86,9 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
 }
 
 // Runs a chunk of batches on a libuv worker. Every buffer it reads or writes is held by a reference until
-// OnOK/OnError, so GC cannot free it mid-run; the trainer is marked busy for the same span.
+// OnOK/OnError, so GC cannot free it mid-run; the trainer is marked busy for the same span. If the environment is
+// torn down meanwhile (worker.terminate(), process exit in a worker), an env cleanup hook cancels the chunk at the
+// next batch and waits for it, so the buffers and the trainer are never freed under the running thread.
 class RunWorker : public Napi::AsyncWorker {
  public:
   RunWorker(Napi::Env env, TrainerWrap* wrap, Napi::Object self, const Napi::CallbackInfo& info, const void* X,
@@ -92,42 +96,73 @@ class RunWorker : public Napi::AsyncWorker {
             size_t count, const double* lrs, double* losses, double* gradNorms)
       : Napi::AsyncWorker(env, "descent:runBatches"),
         deferred_(Napi::Promise::Deferred::New(env)),
-        wrap_(wrap), X_(X), Y_(Y), W_(W), n_(n), order_(order), batchSize_(batchSize), first_(first), count_(count),
-        lrs_(lrs), losses_(losses), gradNorms_(gradNorms) {
+        wrap_(wrap), trainer_(wrap->trainer()), X_(X), Y_(Y), W_(W), n_(n), order_(order), batchSize_(batchSize),
+        first_(first), count_(count), lrs_(lrs), losses_(losses), gradNorms_(gradNorms), sync_(std::make_shared<Sync>()) {
     keep_ = Napi::Persistent(Napi::Object::New(env));
     keep_.Set("self", self);
     for (size_t i = 0; i < info.Length(); i++) keep_.Set(std::to_string(i), info[i]);
+    hooked_ = napi_add_env_cleanup_hook(env, &RunWorker::Teardown, sync_.get()) == napi_ok;
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      result_ = wrap_->trainer()->RunBatches(X_, Y_, W_, n_, order_, batchSize_, first_, count_, lrs_, losses_,
-                                             gradNorms_);
+      result_ = trainer_->RunBatches(X_, Y_, W_, n_, order_, batchSize_, first_, count_, lrs_, losses_, gradNorms_,
+                                     &sync_->cancel);
     } catch (const std::bad_alloc&) {
       SetError("out of memory");
     } catch (const std::exception& e) {
       SetError(e.what());
     }
+    std::lock_guard<std::mutex> g(sync_->mu);
+    sync_->done = true;
+    sync_->cv.notify_all();
   }
   void OnOK() override {
+    Unhook();
     wrap_->SetBusy(false);
-    Napi::Env env = Env();
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("status", result_.status);
-    r.Set("batch", static_cast<double>(result_.batch));
-    r.Set("what", result_.what);
-    deferred_.Resolve(r);
+    try {
+      Napi::Env env = Env();
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("status", result_.status);
+      r.Set("batch", static_cast<double>(result_.batch));
+      r.Set("what", result_.what);
+      deferred_.Resolve(r);
+    } catch (...) {
+      // The environment is shutting down: nobody is left to receive the result.
+    }
   }
   void OnError(const Napi::Error& e) override {
+    Unhook();
     wrap_->SetBusy(false);
-    deferred_.Reject(e.Value());
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
   }
 
  private:
+  struct Sync {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::atomic<bool> cancel{false};
+  };
+  static void Teardown(void* arg) {
+    auto* s = static_cast<Sync*>(arg);
+    s->cancel.store(true);
+    std::unique_lock<std::mutex> g(s->mu);
+    s->cv.wait(g, [s] { return s->done; });
+  }
+  void Unhook() {
+    if (hooked_) napi_remove_env_cleanup_hook(Env(), &RunWorker::Teardown, sync_.get());
+    hooked_ = false;
+  }
+
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference keep_;
   TrainerWrap* wrap_;
+  std::shared_ptr<TrainerBase> trainer_;
   const void* X_;
   const void* Y_;
   const void* W_;
@@ -138,6 +173,8 @@ class RunWorker : public Napi::AsyncWorker {
   double* losses_;
   double* gradNorms_;
   RunResult result_;
+  std::shared_ptr<Sync> sync_;
+  bool hooked_ = false;
 };
 
 Napi::Function TrainerWrap::Define(Napi::Env env) {

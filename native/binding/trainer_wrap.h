@@ -16,7 +16,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   static Napi::Function Define(Napi::Env env);
   explicit TrainerWrap(const Napi::CallbackInfo& info);
 
-  TrainerBase* trainer() { return trainer_.get(); }
+  std::shared_ptr<TrainerBase> trainer() { return trainer_; }
   void SetBusy(bool b) { busy_ = b; }
 
  private:
@@ -35,7 +35,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value IsBusy(const Napi::CallbackInfo& info);
 
-  std::unique_ptr<TrainerBase> trainer_;
+  std::shared_ptr<TrainerBase> trainer_;  // shared with a running worker, which may outlive this wrapper
   bool busy_ = false;
 };
 

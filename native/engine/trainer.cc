@@ -81,13 +81,14 @@ class Trainer final : public TrainerBase {
 
   RunResult RunBatches(const void* Xv, const void* Yv, const void* Wv, size_t n, const uint32_t* order,
                        size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
-                       double* gradNorms) override {
+                       double* gradNorms, const std::atomic<bool>* cancel) override {
     const T* X = static_cast<const T*>(Xv);
     const T* Y = static_cast<const T*>(Yv);
     const T* W = static_cast<const T*>(Wv);
     RunResult res;
     Snapshot();
     for (size_t c = 0; c < count; c++) {
+      if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return Fail(res, 3, c, "cancelled");
       const size_t b = firstBatch + c;
       const size_t start = b * batchSize;
       const size_t rows = start + batchSize <= n ? batchSize : n - start;

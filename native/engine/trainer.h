@@ -1,6 +1,7 @@
 // A Trainer owns parameters, gradients, optimizer state and a workspace allocated once; RunBatches runs a
 // chunk of mini-batches with no allocation and no JS in the loop. Mirrored by lib/backend/js/trainer.ts.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,7 +15,7 @@ namespace descent {
 
 struct RunResult {
   // 0: all batches ran; 1: a non-finite value stopped the chunk at `batch` (params restored to chunk start);
-  // 2: a row index or label was out of range at `batch`.
+  // 2: a row index or label was out of range at `batch`; 3: cancelled before `batch` (environment teardown).
   int status = 0;
   size_t batch = 0;
   std::string what;
@@ -32,7 +33,7 @@ class TrainerBase {
   // runs batches firstBatch .. firstBatch+count-1.
   virtual RunResult RunBatches(const void* X, const void* Y, const void* W, size_t n, const uint32_t* order,
                                size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
-                               double* gradNorms) = 0;
+                               double* gradNorms, const std::atomic<bool>* cancel = nullptr) = 0;
   virtual void Predict(const void* X, size_t n, void* out) = 0;
   // Loss (batch mean, data term) and gradient of the whole objective (incl. L2) at the current parameters for
   // n <= maxBatch rows, without updating anything (dropout off). grads has NumParams() elements.

@@ -56,3 +56,10 @@ export class AbortError extends DescentError {
     super(message, 'signal', options);
   }
 }
+
+/** A streaming data source threw or produced unreadable data; the original error is `cause`. */
+export class DataSourceError extends DescentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'source', options);
+  }
+}

@@ -9,6 +9,39 @@ import { Matrix, arrayFor } from './matrix';
 export class StandardScaler {
   mean: Float64Array | undefined;
   std: Float64Array | undefined;
+  /** Rows seen by `partialFit` and the running sums of squared deviations (Chan et al. 1979). */
+  private count = 0;
+  private m2: Float64Array | undefined;
+
+  /**
+   * Updates the statistics with more rows (streaming / `partialFit`), merging per-chunk moments with the
+   * parallel variance formula of Chan, Golub & LeVeque (1979); equals `fit` on all rows seen. Returns `this`.
+   */
+  partialFit(X: Matrix): this {
+    const { rows, cols, data } = X;
+    if (this.mean && this.mean.length !== cols) throw new ShapeError(`Expected ${this.mean.length} columns in X (as before) but received ${cols}`, 'X');
+    if (!this.mean || !this.m2) {
+      this.mean = new Float64Array(cols);
+      this.m2 = new Float64Array(cols);
+      this.std = new Float64Array(cols).fill(1);
+      this.count = 0;
+    }
+    for (let j = 0; j < cols; j++) {
+      let mb = 0;
+      for (let i = 0; i < rows; i++) mb += data[i * cols + j]!;
+      mb /= rows;
+      let m2b = 0;
+      for (let i = 0; i < rows; i++) m2b += (data[i * cols + j]! - mb) ** 2;
+      const n = this.count + rows;
+      const delta = mb - this.mean[j]!;
+      this.m2[j]! += m2b + (delta * delta * this.count * rows) / n;
+      this.mean[j]! += (delta * rows) / n;
+      const sd = Math.sqrt(this.m2[j]! / n);
+      this.std![j] = sd > 0 ? sd : 1;
+    }
+    this.count += rows;
+    return this;
+  }
 
   /** Learns per-column mean and std from `X` `[n, d]`. Returns `this`. */
   fit(X: Matrix): this {
@@ -30,6 +63,8 @@ export class StandardScaler {
     });
     this.mean = mean;
     this.std = std;
+    this.m2 = m2;
+    this.count = rows;
     return this;
   }
 

@@ -5,17 +5,20 @@
 import { getBackend } from '../backend';
 import { Initializer, initialParams } from './init';
 import { Head } from './heads';
+import { Chunk, ShuffleBuffer, StreamSource, chunksOf, isReiterable, isStreamSource } from '../data/stream';
 import { ModelSnapshot, decodeModel, encodeModel, slotNames } from '../io/model-file';
 import { writeFileAtomic } from '../io/safetensors';
 import { slotInit } from '../backend/js/optimizers';
-import { isPlateau as isPlateauSchedule } from '../optim/optimizers';
+import { isPlateau as isPlateauSchedule, learningRateAt } from '../optim/optimizers';
 import { optimizerFromCheckpoint, packageVersion, readFileChecked } from '../io/util';
 import { ACTIVATIONS, ActivationName, BackendTrainer, Dtype, FloatArray, LOSSES, NativeSpec } from '../backend/types';
 import { StandardScaler } from '../data/scale';
 import { Matrix, arrayFor, takeRows, toMatrix, toVector } from '../data/matrix';
-import { OptionError, ShapeError, StateError } from '../errors';
+import { AbortError, DataSourceError, DescentError, DivergenceError, OptionError, ShapeError, StateError } from '../errors';
 import { LearningRate, OptimizerSpec, isOptimizerSpec, optimizerByName, sgd } from '../optim/optimizers';
 import { BatchCallback, EarlyStopping, EpochCallback, History, trainLoop } from '../train/fit';
+import type { StreamFitOptions } from './stream-options';
+import { STREAM_KEYS } from './stream-options';
 import { Rng } from '../rng';
 import { checkKeys, num, bool, oneOf, describe, isPlainObject } from '../validate';
 
@@ -193,8 +196,10 @@ export abstract class Model {
    * loss, a gradient or a parameter becomes NaN/Inf (naming epoch and batch; the model keeps finite parameters),
    * `StateError` if called while a fit on this model is running.
    */
-  async fit(X: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+  async fit(X: unknown, y?: unknown, options: FitOptions = {}): Promise<History> {
     if (this.busy) throw new StateError('fit() called while a previous fit() on this model is still running; await it first', 'fit');
+    if (isStreamSource(X)) return this.fitStream(X, (y ?? {}) as StreamFitOptions);
+    this.pf = undefined;
     const o = checkKeys('options', options, FIT_KEYS);
     const epochs = num('epochs', o.epochs, { integer: true, min: 1 }, 100);
     const batchSize = num('batchSize', o.batchSize, { integer: true, min: 1 }, 32);
@@ -411,6 +416,230 @@ export abstract class Model {
       scaleHintShown = true;
       process.emitWarning(`descent: one feature's standard deviation is ${ratio.toFixed(0)}× the median column's; consider { standardize: true } (gradient descent converges slowly or diverges on unscaled data)`, 'DescentWarning');
     }
+  }
+
+  /** State kept between partialFit calls (and by streaming fits). */
+  private pf: { optimizer: OptimizerSpec; step: number; batchSize: number; dtype: Dtype; scaler: 'incremental' | 'frozen' } | undefined;
+
+  /** Creates and initializes a trainer for `inputs → outputs` (shared by partialFit and streaming fits). */
+  private setupTrainer(inputs: number, outputs: number, dtype: Dtype, optimizer: OptimizerSpec, batchSize: number, seed: number, backend: 'native' | 'js' | 'auto' | undefined): BackendTrainer {
+    const spec = this.buildSpec(inputs, outputs, dtype, optimizer, batchSize);
+    const b = getBackend(backend);
+    this.trainer?.dispose();
+    this.trainer = b.createTrainer(spec);
+    this.spec = spec;
+    this.nFeatures = inputs;
+    this.backendName = b.name;
+    this.trainer.initialize(seed);
+    const init = initialParams(spec, this.layerDefs(outputs).map((d) => d.kernelInitializer ?? 'torchDefault'), seed);
+    this.trainer.setParams(init.params);
+    this.trainer.setState({ step: 0, muProduct: 1, rng: init.rng });
+    return this.trainer;
+  }
+
+  private optimizerOf(o: { optimizer?: unknown; learningRate?: unknown }): OptimizerSpec {
+    if (o.optimizer === undefined) {
+      const lr = o.learningRate === undefined ? 0.01 : typeof o.learningRate === 'number' ? num('learningRate', o.learningRate, { gt: 0 }) : o.learningRate;
+      return sgd({ learningRate: lr as LearningRate });
+    }
+    if (o.learningRate !== undefined) throw new OptionError('Pass learningRate inside the optimizer (e.g. adam({ learningRate })) when optimizer is given', 'learningRate');
+    const chosen: unknown = typeof o.optimizer === 'string' ? optimizerByName(o.optimizer) : o.optimizer;
+    if (!isOptimizerSpec(chosen)) throw new OptionError(`Expected an optimizer from sgd(), adam(), … or a name for optimizer but received ${describe(o.optimizer)}`, 'optimizer');
+    return chosen;
+  }
+
+  /**
+   * One pass of mini-batch updates over `X` `[n, d]` / `y` `[n]`, continuing the optimizer state, schedule step
+   * and scaler statistics of earlier calls (scikit-learn's `partial_fit`). The first call fixes the architecture:
+   * it may declare `classes` (number of classes) for classifiers, and takes `optimizer`/`learningRate`, `seed`,
+   * `batchSize` and `dtype`; later calls may change only `shuffle` and `batchSize`. With `standardize`, the scaler
+   * is updated with each chunk (`scaler: 'incremental'`, default) or fitted on the first chunk and then kept
+   * (`'frozen'`). Rows are used in order unless `shuffle: true`. `fit()` starts over.
+   */
+  async partialFit(X: unknown, y: unknown, options: { batchSize?: number; optimizer?: OptimizerSpec | string; learningRate?: LearningRate; seed?: number; classes?: number; shuffle?: boolean; dtype?: Dtype; backend?: 'native' | 'js' | 'auto'; scaler?: 'incremental' | 'frozen' } = {}): Promise<History> {
+    if (this.busy) throw new StateError('partialFit() called while a fit on this model is still running; await it first', 'partialFit');
+    const o = checkKeys('options', options, ['batchSize', 'optimizer', 'learningRate', 'seed', 'classes', 'shuffle', 'dtype', 'backend', 'scaler']);
+    const first = this.pf === undefined;
+    if (!first && (o.optimizer !== undefined || o.learningRate !== undefined || o.seed !== undefined || o.classes !== undefined || o.dtype !== undefined))
+      throw new OptionError('optimizer, learningRate, seed, classes and dtype are fixed by the first partialFit call', 'options');
+    const dtype = first ? oneOf('dtype', o.dtype, ['float32', 'float64'] as const, this.options.dtype) : this.pf!.dtype;
+    const batchSize = num('batchSize', o.batchSize, { integer: true, min: 1 }, first ? 32 : this.pf!.batchSize);
+    const shuffle = bool('shuffle', o.shuffle, false);
+    let Xm = toMatrix(X, 'X', dtype, first ? undefined : this.nFeatures);
+    const yv = toVector(y, 'y', Xm.rows);
+    if (first) {
+      const classes = o.classes === undefined ? undefined : num('classes', o.classes, { integer: true, min: 2, max: 1 << 24 });
+      const optimizer = this.optimizerOf(o);
+      const outputs = this.head.prepare(classes !== undefined ? Float64Array.of(classes - 1) : yv, this.fixedOutputs());
+      this.head.check(yv, 'y');
+      const scaler = oneOf('scaler', o.scaler, ['incremental', 'frozen'] as const, 'incremental');
+      this.scaler = this.options.standardize ? new StandardScaler() : undefined;
+      this.setupTrainer(Xm.cols, outputs, dtype, optimizer, Math.max(batchSize, 256), num('seed', o.seed, { integer: true, min: 0, max: 4294967295 }, 0), o.backend === undefined ? this.options.backend : oneOf('backend', o.backend, ['native', 'js', 'auto'] as const));
+      this.pf = { optimizer, step: 0, batchSize, dtype, scaler };
+      this.lastFit = { optimizer, epoch: 0, step: 0, training: { partialFit: true, batchSize, dtype, optimizer: { name: optimizer.name, options: optimizer.options } } };
+    } else {
+      this.head.check(yv, 'y');
+      if (o.scaler !== undefined) throw new OptionError('scaler is fixed by the first partialFit call', 'scaler');
+    }
+    const pf = this.pf!;
+    if (batchSize > this.spec!.maxBatch) throw new OptionError(`batchSize ${batchSize} exceeds the ${this.spec!.maxBatch} rows the first partialFit call sized the workspace for`, 'batchSize');
+    if (this.scaler) {
+      if (first || pf.scaler === 'incremental') this.scaler.partialFit(Xm);
+      Xm = this.scaler.transform(Xm, dtype);
+    }
+    const Y = arrayFor(dtype, yv.length);
+    Y.set(yv);
+    this.busy = true;
+    try {
+      const h = await trainLoop(this.trainer!, Xm.data, Y, Xm.rows, {
+        epochs: 1, batchSize, shuffle, stepUnit: 'batch', batchesPerChunk: Number.MAX_SAFE_INTEGER, weights: null,
+        learningRate: pf.optimizer.learningRate, startStep: pf.step,
+      });
+      pf.step += h.learningRates.length;
+      this.lastFit!.step = pf.step;
+      this.lastFit!.epoch += 1;
+      this.history = h;
+      return h;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** fit() on a streaming source (see {@link StreamFitOptions}). */
+  private async fitStream(source: StreamSource, options: StreamFitOptions): Promise<History> {
+    checkKeys('options', options, STREAM_KEYS);
+    const o = options;
+    const epochs = num('epochs', o.epochs, { integer: true, min: 1 }, 1);
+    if (epochs > 1 && !isReiterable(source)) throw new OptionError('A one-shot stream can be read once: use epochs: 1, or pass a file path or a function returning a fresh iterable', 'epochs');
+    const batchSize = num('batchSize', o.batchSize, { integer: true, min: 1 }, 32);
+    const seed = num('seed', o.seed, { integer: true, min: 0, max: 4294967295 }, 0);
+    const dtype = oneOf('dtype', o.dtype, ['float32', 'float64'] as const, this.options.dtype);
+    const shuffleBuffer = num('shuffleBuffer', o.shuffleBuffer, { integer: true, min: 0, max: 1 << 26 }, 0);
+    const chunkRows = num('chunkRows', o.chunkRows, { integer: true, min: 1, max: 1 << 24 }, 8192);
+    const classes = o.classes === undefined ? undefined : num('classes', o.classes, { integer: true, min: 2, max: 1 << 24 });
+    if (o.features !== undefined && !(Array.isArray(o.features) && o.features.every((f) => typeof f === 'string'))) throw new OptionError(`Expected an array of column names for features but received ${describe(o.features)}`, 'features');
+    if (o.target !== undefined && typeof o.target !== 'string') throw new OptionError(`Expected a column name for target but received ${describe(o.target)}`, 'target');
+    const optimizer = this.optimizerOf(o);
+    const signal = o.signal as AbortSignal | undefined;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionError(`Expected an AbortSignal for signal but received ${describe(signal)}`, 'signal');
+    const backendName = o.backend === undefined ? this.options.backend : oneOf('backend', o.backend, ['native', 'js', 'auto'] as const);
+    this.pf = undefined;
+    this.scaler = this.options.standardize ? new StandardScaler() : undefined;
+    const stageRows = batchSize * 64;
+    const t0 = process.hrtime.bigint();
+    const history: History = { epoch: [], loss: [], valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [], seconds: 0, stoppedEarly: false, bestEpoch: 0, throughput: [] };
+    let trainer: BackendTrainer | undefined, stageX: FloatArray | undefined, stageY: FloatArray | undefined, cols = 0;
+    let step = 0;
+    const rng = new Rng((seed ^ 0x5bd1e995) >>> 0);
+    this.busy = true;
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        let staged = 0, lossSum = 0, rowsSeen = 0, waitNs = 0n;
+        const epochStart = process.hrtime.bigint();
+        let buffer: ShuffleBuffer | undefined;
+        const flush = async (rows: number) => {
+          if (rows === 0) return;
+          const nb = Math.ceil(rows / batchSize);
+          const lrs = new Float64Array(nb), losses = new Float64Array(nb), norms = new Float64Array(nb);
+          for (let b = 0; b < nb; b++) lrs[b] = learningRateAt(optimizer.learningRate, step + b);
+          const res = await trainer!.runBatches(stageX!.subarray(0, rows * cols), stageY!.subarray(0, rows), rows, null, batchSize, 0, nb, lrs, losses, norms);
+          if (res.status === 1) throw new DivergenceError(epoch, res.batch, losses[Math.max(0, res.batch - 1)]!, res.what);
+          if (res.status === 2) throw new ShapeError(`Invalid training data at epoch ${epoch}: ${res.what}`, 'y');
+          if (res.status === 3) throw new AbortError('fit() was cancelled because its environment is shutting down');
+          for (let b = 0; b < nb; b++) {
+            const r = b === nb - 1 ? rows - b * batchSize : batchSize;
+            lossSum += losses[b]! * r;
+            history.learningRates.push(lrs[b]!);
+            o.onBatchEnd?.({ epoch, batch: step + b, loss: losses[b]!, learningRate: lrs[b]!, gradNorm: norms[b]! });
+          }
+          step += nb;
+          rowsSeen += rows;
+          if (signal?.aborted) throw new AbortError('fit() was aborted; the model keeps the parameters of the last completed chunk', { cause: signal.reason });
+        };
+        const add = (x: FloatArray, yv: number) => {
+          stageX!.set(x, staged * cols);
+          stageY![staged++] = yv;
+        };
+        // Backpressure: a full staging area is trained before another row is read from the source.
+        const flushIfFull = async () => {
+          if (staged === stageRows) {
+            await flush(staged);
+            staged = 0;
+          }
+        };
+        const it = chunksOf(source, { target: o.target, features: o.features, dtype, chunkRows })[Symbol.asyncIterator]();
+        for (;;) {
+          const w0 = process.hrtime.bigint();
+          let next: IteratorResult<Chunk>;
+          try {
+            next = await it.next();
+          } catch (e) {
+            if (e instanceof DescentError) throw e;
+            throw new DataSourceError(`The data source failed at epoch ${epoch} after ${rowsSeen + staged} rows: ${(e as Error)?.message ?? e}`, { cause: e });
+          }
+          waitNs += process.hrtime.bigint() - w0;
+          if (next.done) break;
+          const chunk = next.value;
+          if (!trainer) {
+            cols = chunk.X.cols;
+            const outputs = this.head.prepare(classes !== undefined ? Float64Array.of(classes - 1) : chunk.y, this.fixedOutputs());
+            if (this.head.isClassifier && classes === undefined && this.head.loss === 'softmaxCrossEntropy' && this.fixedOutputs() === undefined)
+              throw new OptionError('Streaming a softmax classifier needs options.classes (the number of classes), since later chunks may hold new labels', 'classes');
+            trainer = this.setupTrainer(cols, outputs, dtype, optimizer, Math.max(batchSize, 256), seed, backendName);
+            if (chunk.featureNames) this.featureNames = chunk.featureNames;
+            stageX = arrayFor(dtype, stageRows * cols);
+            stageY = arrayFor(dtype, stageRows);
+            this.lastFit = { optimizer, epoch: 0, step: 0, training: { stream: true, epochs, batchSize, seed, shuffleBuffer, dtype, optimizer: { name: optimizer.name, options: optimizer.options } } };
+          } else if (chunk.X.cols !== cols) {
+            throw new ShapeError(`Expected ${cols} features in every chunk but a chunk has ${chunk.X.cols}`, 'source');
+          }
+          this.head.check(chunk.y, 'y');
+          let X = chunk.X;
+          if (this.scaler) {
+            if (epoch === 1) this.scaler.partialFit(X);
+            X = this.scaler.transform(X, dtype);
+          }
+          if (shuffleBuffer > 0) {
+            buffer ??= new ShuffleBuffer(shuffleBuffer, cols, dtype, rng);
+            for (let i = 0; i < X.rows; i++) {
+              buffer.push(X.data, chunk.y, i, add);
+              if (staged === stageRows) await flushIfFull();
+            }
+          } else {
+            // In source order: copy runs of rows into the staging area in bulk.
+            for (let i = 0; i < X.rows; ) {
+              const take = Math.min(stageRows - staged, X.rows - i);
+              stageX!.set(X.data.subarray(i * cols, (i + take) * cols), staged * cols);
+              for (let k = 0; k < take; k++) stageY![staged + k] = chunk.y[i + k]!;
+              staged += take;
+              i += take;
+              if (staged === stageRows) await flushIfFull();
+            }
+          }
+        }
+        while (buffer?.drainOne(add)) if (staged === stageRows) await flushIfFull();
+        await flush(staged);
+        staged = 0;
+        if (!trainer) throw new ShapeError('The data source yielded no rows', 'source');
+        const seconds = Number(process.hrtime.bigint() - epochStart) / 1e9;
+        const loss = lossSum / rowsSeen;
+        history.epoch.push(epoch);
+        history.loss.push(loss);
+        history.throughput!.push({ rows: rowsSeen, rowsPerSecond: rowsSeen / seconds, waitFraction: Number(waitNs) / 1e9 / seconds });
+        this.lastFit!.epoch = epoch;
+        this.lastFit!.step = step;
+        if (o.onEpochEnd && (await o.onEpochEnd({ epoch, loss, metrics: { train: {}, validation: {} }, learningRate: history.learningRates.at(-1)!, batchLosses: new Float64Array(0), gradNorms: new Float64Array(0) })) === false) {
+          history.stoppedEarly = epoch < epochs;
+          break;
+        }
+      }
+    } finally {
+      this.busy = false;
+      history.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      history.bestEpoch = history.epoch.at(-1) ?? 0;
+      this.history = history;
+    }
+    return history;
   }
 
   /**

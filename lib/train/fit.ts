@@ -26,6 +26,8 @@ export interface History {
   stoppedEarly: boolean;
   /** Epoch whose weights the model holds when `restoreBestWeights` restored them, else the last epoch. */
   bestEpoch: number;
+  /** Streaming fits: per epoch, rows trained, rows per second and the fraction of time spent waiting for data. */
+  throughput?: { rows: number; rowsPerSecond: number; waitFraction: number }[];
 }
 
 export interface EpochInfo {

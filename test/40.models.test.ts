@@ -163,7 +163,8 @@ describe('40 models: bad input gets a DescentError naming the argument', () => {
     ['learningRate NaN', () => m().fit([[1]], [1], { learningRate: NaN }), OptionError, /learningRate.*NaN/],
     ['unknown fit option', () => m().fit([[1]], [1], { epoch: 3 } as never), OptionError, /"epoch"/],
     ['unknown model option', async () => new LinearRegression({ standardise: true } as never), OptionError, /"standardise"/],
-    ['X not an array', () => m().fit('abc' as never, [1]), ShapeError, /X/],
+    ['X not an array', () => m().fit(42 as never, [1]), ShapeError, /X/],
+    ['a string X (CSV path) with a y array', () => m().fit('abc' as never, [1]), ShapeError, /CSV file path/],
   ];
   for (const [name, f, Cls, re] of cases) {
     it(name, async () => {

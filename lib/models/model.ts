@@ -198,7 +198,11 @@ export abstract class Model {
    */
   async fit(X: unknown, y?: unknown, options: FitOptions = {}): Promise<History> {
     if (this.busy) throw new StateError('fit() called while a previous fit() on this model is still running; await it first', 'fit');
-    if (isStreamSource(X)) return this.fitStream(X, (y ?? {}) as StreamFitOptions);
+    if (isStreamSource(X)) {
+      if (y !== undefined && !isPlainObject(y))
+        throw new ShapeError(`A ${typeof X === 'string' ? 'string X is read as a CSV file path' : 'streaming source X carries its own targets'}, so the second argument must be the options, but received ${describe(y)}`, 'y');
+      return this.fitStream(X, (y ?? {}) as StreamFitOptions);
+    }
     this.pf = undefined;
     const o = checkKeys('options', options, FIT_KEYS);
     const epochs = num('epochs', o.epochs, { integer: true, min: 1 }, 100);

@@ -96,7 +96,7 @@ export interface BackendTrainer {
   /**
    * Runs batches `firstBatch … firstBatch+count−1` of an epoch over rows `order` (or rows in order when null).
    * X `[n, inputs]`, Y `[n, targetColumns]`; `lrs[c]` is the learning rate of batch c of the chunk; writes the
-   * batch mean loss and the gradient's global L2 norm (before clipping) per batch. `weights` (`[n]`, optional)
+   * batch mean loss and (when `gradNorms` is given) the gradient's global L2 norm before clipping, per batch. `weights` (`[n]`, optional)
    * scales each row's loss: the batch loss is `Σ wᵢ·lossᵢ / rows`.
    */
   runBatches(
@@ -109,7 +109,7 @@ export interface BackendTrainer {
     count: number,
     lrs: Float64Array,
     losses: Float64Array,
-    gradNorms: Float64Array,
+    gradNorms: Float64Array | null,
     weights?: FloatArray | null,
   ): Promise<RunResult>;
   /** out `[n, outputs]` = the last layer's outputs (logits for classifiers). */

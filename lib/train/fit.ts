@@ -111,6 +111,8 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
   const lrs = new Float64Array(numBatches);
   const losses = new Float64Array(numBatches);
   const norms = new Float64Array(numBatches);
+  // Gradient norms cost a pass over all gradients per batch: computed only when a callback can see them.
+  const wantNorms = o.onBatchEnd !== undefined || o.onEpochEnd !== undefined;
   const history: History = {
     epoch: [], loss: [], valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [], seconds: 0, stoppedEarly: false, bestEpoch: 0,
   };
@@ -140,7 +142,7 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
           if (!(Number.isFinite(lr) && lr >= 0)) throw new ShapeError(`The learning-rate schedule returned ${lr} at step ${step + first + b}`, 'learningRate');
           lrv[b] = lr;
         }
-        const res = await trainer.runBatches(X, Y, n, order, bs, first, count, lrv, losses.subarray(first, first + count), norms.subarray(first, first + count), o.weights);
+        const res = await trainer.runBatches(X, Y, n, order, bs, first, count, lrv, losses.subarray(first, first + count), wantNorms ? norms.subarray(first, first + count) : null, o.weights);
         if (res.status === 3) throw new AbortError('fit() was cancelled because its environment is shutting down');
         if (res.status === 2) throw new ShapeError(`Invalid training data at epoch ${epoch}, batch ${first + res.batch}: ${res.what}`, 'y');
         if (res.status === 1) {

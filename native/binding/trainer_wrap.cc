@@ -251,10 +251,15 @@ Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
   const int64_t count = RequireInt(env, info[6], "count", 0, numBatches - first);
   Napi::TypedArray lrs = RequireTypedArray(env, info[7], napi_float64_array, "Float64Array", "lrs");
   Napi::TypedArray losses = RequireTypedArray(env, info[8], napi_float64_array, "Float64Array", "losses");
-  Napi::TypedArray norms = RequireTypedArray(env, info[9], napi_float64_array, "Float64Array", "gradNorms");
-  for (auto* a : {&lrs, &losses, &norms}) {
+  double* gradNorms = nullptr;
+  if (!info[9].IsNull() && !info[9].IsUndefined()) {
+    Napi::TypedArray norms = RequireTypedArray(env, info[9], napi_float64_array, "Float64Array", "gradNorms");
+    if (static_cast<int64_t>(norms.ElementLength()) < count) Throw(env, ErrKind::kShape, "gradNorms", "gradNorms needs at least `count` elements");
+    gradNorms = DataOf<double>(norms);
+  }
+  for (auto* a : {&lrs, &losses}) {
     if (static_cast<int64_t>(a->ElementLength()) < count)
-      Throw(env, ErrKind::kShape, "lrs", "lrs, losses and gradNorms need at least `count` elements");
+      Throw(env, ErrKind::kShape, "lrs", "lrs and losses need at least `count` elements");
   }
   const void* weights = nullptr;
   if (info.Length() > 10 && !info[10].IsNull() && !info[10].IsUndefined()) {
@@ -270,7 +275,7 @@ Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
   }
   auto* w = new RunWorker(env, this, Value(), info, DataOf<void>(X), DataOf<void>(Y), weights, static_cast<size_t>(n), order,
                           static_cast<size_t>(batchSize), static_cast<size_t>(first), static_cast<size_t>(count), lr,
-                          DataOf<double>(losses), DataOf<double>(norms));
+                          DataOf<double>(losses), gradNorms);
   busy_ = true;
   Napi::Promise p = w->Promise();
   w->Queue();

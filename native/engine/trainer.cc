@@ -129,13 +129,19 @@ class Trainer final : public TrainerBase {
       }
       Backward(xb, rows);
       Regularize();
-      double norm = GradNorm();
-      gradNorms[c] = norm;
-      if (!std::isfinite(norm)) {
-        Restore();
-        return Fail(res, 1, c, "gradient");
+      // The norm costs a pass over every gradient: only when asked for or needed by clipNorm. Without it a
+      // non-finite gradient is still caught, by the optimizer's check of the updated parameters.
+      if (gradNorms != nullptr || spec_.clipNorm > 0) {
+        const double norm = GradNorm();
+        if (gradNorms != nullptr) gradNorms[c] = norm;
+        if (!std::isfinite(norm)) {
+          Restore();
+          return Fail(res, 1, c, "gradient");
+        }
+        Clip(norm);
+      } else if (spec_.clipValue > 0) {
+        Clip(0);
       }
-      Clip(norm);
       const double lr = lrs[c];
       const StepScalars s = Prepare(spec_.optimizer, ost_, lr);
       bool ok = Step(spec_.optimizer, s, layout_.total, params_.data(), grads_.data(), SlotPtr(0), SlotPtr(1),

@@ -30,7 +30,7 @@ class TrainerBase {
   virtual void Initialize(uint32_t seed) = 0;
   virtual void Shuffle(uint32_t* order, size_t n) = 0;
   // X: [n, inputs], Y: [n, targetCols], W: [n] sample weights or null, order: [n] row indices or null;
-  // runs batches firstBatch .. firstBatch+count-1.
+  // runs batches firstBatch .. firstBatch+count-1. gradNorms may be null (norms not computed unless clipNorm).
   virtual RunResult RunBatches(const void* X, const void* Y, const void* W, size_t n, const uint32_t* order,
                                size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
                                double* gradNorms, const std::atomic<bool>* cancel = nullptr) = 0;

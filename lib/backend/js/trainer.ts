@@ -124,7 +124,7 @@ export class JsTrainer implements BackendTrainer {
     count: number,
     lrs: Float64Array,
     losses: Float64Array,
-    gradNorms: Float64Array,
+    gradNorms: Float64Array | null,
     weights: FloatArray | null = null,
   ): Promise<RunResult> {
     this.idle('runBatches');
@@ -181,15 +181,20 @@ export class JsTrainer implements BackendTrainer {
         }
         this.backward(xb, rows);
         this.regularize();
-        let ss = 0;
-        for (let i = 0; i < this.total; i++) ss += this.grads[i]! * this.grads[i]!;
-        const norm = Math.sqrt(ss);
-        gradNorms[c] = norm;
-        if (!Number.isFinite(norm)) {
-          restore();
-          return { status: 1, batch: c, what: 'gradient' };
+        // As native: the norm only when asked for or needed by clipNorm.
+        if (gradNorms || this.spec.clipNorm > 0) {
+          let ss = 0;
+          for (let i = 0; i < this.total; i++) ss += this.grads[i]! * this.grads[i]!;
+          const norm = Math.sqrt(ss);
+          if (gradNorms) gradNorms[c] = norm;
+          if (!Number.isFinite(norm)) {
+            restore();
+            return { status: 1, batch: c, what: 'gradient' };
+          }
+          this.clip(norm);
+        } else if (this.spec.clipValue > 0) {
+          this.clip(0);
         }
-        this.clip(norm);
         const lr = lrs[c]!;
         const s = prepare(this.spec.optimizer, this.ost, lr);
         const ok = step(this.spec.optimizer, s, this.params, this.grads, this.slots[0], this.slots[1], this.slots[2]);

@@ -100,7 +100,16 @@ class Trainer final : public TrainerBase {
         yb = Y + start * ycols_;
         if (W) wb = W + start;
       } else {
+        // Shuffled rows are random reads: prefetch a few rows ahead so the copies overlap the cache misses.
+        constexpr size_t kAhead = 8;
         for (size_t r = 0; r < rows; r++) {
+          if (r + kAhead < rows) {
+            const uint32_t a = order[start + r + kAhead];
+            if (a < n) {
+              const char* p = reinterpret_cast<const char*>(X + static_cast<size_t>(a) * inputs_);
+              for (size_t off = 0; off < inputs_ * sizeof(T); off += 64) __builtin_prefetch(p + off);
+            }
+          }
           const uint32_t i = order[start + r];
           if (i >= n) return Fail(res, 2, c, "row index out of range in order");
           std::memcpy(xb_.data() + r * inputs_, X + static_cast<size_t>(i) * inputs_, inputs_ * sizeof(T));
@@ -203,7 +212,10 @@ class Trainer final : public TrainerBase {
       const T* W = params_.data() + layout_.weightOffset[l];
       T* Z = Z_[l].data();
       // Z[rows, units] = in[rows, inputs] * W^T  (W stored [units, inputs])
-      blas::gemm(false, true, static_cast<int>(rows), units, inputs, T(1), in, inputs, W, inputs, T(0), Z, units);
+      if (units == 1)
+        blas::gemv(false, static_cast<int>(rows), inputs, T(1), in, inputs, W, T(0), Z);
+      else
+        blas::gemm(false, true, static_cast<int>(rows), units, inputs, T(1), in, inputs, W, inputs, T(0), Z, units);
       const T* b = L.useBias ? params_.data() + layout_.biasOffset[l] : nullptr;
       T* A = L.activation == Act::kLinear ? Z : A_[l].data();
       BiasActivate(L.activation, static_cast<T>(L.activationParam), rows, static_cast<size_t>(units), b, Z, A);
@@ -233,8 +245,11 @@ class Trainer final : public TrainerBase {
       const T* Ain = li == 0 ? X : Fed(li - 1);
       T* gW = grads_.data() + layout_.weightOffset[li];
       // gW[units, inputs] = delta^T[units, rows] * Ain[rows, inputs]
-      blas::gemm(true, false, units, inputs, static_cast<int>(rows), T(1), delta, units, Ain, inputs, T(0), gW,
-                 inputs);
+      if (units == 1)
+        blas::gemv(true, static_cast<int>(rows), inputs, T(1), Ain, inputs, delta, T(0), gW);
+      else
+        blas::gemm(true, false, units, inputs, static_cast<int>(rows), T(1), delta, units, Ain, inputs, T(0), gW,
+                   inputs);
       if (L.useBias) {
         T* gb = grads_.data() + layout_.biasOffset[li];
         double* cs = colsum_.data();

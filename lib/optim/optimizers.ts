@@ -64,8 +64,14 @@ function betas(name: string, o: Record<string, unknown>): { beta1: number; beta2
   };
 }
 
-function make(name: OptimizerName, lr: LearningRate, options: Record<string, number | boolean>, config: Partial<OptimizerConfig>): OptimizerSpec {
-  return Object.freeze({ name, learningRate: lr, options: Object.freeze(options), config: { ...BASE, ...config } });
+/**
+ * `decoupledWeightDecay: true` (any optimizer) applies `weightDecay` as `p ← p·(1 − lr·λ)` before the update, as
+ * AdamW does (Loshchilov & Hutter 2019), instead of adding `λ·p` to the gradient; `adamw` is always decoupled.
+ */
+function make(name: OptimizerName, lr: LearningRate, options: Record<string, number | boolean>, config: Partial<OptimizerConfig>, raw?: Record<string, unknown>): OptimizerSpec {
+  const decoupled = config.decoupled === true || bool(`${name}.decoupledWeightDecay`, raw?.decoupledWeightDecay, false);
+  const opts = decoupled && name !== 'adamw' ? { ...options, decoupledWeightDecay: true } : options;
+  return Object.freeze({ name, learningRate: lr, options: Object.freeze(opts), config: { ...BASE, ...config, decoupled } });
 }
 
 export interface SgdOptions {
@@ -73,14 +79,16 @@ export interface SgdOptions {
   learningRate?: LearningRate;
   /** Coupled L2 added to the gradient: `g ← g + weightDecay·p`. Default 0. */
   weightDecay?: number;
+  /** Apply `weightDecay` decoupled, `p ← p·(1 − lr·λ)` before the update (AdamW-style). Default false. */
+  decoupledWeightDecay?: boolean;
 }
 
 /** Plain (mini-batch/stochastic) gradient descent: `p ← p − lr·(g + λp)`. `torch.optim.SGD` with momentum 0. */
 export function sgd(options: SgdOptions = {}): OptimizerSpec {
-  const o = checkKeys('sgd', options, ['learningRate', 'weightDecay']);
+  const o = checkKeys('sgd', options, ['learningRate', 'weightDecay', 'decoupledWeightDecay']);
   const lr = learningRate('sgd', o.learningRate, 0.01);
   const weightDecay = num('sgd.weightDecay', o.weightDecay, { min: 0 }, 0);
-  return make('sgd', lr, { weightDecay }, { kind: 0, weightDecay });
+  return make('sgd', lr, { weightDecay }, { kind: 0, weightDecay }, o);
 }
 
 export interface MomentumOptions extends SgdOptions {
@@ -92,12 +100,12 @@ export interface MomentumOptions extends SgdOptions {
 
 /** Heavy-ball momentum, `torch.optim.SGD(momentum, dampening)`: `b ← μb + (1−d)g`, `p ← p − lr·b`. */
 export function momentum(options: MomentumOptions = {}): OptimizerSpec {
-  const o = checkKeys('momentum', options, ['learningRate', 'weightDecay', 'momentum', 'dampening']);
+  const o = checkKeys('momentum', options, ['learningRate', 'weightDecay', 'momentum', 'dampening', 'decoupledWeightDecay']);
   const lr = learningRate('momentum', o.learningRate, 0.01);
   const m = num('momentum.momentum', o.momentum, { min: 0 }, 0.9);
   const dampening = num('momentum.dampening', o.dampening, { min: 0, max: 1 }, 0);
   const weightDecay = num('momentum.weightDecay', o.weightDecay, { min: 0 }, 0);
-  return make('momentum', lr, { momentum: m, dampening, weightDecay }, { kind: 0, momentum: m, dampening, weightDecay });
+  return make('momentum', lr, { momentum: m, dampening, weightDecay }, { kind: 0, momentum: m, dampening, weightDecay }, o);
 }
 
 export interface NesterovOptions extends SgdOptions {
@@ -109,14 +117,14 @@ export interface NesterovOptions extends SgdOptions {
 
 /** Nesterov momentum as `torch.optim.SGD(nesterov=True)` (Sutskever et al. 2013): `b ← μb + g`, `p ← p − lr·(g + μb)`. */
 export function nesterov(options: NesterovOptions = {}): OptimizerSpec {
-  const o = checkKeys('nesterov', options, ['learningRate', 'weightDecay', 'momentum', 'dampening']);
+  const o = checkKeys('nesterov', options, ['learningRate', 'weightDecay', 'momentum', 'dampening', 'decoupledWeightDecay']);
   const lr = learningRate('nesterov', o.learningRate, 0.01);
   const m = num('nesterov.momentum', o.momentum, { min: 0 }, 0.9);
   if (!(m > 0)) throw invalid('nesterov.momentum', 'a number > 0 (Nesterov momentum requires a momentum)', o.momentum);
   const dampening = num('nesterov.dampening', o.dampening, {}, 0);
   if (dampening !== 0) throw invalid('nesterov.dampening', '0 (Nesterov momentum requires zero dampening)', o.dampening);
   const weightDecay = num('nesterov.weightDecay', o.weightDecay, { min: 0 }, 0);
-  return make('nesterov', lr, { momentum: m, dampening: 0, weightDecay }, { kind: 0, momentum: m, nesterov: true, weightDecay });
+  return make('nesterov', lr, { momentum: m, dampening: 0, weightDecay }, { kind: 0, momentum: m, nesterov: true, weightDecay }, o);
 }
 
 export interface AdamOptions {
@@ -132,6 +140,8 @@ export interface AdamOptions {
   weightDecay?: number;
   /** AMSGrad (Reddi et al. 2018): use the running maximum of v. Default false. */
   amsgrad?: boolean;
+  /** Apply `weightDecay` decoupled, `p ← p·(1 − lr·λ)` before the update (AdamW-style). Default false. */
+  decoupledWeightDecay?: boolean;
 }
 
 /**
@@ -148,13 +158,13 @@ export function adamw(options: AdamOptions = {}): OptimizerSpec {
 }
 
 function adamLike(name: 'adam' | 'adamw', options: AdamOptions, wdDefault: number, decoupled: boolean): OptimizerSpec {
-  const o = checkKeys(name, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'amsgrad']);
+  const o = checkKeys(name, options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'amsgrad', 'decoupledWeightDecay']);
   const lr = learningRate(name, o.learningRate, 1e-3);
   const { beta1, beta2 } = betas(name, o);
   const epsilon = num(`${name}.epsilon`, o.epsilon, { gt: 0 }, 1e-8);
   const weightDecay = num(`${name}.weightDecay`, o.weightDecay, { min: 0 }, wdDefault);
   const amsgrad = bool(`${name}.amsgrad`, o.amsgrad, false);
-  return make(name, lr, { beta1, beta2, epsilon, weightDecay, amsgrad }, { kind: 1, beta1, beta2, epsilon, weightDecay, amsgrad, decoupled });
+  return make(name, lr, { beta1, beta2, epsilon, weightDecay, amsgrad }, { kind: 1, beta1, beta2, epsilon, weightDecay, amsgrad, decoupled }, o);
 }
 
 export interface RmspropOptions {
@@ -169,18 +179,20 @@ export interface RmspropOptions {
   momentum?: number;
   /** Normalize by the estimated variance `E[g²] − E[g]²`. Default false. */
   centered?: boolean;
+  /** Apply `weightDecay` decoupled, `p ← p·(1 − lr·λ)` before the update (AdamW-style). Default false. */
+  decoupledWeightDecay?: boolean;
 }
 
 /** RMSprop (Hinton, lecture 6e) as `torch.optim.RMSprop`: `s ← αs + (1−α)g²`, `p ← p − lr·g/(√s + ε)`. */
 export function rmsprop(options: RmspropOptions = {}): OptimizerSpec {
-  const o = checkKeys('rmsprop', options, ['learningRate', 'alpha', 'epsilon', 'weightDecay', 'momentum', 'centered']);
+  const o = checkKeys('rmsprop', options, ['learningRate', 'alpha', 'epsilon', 'weightDecay', 'momentum', 'centered', 'decoupledWeightDecay']);
   const lr = learningRate('rmsprop', o.learningRate, 1e-2);
   const alpha = num('rmsprop.alpha', o.alpha, { min: 0, max: 1 }, 0.99);
   const epsilon = num('rmsprop.epsilon', o.epsilon, { gt: 0 }, 1e-8);
   const weightDecay = num('rmsprop.weightDecay', o.weightDecay, { min: 0 }, 0);
   const m = num('rmsprop.momentum', o.momentum, { min: 0 }, 0);
   const centered = bool('rmsprop.centered', o.centered, false);
-  return make('rmsprop', lr, { alpha, epsilon, weightDecay, momentum: m, centered }, { kind: 2, alpha, epsilon, weightDecay, momentum: m, centered });
+  return make('rmsprop', lr, { alpha, epsilon, weightDecay, momentum: m, centered }, { kind: 2, alpha, epsilon, weightDecay, momentum: m, centered }, o);
 }
 
 export interface AdagradOptions {
@@ -193,17 +205,19 @@ export interface AdagradOptions {
   initialAccumulatorValue?: number;
   /** Default 1e-10. */
   epsilon?: number;
+  /** Apply `weightDecay` decoupled, `p ← p·(1 − lr·λ)` before the update (AdamW-style). Default false. */
+  decoupledWeightDecay?: boolean;
 }
 
 /** Adagrad (Duchi et al. 2011) as `torch.optim.Adagrad`: `s ← s + g²`, `p ← p − lr_t·g/(√s + ε)`. */
 export function adagrad(options: AdagradOptions = {}): OptimizerSpec {
-  const o = checkKeys('adagrad', options, ['learningRate', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'epsilon']);
+  const o = checkKeys('adagrad', options, ['learningRate', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'epsilon', 'decoupledWeightDecay']);
   const lr = learningRate('adagrad', o.learningRate, 1e-2);
   const lrDecay = num('adagrad.lrDecay', o.lrDecay, { min: 0 }, 0);
   const weightDecay = num('adagrad.weightDecay', o.weightDecay, { min: 0 }, 0);
   const initialAccumulatorValue = num('adagrad.initialAccumulatorValue', o.initialAccumulatorValue, { min: 0 }, 0);
   const epsilon = num('adagrad.epsilon', o.epsilon, { gt: 0 }, 1e-10);
-  return make('adagrad', lr, { lrDecay, weightDecay, initialAccumulatorValue, epsilon }, { kind: 3, lrDecay, weightDecay, initialAccumulatorValue, epsilon });
+  return make('adagrad', lr, { lrDecay, weightDecay, initialAccumulatorValue, epsilon }, { kind: 3, lrDecay, weightDecay, initialAccumulatorValue, epsilon }, o);
 }
 
 export interface AdadeltaOptions {
@@ -214,26 +228,28 @@ export interface AdadeltaOptions {
   /** Default 1e-6. */
   epsilon?: number;
   weightDecay?: number;
+  /** Apply `weightDecay` decoupled, `p ← p·(1 − lr·λ)` before the update (AdamW-style). Default false. */
+  decoupledWeightDecay?: boolean;
 }
 
 /** Adadelta (Zeiler 2012) as `torch.optim.Adadelta`: `Δ = √(u + ε)/√(s + ε)·g`, `p ← p − lr·Δ`. */
 export function adadelta(options: AdadeltaOptions = {}): OptimizerSpec {
-  const o = checkKeys('adadelta', options, ['learningRate', 'rho', 'epsilon', 'weightDecay']);
+  const o = checkKeys('adadelta', options, ['learningRate', 'rho', 'epsilon', 'weightDecay', 'decoupledWeightDecay']);
   const lr = learningRate('adadelta', o.learningRate, 1.0);
   const rho = num('adadelta.rho', o.rho, { min: 0, max: 1 }, 0.9);
   const epsilon = num('adadelta.epsilon', o.epsilon, { gt: 0 }, 1e-6);
   const weightDecay = num('adadelta.weightDecay', o.weightDecay, { min: 0 }, 0);
-  return make('adadelta', lr, { rho, epsilon, weightDecay }, { kind: 4, rho, epsilon, weightDecay });
+  return make('adadelta', lr, { rho, epsilon, weightDecay }, { kind: 4, rho, epsilon, weightDecay }, o);
 }
 
 /** Adamax (Kingma & Ba 2015, §7.1) as `torch.optim.Adamax`: `u ← max(β₂u, |g| + ε)`, `p ← p − lr/(1−β₁ᵗ)·m/u`. Default lr 2e-3. */
 export function adamax(options: Omit<AdamOptions, 'amsgrad'> = {}): OptimizerSpec {
-  const o = checkKeys('adamax', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
+  const o = checkKeys('adamax', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'decoupledWeightDecay']);
   const lr = learningRate('adamax', o.learningRate, 2e-3);
   const { beta1, beta2 } = betas('adamax', o);
   const epsilon = num('adamax.epsilon', o.epsilon, { gt: 0 }, 1e-8);
   const weightDecay = num('adamax.weightDecay', o.weightDecay, { min: 0 }, 0);
-  return make('adamax', lr, { beta1, beta2, epsilon, weightDecay }, { kind: 5, beta1, beta2, epsilon, weightDecay });
+  return make('adamax', lr, { beta1, beta2, epsilon, weightDecay }, { kind: 5, beta1, beta2, epsilon, weightDecay }, o);
 }
 
 export interface NadamOptions extends Omit<AdamOptions, 'amsgrad'> {
@@ -246,13 +262,13 @@ export interface NadamOptions extends Omit<AdamOptions, 'amsgrad'> {
  * `lr·μₜ₊₁/(1 − μ-product·μₜ·μₜ₊₁)` (1.13 multiplies μₜ in twice; we match it so trajectories agree). Default lr 2e-3.
  */
 export function nadam(options: NadamOptions = {}): OptimizerSpec {
-  const o = checkKeys('nadam', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'momentumDecay']);
+  const o = checkKeys('nadam', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'momentumDecay', 'decoupledWeightDecay']);
   const lr = learningRate('nadam', o.learningRate, 2e-3);
   const { beta1, beta2 } = betas('nadam', o);
   const epsilon = num('nadam.epsilon', o.epsilon, { gt: 0 }, 1e-8);
   const weightDecay = num('nadam.weightDecay', o.weightDecay, { min: 0 }, 0);
   const momentumDecay = num('nadam.momentumDecay', o.momentumDecay, { min: 0 }, 4e-3);
-  return make('nadam', lr, { beta1, beta2, epsilon, weightDecay, momentumDecay }, { kind: 6, beta1, beta2, epsilon, weightDecay, momentumDecay });
+  return make('nadam', lr, { beta1, beta2, epsilon, weightDecay, momentumDecay }, { kind: 6, beta1, beta2, epsilon, weightDecay, momentumDecay }, o);
 }
 
 export const OPTIMIZERS = { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam } as const;

@@ -63,3 +63,6 @@ export class DataSourceError extends DescentError {
     super(message, 'source', options);
   }
 }
+
+/** A file could not be read or written (missing, a directory, no permission, disk full); `cause` is the system error. */
+export class IOError extends DescentError {}

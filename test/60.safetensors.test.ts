@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FormatError, OptionError, ShapeError } from '../lib/errors';
+import { FormatError, IOError, OptionError, ShapeError } from '../lib/errors';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -476,12 +476,12 @@ describe('safetensors', () => {
     });
 
     it('writeFileAtomic throws and leaves nothing behind when it cannot write', () => {
-      assert.throws(() => writeFileAtomic(path.join(dir, 'missing', 'x.bin'), new Uint8Array(4)), { code: 'ENOENT' });
+      assert.throws(() => writeFileAtomic(path.join(dir, 'missing', 'x.bin'), new Uint8Array(4)), (e: Error) => e instanceof IOError && (e.cause as { code?: string }).code === 'ENOENT');
       assert.deepEqual(fs.readdirSync(dir), []);
       // The target is a directory: the temp file is written, the rename fails, the temp file must go.
       const sub = path.join(dir, 'sub');
       fs.mkdirSync(sub);
-      assert.throws(() => writeFileAtomic(sub, new Uint8Array(4)), (e: unknown) => (e as NodeJS.ErrnoException).code !== undefined);
+      assert.throws(() => writeFileAtomic(sub, new Uint8Array(4)), (e: Error) => e instanceof IOError && (e.cause as NodeJS.ErrnoException).code !== undefined);
       assert.deepEqual(fs.readdirSync(dir), ['sub']);
       assert.deepEqual(fs.readdirSync(sub), []);
       fs.rmdirSync(sub);
@@ -505,7 +505,7 @@ describe('safetensors', () => {
       fs.rmSync(file);
     });
 
-    it('readSafetensorsFile reports corrupt files as FormatError naming the path, I/O failures as fs errors', () => {
+    it('readSafetensorsFile reports corrupt files as FormatError naming the path, I/O failures as IOError (fs error as cause)', () => {
       const file = path.join(dir, 'corrupt.safetensors');
       const good = encodeSafetensors(sampleTensors());
       fs.writeFileSync(file, good.subarray(0, good.length - 1));
@@ -517,7 +517,7 @@ describe('safetensors', () => {
       fs.writeFileSync(file, good);
       expectFormatError(() => readSafetensorsFile(file, { maxHeaderBytes: 16 }), /exceeds maxHeaderBytes \(16\)/);
       fs.rmSync(file);
-      assert.throws(() => readSafetensorsFile(file), { code: 'ENOENT' });
+      assert.throws(() => readSafetensorsFile(file), (e: Error) => e instanceof IOError && (e.cause as { code?: string }).code === 'ENOENT');
     });
   });
 });

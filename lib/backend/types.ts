@@ -91,26 +91,28 @@ export interface TrainerState {
 export interface BackendTrainer {
   /** Seeds the generator and draws `W, b ~ U(±1/√fanIn)` layer by layer (PyTorch's `nn.Linear` default); resets optimizer state. */
   initialize(seed: number): void;
-  /** Fisher–Yates shuffle of `order` in place with the trainer's generator. */
-  shuffle(order: Uint32Array): void;
   /**
-   * Runs batches `firstBatch … firstBatch+count−1` of an epoch over rows `order` (or rows in order when null).
-   * X `[n, inputs]`, Y `[n, targetColumns]`; `lrs[c]` is the learning rate of batch c of the chunk; writes the
-   * batch mean loss and (when `gradNorms` is given) the gradient's global L2 norm before clipping, per batch. `weights` (`[n]`, optional)
-   * scales each row's loss: the batch loss is `Σ wᵢ·lossᵢ / rows`.
+   * Hands over the training rows: X `[n, inputs]`, Y `[n, targetColumns]`, optional per-row `weights` `[n]`. The
+   * native backend copies them, so the worker thread that trains never reads memory JS could detach or free.
+   */
+  setData(X: FloatArray, Y: FloatArray, n: number, weights?: FloatArray | null): void;
+  /** Releases the copy made by `setData`. */
+  clearData(): void;
+  /** This epoch's order: a Fisher–Yates shuffle of the identity permutation with the trainer's generator. */
+  shuffle(): void;
+  /**
+   * Runs batches `firstBatch … firstBatch+count−1` of an epoch over `setData`'s rows, in the shuffled order or in
+   * row order. `lrs[c]` is the learning rate of batch c of the chunk; writes the batch mean loss (`Σ wᵢ·lossᵢ /
+   * rows` with weights) and, when `gradNorms` is given, the gradient's global L2 norm before clipping, per batch.
    */
   runBatches(
-    X: FloatArray,
-    Y: FloatArray,
-    n: number,
-    order: Uint32Array | null,
+    shuffled: boolean,
     batchSize: number,
     firstBatch: number,
     count: number,
     lrs: Float64Array,
     losses: Float64Array,
     gradNorms: Float64Array | null,
-    weights?: FloatArray | null,
   ): Promise<RunResult>;
   /** out `[n, outputs]` = the last layer's outputs (logits for classifiers). */
   predict(X: FloatArray, n: number, out: FloatArray): void;

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { FormatError, ShapeError } from '../errors';
+import { DescentError, FormatError, IOError, ShapeError } from '../errors';
 import { checkKeys, describe, invalid, isPlainObject, num } from '../validate';
 
 /** Element types this module reads and writes (names as in the safetensors header). */
@@ -526,13 +526,18 @@ function readFully(fd: number, target: Uint8Array, position: number): void {
  * size of the tensors (not twice the file) and nothing is allocated for a size the header claims before it has
  * been checked against the file's real size.
  *
- * @throws FormatError (its message starts with the path) for malformed files; the `fs` error for I/O failures
- *   (missing file, permissions).
+ * @throws FormatError (its message starts with the path) for malformed files; IOError (with the `fs` error as
+ *   `cause`) for I/O failures (missing file, a directory, permissions).
  */
 export function readSafetensorsFile(path: string, options?: DecodeOptions): DecodedSafetensors {
   checkPath(path);
   const maxHeader = maxHeaderOption(options);
-  const fd = fs.openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw new IOError(`Cannot read ${JSON.stringify(path)}: ${(e as Error).message}`, 'path', { cause: e });
+  }
   try {
     const size = fs.fstatSync(fd).size;
     const prefix = new Uint8Array(8);
@@ -547,7 +552,8 @@ export function readSafetensorsFile(path: string, options?: DecodeOptions): Deco
     return { tensors, metadata: plan.metadata };
   } catch (e) {
     if (e instanceof FormatError) throw new FormatError(`${JSON.stringify(path)}: ${e.message}`, e.argument, { cause: e });
-    throw e;
+    if (e instanceof DescentError) throw e;
+    throw new IOError(`Cannot read ${JSON.stringify(path)}: ${(e as Error).message}`, 'path', { cause: e });
   } finally {
     fs.closeSync(fd);
   }
@@ -562,7 +568,8 @@ export function readSafetensorsFile(path: string, options?: DecodeOptions): Deco
  * platform can open a directory). An existing target's permission bits are kept. On any failure the temporary file
  * is removed and the error rethrown; `path` is then untouched. A symlink at `path` is replaced, not followed.
  *
- * @throws OptionError for bad arguments; the `fs` error (e.g. ENOENT when the directory does not exist).
+ * @throws OptionError for bad arguments; IOError with the `fs` error as `cause` (e.g. ENOENT when the directory
+ *   does not exist).
  */
 export function writeFileAtomic(path: string, data: Uint8Array): void {
   checkPath(path);
@@ -597,7 +604,7 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
     } catch {
       // not created, or already gone
     }
-    throw e;
+    throw new IOError(`Cannot write ${JSON.stringify(path)}: ${(e as Error).message}`, 'path', { cause: e });
   }
   try {
     const dirFd = fs.openSync(dirname(resolve(path)), 'r');

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FormatError } from '../errors';
+import { IOError } from '../errors';
 import { OptimizerSpec, optimizerByName } from '../optim/optimizers';
 import { ReduceOnPlateau, scheduleFromJSON } from '../optim/schedules';
 
@@ -10,12 +10,12 @@ export function packageVersion(): string {
   return (require(path.join(__dirname, '..', '..', 'package.json')) as { version: string }).version;
 }
 
-/** Reads a whole file, turning I/O errors into a FormatError that names the path. */
+/** Reads a whole file, turning I/O errors into an IOError that names the path. */
 export function readFileChecked(file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    throw new FormatError(`Cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+    throw new IOError(`Cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
   }
 }
 

@@ -548,7 +548,8 @@ export abstract class Model {
           const nb = Math.ceil(rows / batchSize);
           const lrs = new Float64Array(nb), losses = new Float64Array(nb), norms = new Float64Array(nb);
           for (let b = 0; b < nb; b++) lrs[b] = learningRateAt(optimizer.learningRate, step + b);
-          const res = await trainer!.runBatches(stageX!.subarray(0, rows * cols), stageY!.subarray(0, rows), rows, null, batchSize, 0, nb, lrs, losses, o.onBatchEnd ? norms : null);
+          trainer!.setData(stageX!.subarray(0, rows * cols), stageY!.subarray(0, rows), rows);
+          const res = await trainer!.runBatches(false, batchSize, 0, nb, lrs, losses, o.onBatchEnd ? norms : null);
           if (res.status === 1) throw new DivergenceError(epoch, res.batch, losses[Math.max(0, res.batch - 1)]!, res.what);
           if (res.status === 2) throw new ShapeError(`Invalid training data at epoch ${epoch}: ${res.what}`, 'y');
           if (res.status === 3) throw new AbortError('fit() was cancelled because its environment is shutting down');

@@ -805,7 +805,7 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions): ReduceOnPlatea
  */
 export function preview(schedule: Schedule, steps: number): Float64Array {
   if (!isSchedule(schedule)) throw fail('schedule', 'a schedule', schedule);
-  const n = num('steps', steps, { integer: true, min: 0 });
+  const n = num('steps', steps, { integer: true, min: 0, max: 2 ** 27 }); // 1 GiB of float64 at most
   const out = new Float64Array(n);
   for (let t = 0; t < n; t++) out[t] = schedule.at(t);
   return out;

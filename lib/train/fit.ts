@@ -107,7 +107,7 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
   const bs = Math.min(o.batchSize, n);
   const numBatches = Math.ceil(n / bs);
   const chunk = Math.max(1, Math.min(o.batchesPerChunk, numBatches));
-  const order = o.shuffle ? new Uint32Array(n) : null;
+  trainer.setData(X, Y, n, o.weights);
   const lrs = new Float64Array(numBatches);
   const losses = new Float64Array(numBatches);
   const norms = new Float64Array(numBatches);
@@ -129,11 +129,8 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
   try {
     for (let epoch = o.startEpoch ?? 1; epoch <= o.epochs; epoch++) {
       checkAbort();
-      if (order) {
-        // Each epoch shuffles the identity, so an epoch's order depends only on the generator state (resumable).
-        for (let i = 0; i < n; i++) order[i] = i;
-        trainer.shuffle(order);
-      }
+      // Each epoch shuffles the identity, so an epoch's order depends only on the generator state (resumable).
+      if (o.shuffle) trainer.shuffle();
       for (let first = 0; first < numBatches; first += chunk) {
         const count = Math.min(chunk, numBatches - first);
         const lrv = lrs.subarray(first, first + count);
@@ -142,7 +139,7 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
           if (!(Number.isFinite(lr) && lr >= 0)) throw new ShapeError(`The learning-rate schedule returned ${lr} at step ${step + first + b}`, 'learningRate');
           lrv[b] = lr;
         }
-        const res = await trainer.runBatches(X, Y, n, order, bs, first, count, lrv, losses.subarray(first, first + count), wantNorms ? norms.subarray(first, first + count) : null, o.weights);
+        const res = await trainer.runBatches(o.shuffle, bs, first, count, lrv, losses.subarray(first, first + count), wantNorms ? norms.subarray(first, first + count) : null);
         if (res.status === 3) throw new AbortError('fit() was cancelled because its environment is shutting down');
         if (res.status === 2) throw new ShapeError(`Invalid training data at epoch ${epoch}, batch ${first + res.batch}: ${res.what}`, 'y');
         if (res.status === 1) {
@@ -194,6 +191,7 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
     }
   } finally {
     history.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (!trainer.isBusy()) trainer.clearData(); // the native copy of X is not needed after fit
   }
   // Restore the best epoch's weights whether or not early stopping triggered (as Keras ≥ 2.11 with restore_best_weights).
   if (es?.restoreBestWeights && bestParams) {

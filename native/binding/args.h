@@ -84,20 +84,26 @@ inline bool PropBool(Napi::Env env, const Napi::Object& o, const char* key, cons
   return RequireBool(env, o.Get(key), name + "." + key);
 }
 
-// A TypedArray of exactly the expected element type whose memory can be read: not detached, and not over a
-// resizable ArrayBuffer (which could shrink while a worker thread reads it).
+// The first element's address straight from napi_get_typedarray_info: unlike going through the ArrayBuffer
+// object, this also works for views over a SharedArrayBuffer. Null when detached.
+inline void* RawData(napi_env env, const Napi::TypedArray& arr) {
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, arr, &type, &length, &data, nullptr, &offset) != napi_ok) return nullptr;
+  return data;
+}
+
+// A TypedArray of exactly the expected element type whose memory can be read (not detached). Runs no JS (no
+// property reads that a getter could hook), so a later argument's check cannot detach an earlier one; and no
+// worker thread ever reads JS memory (runBatches trains on setData's copy), so resizable and shared buffers are
+// safe: they are only read synchronously, right after these checks.
 inline Napi::TypedArray RequireTypedArray(Napi::Env env, const Napi::Value& v, napi_typedarray_type type,
                                           const char* typeName, const std::string& name) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
     Expected(env, ErrKind::kShape, name, std::string("a ") + typeName, v);
   Napi::TypedArray arr = v.As<Napi::TypedArray>();
-  Napi::Value buf = arr.Get("buffer");
-  if (buf.IsObject()) {
-    Napi::Value resizable = buf.As<Napi::Object>().Get("resizable");
-    if (resizable.IsBoolean() && resizable.As<Napi::Boolean>().Value())
-      Throw(env, ErrKind::kShape, name, name + " must not be backed by a resizable ArrayBuffer");
-  }
-  if (arr.ElementLength() > 0 && arr.ArrayBuffer().Data() == nullptr)
+  if (arr.ElementLength() > 0 && RawData(env, arr) == nullptr)
     Throw(env, ErrKind::kShape, name, name + " is backed by a detached ArrayBuffer");
   return arr;
 }
@@ -112,7 +118,7 @@ inline void RequireLength(Napi::Env env, const Napi::TypedArray& arr, uint64_t w
 
 template <typename T>
 inline T* DataOf(const Napi::TypedArray& arr) {
-  return reinterpret_cast<T*>(static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset());
+  return static_cast<T*>(RawData(arr.Env(), arr));
 }
 
 }  // namespace descent::binding

@@ -91,24 +91,24 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
 // next batch and waits for it, so the buffers and the trainer are never freed under the running thread.
 class RunWorker : public Napi::AsyncWorker {
  public:
-  RunWorker(Napi::Env env, TrainerWrap* wrap, Napi::Object self, const Napi::CallbackInfo& info, const void* X,
-            const void* Y, const void* W, size_t n, const uint32_t* order, size_t batchSize, size_t first,
-            size_t count, const double* lrs, double* losses, double* gradNorms)
+  RunWorker(Napi::Env env, TrainerWrap* wrap, Napi::Object self, Napi::Object keep, std::shared_ptr<void> data,
+            const void* X, const void* Y, const void* W, size_t n, const uint32_t* order, size_t batchSize,
+            size_t first, size_t count, std::vector<double> lrs, bool wantNorms)
       : Napi::AsyncWorker(env, "descent:runBatches"),
         deferred_(Napi::Promise::Deferred::New(env)),
-        wrap_(wrap), trainer_(wrap->trainer()), X_(X), Y_(Y), W_(W), n_(n), order_(order), batchSize_(batchSize),
-        first_(first), count_(count), lrs_(lrs), losses_(losses), gradNorms_(gradNorms), sync_(std::make_shared<Sync>()) {
-    keep_ = Napi::Persistent(Napi::Object::New(env));
+        wrap_(wrap), trainer_(wrap->trainer()), data_(std::move(data)), X_(X), Y_(Y), W_(W), n_(n), order_(order),
+        batchSize_(batchSize), first_(first), count_(count), lrs_(std::move(lrs)), losses_(count_, 0.0),
+        norms_(wantNorms ? count_ : 0, 0.0), wantNorms_(wantNorms), sync_(std::make_shared<Sync>()) {
+    keep_ = Napi::Persistent(keep);
     keep_.Set("self", self);
-    for (size_t i = 0; i < info.Length(); i++) keep_.Set(std::to_string(i), info[i]);
     hooked_ = napi_add_env_cleanup_hook(env, &RunWorker::Teardown, sync_.get()) == napi_ok;
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      result_ = trainer_->RunBatches(X_, Y_, W_, n_, order_, batchSize_, first_, count_, lrs_, losses_, gradNorms_,
-                                     &sync_->cancel);
+      result_ = trainer_->RunBatches(X_, Y_, W_, n_, order_, batchSize_, first_, count_, lrs_.data(), losses_.data(),
+                                     wantNorms_ ? norms_.data() : nullptr, &sync_->cancel);
     } catch (const std::bad_alloc&) {
       SetError("out of memory");
     } catch (const std::exception& e) {
@@ -123,6 +123,9 @@ class RunWorker : public Napi::AsyncWorker {
     wrap_->SetBusy(false);
     try {
       Napi::Env env = Env();
+      // Results go back into the caller's arrays only now, on the JS thread, and only if they still hold them.
+      CopyBack(keep_.Get("losses"), losses_);
+      if (wantNorms_) CopyBack(keep_.Get("gradNorms"), norms_);
       Napi::Object r = Napi::Object::New(env);
       r.Set("status", result_.status);
       r.Set("batch", static_cast<double>(result_.batch));
@@ -148,6 +151,13 @@ class RunWorker : public Napi::AsyncWorker {
     bool done = false;
     std::atomic<bool> cancel{false};
   };
+  void CopyBack(Napi::Value v, const std::vector<double>& src) {
+    if (!v.IsTypedArray()) return;
+    Napi::TypedArray a = v.As<Napi::TypedArray>();
+    if (a.TypedArrayType() != napi_float64_array || a.ElementLength() < src.size()) return;
+    void* p = RawData(Env(), a);
+    if (p != nullptr && !src.empty()) std::memcpy(p, src.data(), src.size() * sizeof(double));
+  }
   static void Teardown(void* arg) {
     auto* s = static_cast<Sync*>(arg);
     s->cancel.store(true);
@@ -163,15 +173,15 @@ class RunWorker : public Napi::AsyncWorker {
   Napi::ObjectReference keep_;
   TrainerWrap* wrap_;
   std::shared_ptr<TrainerBase> trainer_;
+  std::shared_ptr<void> data_;  // keeps the copied training data alive while the worker reads it
   const void* X_;
   const void* Y_;
   const void* W_;
   size_t n_;
   const uint32_t* order_;
   size_t batchSize_, first_, count_;
-  const double* lrs_;
-  double* losses_;
-  double* gradNorms_;
+  std::vector<double> lrs_, losses_, norms_;
+  bool wantNorms_;
   RunResult result_;
   std::shared_ptr<Sync> sync_;
   bool hooked_ = false;
@@ -180,6 +190,8 @@ class RunWorker : public Napi::AsyncWorker {
 Napi::Function TrainerWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeTrainer",
                      {InstanceMethod<&TrainerWrap::Initialize>("initialize"),
+                      InstanceMethod<&TrainerWrap::SetData>("setData"),
+                      InstanceMethod<&TrainerWrap::ClearData>("clearData"),
                       InstanceMethod<&TrainerWrap::Shuffle>("shuffle"),
                       InstanceMethod<&TrainerWrap::RunBatches>("runBatches"),
                       InstanceMethod<&TrainerWrap::Predict>("predict"),
@@ -219,63 +231,91 @@ Napi::Value TrainerWrap::Initialize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value TrainerWrap::Shuffle(const Napi::CallbackInfo& info) {
+// setData(X, Y, n, weights?): copies the training rows into memory the addon owns (see Data).
+Napi::Value TrainerWrap::SetData(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireIdle(env, "shuffle");
-  Napi::TypedArray order = RequireTypedArray(env, info[0], napi_uint32_array, "Uint32Array", "order");
-  trainer_->Shuffle(DataOf<uint32_t>(order), order.ElementLength());
-  return env.Undefined();
-}
-
-// runBatches(X, Y, n, order | null, batchSize, firstBatch, count, lrs, losses, gradNorms, weights?) -> Promise
-Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireIdle(env, "runBatches");
+  RequireIdle(env, "setData");
   const NetworkSpec& s = trainer_->Spec();
   const int64_t n = RequireInt(env, info[2], "n", 1, kMaxRows);
   const uint64_t inputs = static_cast<uint64_t>(s.layers.front().inputs);
   const uint64_t ycols = TargetCols(s.loss, static_cast<size_t>(s.layers.back().units));
   Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.float64), FloatName(s.float64), "X");
-  RequireLength(env, X, static_cast<uint64_t>(n) * inputs, "X", "n * inputs");
   Napi::TypedArray Y = RequireTypedArray(env, info[1], FloatType(s.float64), FloatName(s.float64), "y");
+  Napi::TypedArray W;
+  const bool weighted = info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined();
+  if (weighted) W = RequireTypedArray(env, info[3], FloatType(s.float64), FloatName(s.float64), "sampleWeight");
+  // Lengths are checked after every argument was read (reading one may run JS that detaches another).
+  RequireLength(env, X, static_cast<uint64_t>(n) * inputs, "X", "n * inputs");
   RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
-  const uint32_t* order = nullptr;
-  if (!info[3].IsNull() && !info[3].IsUndefined()) {
-    Napi::TypedArray o = RequireTypedArray(env, info[3], napi_uint32_array, "Uint32Array", "order");
-    RequireLength(env, o, static_cast<uint64_t>(n), "order", "n");
-    order = DataOf<uint32_t>(o);
+  if (weighted) RequireLength(env, W, static_cast<uint64_t>(n), "sampleWeight", "n");
+  auto d = std::make_shared<Data>();
+  try {
+    d->X.assign(static_cast<unsigned char*>(RawData(env, X)), static_cast<unsigned char*>(RawData(env, X)) + X.ByteLength());
+    d->Y.assign(static_cast<unsigned char*>(RawData(env, Y)), static_cast<unsigned char*>(RawData(env, Y)) + Y.ByteLength());
+    if (weighted) d->W.assign(static_cast<unsigned char*>(RawData(env, W)), static_cast<unsigned char*>(RawData(env, W)) + W.ByteLength());
+    d->order.resize(static_cast<size_t>(n));
+  } catch (const std::bad_alloc&) {
+    Throw(env, ErrKind::kShape, "X", "not enough memory to hold the training data");
   }
-  const int64_t batchSize = RequireInt(env, info[4], "batchSize", 1, s.maxBatch);
+  for (size_t i = 0; i < d->order.size(); i++) d->order[i] = static_cast<uint32_t>(i);
+  d->n = static_cast<size_t>(n);
+  d->weighted = weighted;
+  data_ = std::move(d);
+  return env.Undefined();
+}
+
+Napi::Value TrainerWrap::ClearData(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "clearData");
+  data_.reset();
+  return env.Undefined();
+}
+
+// shuffle(): this epoch's order = a Fisher-Yates shuffle of the identity with the trainer's generator.
+Napi::Value TrainerWrap::Shuffle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "shuffle");
+  if (!data_) Throw(env, ErrKind::kState, "shuffle", "Call setData before shuffle");
+  for (size_t i = 0; i < data_->order.size(); i++) data_->order[i] = static_cast<uint32_t>(i);
+  trainer_->Shuffle(data_->order.data(), data_->order.size());
+  return env.Undefined();
+}
+
+// runBatches(shuffled, batchSize, firstBatch, count, lrs, losses, gradNorms | null) -> Promise, over setData's rows.
+Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "runBatches");
+  if (!data_) Throw(env, ErrKind::kState, "runBatches", "Call setData before runBatches");
+  const NetworkSpec& s = trainer_->Spec();
+  const bool shuffled = RequireBool(env, info[0], "shuffled");
+  const int64_t n = static_cast<int64_t>(data_->n);
+  const int64_t batchSize = RequireInt(env, info[1], "batchSize", 1, s.maxBatch);
   const int64_t numBatches = (n + batchSize - 1) / batchSize;
-  const int64_t first = RequireInt(env, info[5], "firstBatch", 0, numBatches);
-  const int64_t count = RequireInt(env, info[6], "count", 0, numBatches - first);
-  Napi::TypedArray lrs = RequireTypedArray(env, info[7], napi_float64_array, "Float64Array", "lrs");
-  Napi::TypedArray losses = RequireTypedArray(env, info[8], napi_float64_array, "Float64Array", "losses");
-  double* gradNorms = nullptr;
-  if (!info[9].IsNull() && !info[9].IsUndefined()) {
-    Napi::TypedArray norms = RequireTypedArray(env, info[9], napi_float64_array, "Float64Array", "gradNorms");
-    if (static_cast<int64_t>(norms.ElementLength()) < count) Throw(env, ErrKind::kShape, "gradNorms", "gradNorms needs at least `count` elements");
-    gradNorms = DataOf<double>(norms);
-  }
-  for (auto* a : {&lrs, &losses}) {
-    if (static_cast<int64_t>(a->ElementLength()) < count)
-      Throw(env, ErrKind::kShape, "lrs", "lrs and losses need at least `count` elements");
-  }
-  const void* weights = nullptr;
-  if (info.Length() > 10 && !info[10].IsNull() && !info[10].IsUndefined()) {
-    Napi::TypedArray w = RequireTypedArray(env, info[10], FloatType(s.float64), FloatName(s.float64), "sampleWeight");
-    RequireLength(env, w, static_cast<uint64_t>(n), "sampleWeight", "n");
-    weights = DataOf<void>(w);
-  }
-  const double* lr = DataOf<double>(lrs);
+  const int64_t first = RequireInt(env, info[2], "firstBatch", 0, numBatches);
+  const int64_t count = RequireInt(env, info[3], "count", 0, numBatches - first);
+  Napi::TypedArray lrs = RequireTypedArray(env, info[4], napi_float64_array, "Float64Array", "lrs");
+  Napi::TypedArray losses = RequireTypedArray(env, info[5], napi_float64_array, "Float64Array", "losses");
+  const bool wantNorms = !info[6].IsNull() && !info[6].IsUndefined();
+  Napi::TypedArray norms;
+  if (wantNorms) norms = RequireTypedArray(env, info[6], napi_float64_array, "Float64Array", "gradNorms");
+  if (static_cast<int64_t>(lrs.ElementLength()) < count || static_cast<int64_t>(losses.ElementLength()) < count ||
+      (wantNorms && static_cast<int64_t>(norms.ElementLength()) < count))
+    Throw(env, ErrKind::kShape, "lrs", "lrs, losses and gradNorms need at least `count` elements");
+  const double* lr = static_cast<const double*>(RawData(env, lrs));
+  if (count > 0 && lr == nullptr) Throw(env, ErrKind::kShape, "lrs", "lrs is backed by a detached ArrayBuffer");
+  std::vector<double> lrCopy(lr, lr + count);
   for (int64_t i = 0; i < count; i++) {
-    if (!(std::isfinite(lr[i]) && lr[i] >= 0))
+    if (!(std::isfinite(lrCopy[i]) && lrCopy[i] >= 0))
       Throw(env, ErrKind::kOption, "lrs", "Expected finite learning rates >= 0 in lrs but lrs[" + std::to_string(i) +
-                                              "] = " + std::to_string(lr[i]));
+                                              "] = " + std::to_string(lrCopy[i]));
   }
-  auto* w = new RunWorker(env, this, Value(), info, DataOf<void>(X), DataOf<void>(Y), weights, static_cast<size_t>(n), order,
-                          static_cast<size_t>(batchSize), static_cast<size_t>(first), static_cast<size_t>(count), lr,
-                          DataOf<double>(losses), gradNorms);
+  Napi::Object keep = Napi::Object::New(env);
+  keep.Set("losses", losses);
+  if (wantNorms) keep.Set("gradNorms", norms);
+  const Data& d = *data_;
+  auto* w = new RunWorker(env, this, Value(), keep, data_, d.X.data(), d.Y.data(), d.weighted ? d.W.data() : nullptr,
+                          d.n, shuffled ? d.order.data() : nullptr, static_cast<size_t>(batchSize),
+                          static_cast<size_t>(first), static_cast<size_t>(count), std::move(lrCopy), wantNorms);
   busy_ = true;
   Napi::Promise p = w->Promise();
   w->Queue();

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <vector>
 
 #include "../engine/trainer.h"
 
@@ -22,6 +23,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  private:
   void RequireIdle(Napi::Env env, const char* method);
   Napi::Value Initialize(const Napi::CallbackInfo& info);
+  Napi::Value SetData(const Napi::CallbackInfo& info);
+  Napi::Value ClearData(const Napi::CallbackInfo& info);
   Napi::Value Shuffle(const Napi::CallbackInfo& info);
   Napi::Value RunBatches(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
@@ -36,6 +39,14 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value IsBusy(const Napi::CallbackInfo& info);
 
   std::shared_ptr<TrainerBase> trainer_;  // shared with a running worker, which may outlive this wrapper
+  // Training data copied out of JS by setData: a worker thread never reads memory JS can detach or free.
+  struct Data {
+    std::vector<unsigned char> X, Y, W;
+    std::vector<uint32_t> order;  // the epoch's permutation (shuffle() permutes the identity)
+    size_t n = 0;
+    bool weighted = false;
+  };
+  std::shared_ptr<Data> data_;
   bool busy_ = false;
 };
 

@@ -109,28 +109,42 @@ export class JsTrainer implements BackendTrainer {
     this.slots.forEach((s, i) => s.fill(slotInit(this.spec.optimizer, i)));
   }
 
-  shuffle(order: Uint32Array): void {
+  private data: { X: FloatArray; Y: FloatArray; n: number; weights: FloatArray | null; order: Uint32Array } | undefined;
+
+  setData(X: FloatArray, Y: FloatArray, n: number, weights: FloatArray | null = null): void {
+    this.idle('setData');
+    if (!(X instanceof this.F) || X.length !== n * this.inputs) throw new ShapeError(`Expected X to be a ${this.F.name} of length ${n * this.inputs} (n * inputs)`, 'X');
+    if (!(Y instanceof this.F) || Y.length !== n * this.ycols) throw new ShapeError(`Expected y to be a ${this.F.name} of length ${n * this.ycols} (n * targetColumns)`, 'y');
+    if (weights && (!(weights instanceof this.F) || weights.length !== n)) throw new ShapeError(`Expected sampleWeight to be a ${this.F.name} of length ${n}`, 'sampleWeight');
+    this.data = { X, Y, n, weights, order: Uint32Array.from({ length: n }, (_, i) => i) };
+  }
+
+  clearData(): void {
+    this.idle('clearData');
+    this.data = undefined;
+  }
+
+  shuffle(): void {
     this.idle('shuffle');
+    if (!this.data) throw new StateError('Call setData before shuffle', 'shuffle');
+    const order = this.data.order;
+    for (let i = 0; i < order.length; i++) order[i] = i;
     this.rng.shuffle(order);
   }
 
   async runBatches(
-    X: FloatArray,
-    Y: FloatArray,
-    n: number,
-    order: Uint32Array | null,
+    shuffled: boolean,
     batchSize: number,
     firstBatch: number,
     count: number,
     lrs: Float64Array,
     losses: Float64Array,
     gradNorms: Float64Array | null,
-    weights: FloatArray | null = null,
   ): Promise<RunResult> {
+    if (!this.data) throw new StateError('Call setData before runBatches', 'runBatches');
+    const { X, Y, n, weights } = this.data;
+    const order = shuffled ? this.data.order : null;
     this.idle('runBatches');
-    if (X.length !== n * this.inputs) throw new ShapeError(`Expected X to have length ${n * this.inputs} (n * inputs) but received length ${X.length}`, 'X');
-    if (Y.length !== n * this.ycols) throw new ShapeError(`Expected y to have length ${n * this.ycols} (n * targetColumns) but received length ${Y.length}`, 'y');
-    if (weights && weights.length !== n) throw new ShapeError(`Expected sampleWeight to have length ${n} (n) but received length ${weights.length}`, 'sampleWeight');
     if (!(batchSize >= 1 && batchSize <= this.spec.maxBatch)) throw new ShapeError(`Expected batchSize in [1, ${this.spec.maxBatch}] but received ${batchSize}`, 'batchSize');
     this.busy = true;
     try {

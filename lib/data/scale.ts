@@ -1,6 +1,6 @@
 import { ShapeError, StateError } from '../errors';
 import type { Dtype } from '../backend/types';
-import { Matrix, arrayFor } from './matrix';
+import { Matrix, arrayFor, matrix } from './matrix';
 
 /**
  * Standardizes features: `z = (x − mean) / std` with the population standard deviation (ddof = 0), as
@@ -18,7 +18,7 @@ export class StandardScaler {
    * parallel variance formula of Chan, Golub & LeVeque (1979); equals `fit` on all rows seen. Returns `this`.
    */
   partialFit(X: Matrix): this {
-    const { rows, cols, data } = X;
+    const { rows, cols, data } = checked(X);
     if (this.mean && this.mean.length !== cols) throw new ShapeError(`Expected ${this.mean.length} columns in X (as before) but received ${cols}`, 'X');
     if (!this.mean || !this.m2) {
       this.mean = new Float64Array(cols);
@@ -45,7 +45,7 @@ export class StandardScaler {
 
   /** Learns per-column mean and std from `X` `[n, d]`. Returns `this`. */
   fit(X: Matrix): this {
-    const { rows, cols, data } = X;
+    const { rows, cols, data } = checked(X);
     const mean = new Float64Array(cols);
     const m2 = new Float64Array(cols);
     // Welford's algorithm: stable for large offsets.
@@ -71,7 +71,7 @@ export class StandardScaler {
   /** Returns a new standardized matrix of `dtype` (default: X's own). */
   transform(X: Matrix, dtype?: Dtype): Matrix {
     if (!this.mean || !this.std) throw new StateError('StandardScaler.transform called before fit()', 'scaler');
-    const { rows, cols, data } = X;
+    const { rows, cols, data } = checked(X);
     if (cols !== this.mean.length) throw new ShapeError(`Expected ${this.mean.length} columns in X (as when the scaler was fitted) but received ${cols}`, 'X');
     const out = arrayFor(dtype ?? (data instanceof Float64Array ? 'float64' : 'float32'), rows * cols);
     for (let i = 0; i < rows; i++)
@@ -86,4 +86,12 @@ export class StandardScaler {
   toJSON(): { mean: number[]; std: number[] } | null {
     return this.mean && this.std ? { mean: Array.from(this.mean), std: Array.from(this.std) } : null;
   }
+}
+
+/** A `{ data, rows, cols }` whose sizes are consistent (ShapeError otherwise), with at least one row. */
+function checked(X: Matrix): Matrix {
+  if (typeof X !== 'object' || X === null) throw new ShapeError(`Expected a Matrix ({ data, rows, cols }) for X but received ${String(X)}`, 'X');
+  const m = matrix(X.data, X.rows, X.cols);
+  if (m.rows < 1) throw new ShapeError('Expected at least one row in X', 'X');
+  return m;
 }

@@ -13,6 +13,7 @@
         "native/kernels/optimizers.cc",
         "native/kernels/dispatch.cc",
         "native/kernels/parallel.cc",
+        "native/kernels/blas_fork.cc",
         "native/kernels/optimizers_scalar.cc",
         "native/kernels/optimizers_avx2.cc",
         "native/kernels/optimizers_avx512.cc"

@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "../kernels/blas.h"
 #include "../kernels/dispatch.h"
 #include "../kernels/optimizers.h"
 #include "../kernels/parallel.h"
@@ -137,7 +138,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new InstanceData());
   simd::InitFromEnv();
   static std::once_flag poolOnce;  // process-wide: the first env (main thread or worker) sizes the pool
-  std::call_once(poolOnce, [] { parallel::SetThreads(openblas_get_num_threads()); });
+  std::call_once(poolOnce, [] {
+    parallel::SetThreads(openblas_get_num_threads());
+    blas::InstallForkGuard();
+  });
   exports.Set("init", Napi::Function::New<Init>(env, "init"));
   exports.Set("info", Napi::Function::New<Info>(env, "info"));
   exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));

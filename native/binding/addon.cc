@@ -3,6 +3,8 @@
 
 #include <cblas.h>
 
+#include <dlfcn.h>
+
 #include <mutex>
 
 #include "../kernels/blas.h"
@@ -132,6 +134,14 @@ class OptimizerKernel : public Napi::ObjectWrap<OptimizerKernel> {
   bool f64_ = false;
 };
 
+// Node unloads an addon when the last worker that loaded it exits; our thread pool and OpenBLAS's threads (linked
+// into the prebuild) would then wake up in unmapped code. Re-opening ourselves with RTLD_NODELETE pins the module.
+void PinModule() {
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&PinModule), &info) != 0 && info.dli_fname != nullptr)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE);
+}
+
 }  // namespace
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
@@ -139,6 +149,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   simd::InitFromEnv();
   static std::once_flag poolOnce;  // process-wide: the first env (main thread or worker) sizes the pool
   std::call_once(poolOnce, [] {
+    PinModule();
     parallel::SetThreads(openblas_get_num_threads());
     blas::InstallForkGuard();
   });

@@ -9,7 +9,7 @@ import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validat
 import { ClassificationMetrics, RegressionMetrics, headFor } from './heads';
 import { INITIALIZERS, Initializer } from './init';
 import { LinearRegression, SoftmaxRegression } from './linear';
-import { LayerDef, Model, ModelOptions, jsonClone } from './model';
+import { LayerDef, MODEL_KEYS, Model, ModelOptions, jsonClone } from './model';
 
 /**
  * An activation: `'linear' | 'relu' | 'sigmoid' | 'tanh' | 'gelu'` (GELU by its tanh approximation,
@@ -175,35 +175,21 @@ function withoutMlpKeys(o: MLPOptions): ModelOptions {
 
 /** Multi-layer perceptron regressor: hidden dense layers + a linear output, squared error. */
 export class MLPRegressor extends LinearRegression {
-  private readonly hiddenDefs: LayerDef[];
   constructor(options: MLPOptions = {}) {
-    checkKeys('options', options, ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', ...MLP_KEYS]);
+    checkKeys('options', options, [...MODEL_KEYS, ...MLP_KEYS]);
     super(withoutMlpKeys(options));
     this.hiddenDefs = hiddenOf(options);
     this.ctorArgs = [jsonClone(options)];
-  }
-  protected override hidden(): LayerDef[] {
-    return this.hiddenDefs;
-  }
-  protected override outputLayer(outputs: number): LayerDef {
-    return { units: outputs, activation: 'linear', kernelInitializer: this.hiddenDefs[0]?.kernelInitializer };
   }
 }
 
 /** Multi-layer perceptron classifier: hidden dense layers + a linear output of k logits, softmax cross-entropy. */
 export class MLPClassifier extends SoftmaxRegression {
-  private readonly hiddenDefs: LayerDef[];
   constructor(options: MLPOptions = {}) {
-    checkKeys('options', options, ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', ...MLP_KEYS]);
+    checkKeys('options', options, [...MODEL_KEYS, ...MLP_KEYS]);
     super(withoutMlpKeys(options));
     this.hiddenDefs = hiddenOf(options);
     this.ctorArgs = [jsonClone(options)];
-  }
-  protected override hidden(): LayerDef[] {
-    return this.hiddenDefs;
-  }
-  protected override outputLayer(outputs: number): LayerDef {
-    return { units: outputs, activation: 'linear', kernelInitializer: this.hiddenDefs[0]?.kernelInitializer };
   }
 }
 

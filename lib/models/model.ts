@@ -122,7 +122,7 @@ export function jsonClone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
-const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue'] as const;
+export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue'] as const;
 const FIT_KEYS = [
   'epochs', 'batchSize', 'learningRate', 'optimizer', 'shuffle', 'seed', 'dtype', 'backend', 'onEpochEnd', 'onBatchEnd', 'stepUnit',
   'validationSplit', 'validationData', 'metrics', 'earlyStopping', 'sampleWeight', 'classWeight', 'signal', 'batchesPerChunk',
@@ -157,13 +157,14 @@ export abstract class Model {
   /** What the last layer means: targets, predictions, loss and metrics. */
   protected readonly head: Head;
 
-  /** Hidden layers in front of the output layer (none for the linear presets). */
+  /** Hidden layers in front of the output layer (none for the linear presets; set by the MLP presets). */
+  protected hiddenDefs: LayerDef[] = [];
   protected hidden(): LayerDef[] {
-    return [];
+    return this.hiddenDefs;
   }
-  /** The output layer (linear: the loss head takes logits). */
+  /** The output layer (linear: the loss head takes logits), initialized like the hidden layers. */
   protected outputLayer(outputs: number): LayerDef {
-    return { units: outputs, activation: 'linear' };
+    return { units: outputs, activation: 'linear', kernelInitializer: this.hiddenDefs[0]?.kernelInitializer };
   }
   /** Every layer, input to output. */
   protected layerDefs(outputs: number): LayerDef[] {

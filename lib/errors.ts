@@ -66,3 +66,20 @@ export class DataSourceError extends DescentError {
 
 /** A file could not be read or written (missing, a directory, no permission, disk full); `cause` is the system error. */
 export class IOError extends DescentError {}
+
+/**
+ * A model, a batch workspace or a data copy would need more memory than the limit allows (`setMemoryLimit`,
+ * `DESCENT_MEMORY_LIMIT`; default 3/4 of physical or cgroup memory). Thrown before anything is allocated: under
+ * Linux overcommit an oversized allocation is not refused, the process is OOM-killed later instead.
+ */
+export class MemoryLimitError extends ShapeError {
+  /** Bytes the refused allocation needs. */
+  readonly requiredBytes: number;
+  /** The limit in force, in bytes. */
+  readonly limitBytes: number;
+  constructor(message: string, argument: string, requiredBytes: number, limitBytes: number) {
+    super(message, argument);
+    this.requiredBytes = requiredBytes;
+    this.limitBytes = limitBytes;
+  }
+}

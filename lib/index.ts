@@ -2,7 +2,8 @@
  * descent: gradient-descent training for Node.js on a native C++/OpenBLAS core.
  * Every model is dense layers → activations → a loss head; the named models are presets.
  */
-export { DescentError, OptionError, ShapeError, FormatError, DivergenceError, StateError, BackendError, AbortError, DataSourceError, IOError } from './errors';
+export { DescentError, OptionError, ShapeError, FormatError, DivergenceError, StateError, BackendError, AbortError, DataSourceError, IOError, MemoryLimitError } from './errors';
+export { memoryLimit, setMemoryLimit } from './memory';
 export { LinearRegression, LogisticRegression, SoftmaxRegression } from './models/linear';
 export type { RegressionMetrics, ClassificationMetrics } from './models/linear';
 export { Sequential, MLPRegressor, MLPClassifier, dense, dropout, leakyRelu, elu } from './models/mlp';

@@ -1,5 +1,6 @@
 import { backendReason, getBackend } from './backend';
 import { loadNative } from './backend/native/loader';
+import { memoryLimit } from './memory';
 
 export interface Info {
   /** descent's version. */
@@ -16,6 +17,8 @@ export interface Info {
   simd: string | null;
   /** Best SIMD table this CPU supports. */
   simdBest: string | null;
+  /** The memory limit in bytes (`setMemoryLimit`, `DESCENT_MEMORY_LIMIT`; default 3/4 of physical or cgroup memory). */
+  memoryLimit: number | null;
 }
 
 /** Describes the running installation. Never throws. */
@@ -38,7 +41,16 @@ export function info(): Info {
     threads: backend === 'native' && ni ? ni.threads : 1,
     simd: ni?.simd ?? null,
     simdBest: ni?.simdBest ?? null,
+    memoryLimit: safeLimit(),
   };
+}
+
+function safeLimit(): number | null {
+  try {
+    return memoryLimit();
+  } catch {
+    return null; // a malformed DESCENT_MEMORY_LIMIT; fit() reports it as an OptionError
+  }
 }
 
 /** Sets the number of OpenBLAS threads (process-wide; `OPENBLAS_NUM_THREADS` sets the initial value). */

@@ -428,9 +428,12 @@ function mutatedSpec(r: Prng): unknown {
     case 1: mutateObject(r, r.pick(layers), LAYER_KEYS); return s;
     case 2: s.optimizer = mutateObject(r, s.optimizer as Record<string, unknown>, OPT_KEYS); return s;
     case 3: {
-      // Sizes at or past the limits; combinations that would validate are avoided (they would allocate gigabytes).
+      // Sizes at or past the limits. Cases 6-7 validate but need gigabytes: the memory limit (64 MB during the
+      // binding fuzz) must refuse them with MemoryLimitError before allocating.
       const l0 = layers[0]!;
-      switch (r.int(0, 5)) {
+      switch (r.int(0, 7)) {
+        case 6: l0.inputs = 2 ** 24; l0.units = r.int(2, 127); if (layers.length > 1) layers[1]!.inputs = l0.units; break;
+        case 7: s.maxBatch = 2 ** 20; l0.units = 2 ** 11; if (layers.length > 1) layers[1]!.inputs = l0.units; break;
         case 0: l0.inputs = 2 ** 24; l0.units = 2 ** 24; break; // too many parameters
         case 1: l0.inputs = 2 ** 24 + 1; break;
         case 2: s.maxBatch = 2 ** 24 + r.int(0, 1); layers.forEach((l) => { if (l.units !== undefined) l.units = Math.max(l.units as number, 256); }); break;
@@ -456,9 +459,8 @@ function mutatedSpec(r: Prng): unknown {
 }
 
 /**
- * True when a (mutated) spec would validate yet need a lot of memory: the binding admits up to 2^31 parameters and
- * 2^31 workspace elements, i.e. tens of GB, which Linux overcommits and then OOM-kills while zero-filling (see the
- * report). The fuzz skips those; it is not what it is testing.
+ * True when a (mutated) spec would validate and need a lot of memory (more than 1e6 parameters or workspace
+ * elements): such specs must be refused by the memory limit, never allocated.
  */
 function hugeSpec(spec: unknown): boolean {
   try {
@@ -608,6 +610,7 @@ async function fuzzBinding(rec: Recorder, seed: number, budget: number): Promise
   const r = new Prng(seed);
   const simd0 = B.info().simd as string;
   const threads0 = B.info().threads as number;
+  descent.setMemoryLimit(64 * 1024 * 1024); // valid-but-huge specs (see mutatedSpec) must hit it
   const pool: TInfo[] = [];
   const kernels: { k: any; f64: boolean; ns: number }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
   const newTrainer = () => {
@@ -635,8 +638,9 @@ async function fuzzBinding(rec: Recorder, seed: number, budget: number): Promise
       if (op < 6) {
         // new NativeTrainer(mutated spec)
         const spec = mutatedSpec(r);
-        if (hugeSpec(spec)) continue;
+        const huge = hugeSpec(spec);
         const res = rec.call('new NativeTrainer', A([spec]), () => new B.NativeTrainer(spec));
+        if (huge && res.ok) rec.fail('new NativeTrainer', A([spec]), 'allocated a huge spec', 'a spec needing more than the 64 MB memory limit was allocated');
         if (res.ok && r.chance(0.5)) {
           const slot = r.int(0, pool.length - 1);
           if (!pool[slot]!.busy) {
@@ -738,6 +742,7 @@ async function fuzzBinding(rec: Recorder, seed: number, budget: number): Promise
     }
   } finally {
     // Put global state back for the rest of the suite.
+    descent.setMemoryLimit(null);
     B.setSimd(simd0);
     B.setNumThreads(threads0);
     for (const ti of pool) if (!ti.busy) ti.t.dispose();

@@ -37,7 +37,13 @@ export function loadCsv(file: string, options: LoadCsvOptions = {}): Dataset {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+    const tooLong = (e as { code?: string }).code === 'ERR_STRING_TOO_LONG';
+    throw new FormatError(
+      `Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}` +
+        (tooLong ? '. The file is too large to load in memory; train on it with fitStream() (CLI: --stream)' : ''),
+      'path',
+      { cause: e },
+    );
   }
   let records: string[][];
   try {

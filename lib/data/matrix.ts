@@ -3,6 +3,7 @@
  * Every check names the argument and the offending position.
  */
 import { ShapeError } from '../errors';
+import { requireMemory } from '../memory';
 import { describe } from '../validate';
 import type { Dtype, FloatArray } from '../backend/types';
 
@@ -48,6 +49,7 @@ export function toMatrix(X: unknown, name: string, dtype: Dtype, expectedCols?: 
     const { data, rows, cols } = X;
     if (!(data instanceof Float32Array || data instanceof Float64Array) || data.length !== rows * cols || !Number.isInteger(cols) || cols < 1)
       throw new ShapeError(`Expected ${name}.data to be a Float32Array or Float64Array of length rows * cols but received ${describe(data)} with rows=${rows}, cols=${cols}`, name);
+    requireMemory(data.length * (dtype === 'float64' ? 8 : 4), name, `A ${dtype} copy of ${name} (${rows} × ${cols})`);
     const copy = arrayFor(dtype, data.length);
     copy.set(data);
     out = { data: copy, rows, cols };
@@ -63,6 +65,7 @@ export function toMatrix(X: unknown, name: string, dtype: Dtype, expectedCols?: 
     if (!Array.isArray(first)) throw new ShapeError(`Expected ${name} to be an array of rows (number[][]) but ${name}[0] is ${describe(first)}`, name);
     const cols = first.length;
     if (cols === 0) throw new ShapeError(`Expected at least one column in ${name} but ${name}[0] is empty`, name);
+    requireMemory(rows * cols * (dtype === 'float64' ? 8 : 4), name, `A ${dtype} copy of ${name} (${rows} × ${cols})`);
     const data = arrayFor(dtype, rows * cols);
     for (let i = 0; i < rows; i++) {
       const row = X[i];

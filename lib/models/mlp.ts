@@ -128,6 +128,9 @@ export class Sequential extends Model {
   protected override outputLayer(): LayerDef {
     return this.defs.at(-1)!;
   }
+  protected override paramsOption(): string {
+    return 'layers';
+  }
   protected override fixedOutputs(): number {
     return this.defs.at(-1)!.units;
   }

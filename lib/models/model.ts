@@ -3,6 +3,7 @@
  * (LinearRegression, LogisticRegression, SoftmaxRegression) are presets of {@link Model}.
  */
 import { getBackend } from '../backend';
+import { requireTrainerMemory } from '../memory';
 import { Initializer, initialParams } from './init';
 import { Head } from './heads';
 import { Chunk, ShuffleBuffer, StreamSource, chunksOf, isReiterable, isStreamSource } from '../data/stream';
@@ -171,6 +172,10 @@ export abstract class Model {
     return [...this.hidden(), this.outputLayer(outputs)];
   }
   /** Output units fixed by the architecture (Sequential's last layer), or undefined to size it from the labels. */
+  /** The option that sizes the parameters, named by a MemoryLimitError when they do not fit. */
+  protected paramsOption(): string {
+    return this.hiddenDefs.length > 0 ? 'hiddenLayers' : 'X';
+  }
   protected fixedOutputs(): number | undefined {
     return undefined;
   }
@@ -313,6 +318,7 @@ export abstract class Model {
     const n = Xm.rows;
     const spec = this.buildSpec(Xm.cols, targets.outputs, dtype, optimizer, Math.min(batchSize, n));
     const backend = getBackend(backendName);
+    requireTrainerMemory(spec, this.paramsOption());
     this.trainer?.dispose();
     this.trainer = backend.createTrainer(spec);
     this.spec = spec;
@@ -432,6 +438,7 @@ export abstract class Model {
   private setupTrainer(inputs: number, outputs: number, dtype: Dtype, optimizer: OptimizerSpec, batchSize: number, seed: number, backend: 'native' | 'js' | 'auto' | undefined): BackendTrainer {
     const spec = this.buildSpec(inputs, outputs, dtype, optimizer, batchSize);
     const b = getBackend(backend);
+    requireTrainerMemory(spec, this.paramsOption());
     this.trainer?.dispose();
     this.trainer = b.createTrainer(spec);
     this.spec = spec;
@@ -690,6 +697,7 @@ export abstract class Model {
     const outputs = spec.layers.at(-1)!.units;
     this.head.restore?.(outputs);
     const b = getBackend(backend ?? this.options.backend);
+    requireTrainerMemory(spec, 'model');
     this.trainer?.dispose();
     this.trainer = b.createTrainer(spec);
     this.trainer.setParams(s.params);
@@ -761,6 +769,21 @@ export abstract class Model {
     const k = spec.layers[spec.layers.length - 1]!.units;
     const out = arrayFor(dtype, Xm.rows * k);
     trainer.predict(Xm.data, Xm.rows, out);
+    // A non-finite output (inputs too large for the weights in this dtype) would otherwise become a silent wrong
+    // class: argmax over NaN logits picks class 0.
+    for (let i = 0; i < out.length; i++) {
+      if (!Number.isFinite(out[i]!)) {
+        const r = Math.floor(i / k);
+        let maxAbs = 0;
+        for (let j = 0; j < Xm.cols; j++) maxAbs = Math.max(maxAbs, Math.abs(Xm.data[r * Xm.cols + j]!));
+        throw new ShapeError(
+          `The model's output for row ${r} of X is ${out[i]}: the ${this.scaler ? 'standardized ' : ''}inputs (max |x| = ${maxAbs}) ` +
+            `overflow ${dtype} with these weights. Standardize the features, use dtype 'float64', or retrain ` +
+            `(a DivergenceError during fit leaves weights that can overflow on the same data)`,
+          'X',
+        );
+      }
+    }
     return { data: out, rows: Xm.rows, cols: k };
   }
 

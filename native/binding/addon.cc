@@ -17,14 +17,15 @@
 namespace descent::binding {
 namespace {
 
-// init({ ShapeError, OptionError, StateError }): JS owns the error classes and hands them over once.
+// init({ ShapeError, OptionError, StateError, MemoryLimitError }): JS owns the error classes and hands them over.
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = RequireObject(env, info[0], "errors");
   auto* data = env.GetInstanceData<InstanceData>();
-  const char* names[] = {"ShapeError", "OptionError", "StateError"};
-  Napi::FunctionReference* refs[] = {&data->shapeError, &data->optionError, &data->stateError};
-  for (int i = 0; i < 3; i++) {
+  const char* names[] = {"ShapeError", "OptionError", "StateError", "MemoryLimitError"};
+  Napi::FunctionReference* refs[] = {&data->shapeError, &data->optionError, &data->stateError,
+                                     &data->memoryLimitError};
+  for (int i = 0; i < 4; i++) {
     Napi::Value f = o.Get(names[i]);
     if (!f.IsFunction()) Expected(env, ErrKind::kOption, std::string("errors.") + names[i], "a class", f);
     *refs[i] = Napi::Persistent(f.As<Napi::Function>());
@@ -48,6 +49,18 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   openblas_set_num_threads(static_cast<int>(n));
   parallel::SetThreads(static_cast<int>(n));
   return env.Undefined();
+}
+
+// setMemoryLimit(bytes): process-wide, shared by every worker thread's instance of the addon.
+Napi::Value SetMemoryLimit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t b = RequireInt(env, info[0], "bytes", 1, int64_t(1) << 53);
+  MemoryLimit().store(static_cast<uint64_t>(b));
+  return env.Undefined();
+}
+
+Napi::Value GetMemoryLimit(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(MemoryLimit().load()));
 }
 
 // setSimd(name) -> boolean: forces a table (tests force each one). Only tables the CPU supports.
@@ -157,6 +170,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New<Info>(env, "info"));
   exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));
   exports.Set("setSimd", Napi::Function::New<SetSimd>(env, "setSimd"));
+  exports.Set("setMemoryLimit", Napi::Function::New<SetMemoryLimit>(env, "setMemoryLimit"));
+  exports.Set("memoryLimit", Napi::Function::New<GetMemoryLimit>(env, "memoryLimit"));
   exports.Set("NativeTrainer", TrainerWrap::Define(env));
   exports.Set("OptimizerKernel", OptimizerKernel::Define(env));
   return exports;

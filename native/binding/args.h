@@ -4,6 +4,9 @@
 #pragma once
 #include <napi.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -11,7 +14,7 @@
 namespace descent::binding {
 
 struct InstanceData {
-  Napi::FunctionReference shapeError, optionError, stateError;
+  Napi::FunctionReference shapeError, optionError, stateError, memoryLimitError;
 };
 
 enum class ErrKind { kShape, kOption, kState };
@@ -27,6 +30,34 @@ enum class ErrKind { kShape, kOption, kState };
     throw Napi::Error(env, err);
   }
   throw Napi::TypeError::New(env, msg);
+}
+
+// The most bytes one trainer or one setData copy may allocate. JS sets it at load (lib/memory.ts: 3/4 of the
+// physical or cgroup memory, or DESCENT_MEMORY_LIMIT); until then 3/4 of physical memory. Checked before
+// allocating, because under Linux overcommit an oversized allocation is not refused but OOM-kills the process.
+inline std::atomic<uint64_t>& MemoryLimit() {
+  static std::atomic<uint64_t> limit{[] {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 4 * 3
+                                 : uint64_t(1) << 32;
+  }()};
+  return limit;
+}
+
+// Throws MemoryLimitError(message, argument, requiredBytes, limitBytes) when `required` bytes exceed the limit.
+inline void RequireMemory(Napi::Env env, uint64_t required, const std::string& arg, const std::string& what) {
+  const uint64_t limit = MemoryLimit().load();
+  if (required <= limit) return;
+  const std::string msg = what + " needs " + std::to_string(required) + " bytes, more than the memory limit of " +
+                          std::to_string(limit) + " bytes (setMemoryLimit() or DESCENT_MEMORY_LIMIT raise it)";
+  auto* data = env.GetInstanceData<InstanceData>();
+  if (data != nullptr && !data->memoryLimitError.IsEmpty()) {
+    Napi::Value err = data->memoryLimitError.New({Napi::String::New(env, msg), Napi::String::New(env, arg),
+                                                  Napi::Number::New(env, static_cast<double>(required)),
+                                                  Napi::Number::New(env, static_cast<double>(limit))});
+    throw Napi::Error(env, err);
+  }
+  Throw(env, ErrKind::kShape, arg, msg);
 }
 
 inline std::string Describe(const Napi::Value& v) {

@@ -209,11 +209,27 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
 TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
   Napi::Env env = info.Env();
   NetworkSpec spec = ParseSpec(env, info[0]);
+  const uint64_t bytes = TrainerBytes(spec);
+  RequireMemory(env, bytes, "spec", "The trainer (parameters, gradients, optimizer state and a workspace of spec.maxBatch rows)");
   try {
     trainer_ = MakeTrainer(spec);
   } catch (const std::bad_alloc&) {
     Throw(env, ErrKind::kShape, "spec", "not enough memory for the trainer's parameters and workspace");
   }
+  Account(env, static_cast<int64_t>(bytes));
+}
+
+// Native memory is invisible to V8 unless reported: without this, trainers dropped without dispose() would be
+// collected only when some other allocation happens to trigger a GC.
+void TrainerWrap::Account(Napi::Env env, int64_t delta) {
+  if (delta == 0) return;
+  int64_t ignored = 0;
+  napi_adjust_external_memory(env, delta, &ignored);
+  reported_ += delta;
+}
+
+void TrainerWrap::Finalize(Napi::Env env) {
+  if (reported_ != 0) Account(env, -reported_);
 }
 
 void TrainerWrap::RequireIdle(Napi::Env env, const char* method) {
@@ -248,6 +264,10 @@ Napi::Value TrainerWrap::SetData(const Napi::CallbackInfo& info) {
   RequireLength(env, X, static_cast<uint64_t>(n) * inputs, "X", "n * inputs");
   RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
   if (weighted) RequireLength(env, W, static_cast<uint64_t>(n), "sampleWeight", "n");
+  const uint64_t dataBytes = X.ByteLength() + Y.ByteLength() + (weighted ? W.ByteLength() : 0) +
+                             static_cast<uint64_t>(n) * sizeof(uint32_t);
+  RequireMemory(env, dataBytes, "X", "The native copy of the training data (X, y, sampleWeight and the row order)");
+  ReleaseData(env);
   auto d = std::make_shared<Data>();
   try {
     d->X.assign(static_cast<unsigned char*>(RawData(env, X)), static_cast<unsigned char*>(RawData(env, X)) + X.ByteLength());
@@ -260,14 +280,21 @@ Napi::Value TrainerWrap::SetData(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < d->order.size(); i++) d->order[i] = static_cast<uint32_t>(i);
   d->n = static_cast<size_t>(n);
   d->weighted = weighted;
+  d->bytes = static_cast<int64_t>(dataBytes);
   data_ = std::move(d);
+  Account(env, data_->bytes);
   return env.Undefined();
+}
+
+void TrainerWrap::ReleaseData(Napi::Env env) {
+  if (data_) Account(env, -data_->bytes);
+  data_.reset();
 }
 
 Napi::Value TrainerWrap::ClearData(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireIdle(env, "clearData");
-  data_.reset();
+  ReleaseData(env);
   return env.Undefined();
 }
 
@@ -444,7 +471,9 @@ Napi::Value TrainerWrap::SetState(const Napi::CallbackInfo& info) {
 Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (busy_) Throw(env, ErrKind::kState, "dispose", "Cannot dispose the trainer while it is busy");
+  data_.reset();
   trainer_.reset();
+  Account(env, -reported_);
   return env.Undefined();
 }
 

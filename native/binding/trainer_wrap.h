@@ -19,9 +19,12 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
   std::shared_ptr<TrainerBase> trainer() { return trainer_; }
   void SetBusy(bool b) { busy_ = b; }
+  void Finalize(Napi::Env env) override;
 
  private:
   void RequireIdle(Napi::Env env, const char* method);
+  void Account(Napi::Env env, int64_t delta);
+  void ReleaseData(Napi::Env env);
   Napi::Value Initialize(const Napi::CallbackInfo& info);
   Napi::Value SetData(const Napi::CallbackInfo& info);
   Napi::Value ClearData(const Napi::CallbackInfo& info);
@@ -45,9 +48,11 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     std::vector<uint32_t> order;  // the epoch's permutation (shuffle() permutes the identity)
     size_t n = 0;
     bool weighted = false;
+    int64_t bytes = 0;  // reported to V8 as external memory
   };
   std::shared_ptr<Data> data_;
   bool busy_ = false;
+  int64_t reported_ = 0;  // bytes currently reported with napi_adjust_external_memory
 };
 
 }  // namespace descent::binding

@@ -355,6 +355,26 @@ class Trainer final : public TrainerBase {
 
 }  // namespace
 
+uint64_t TrainerBytes(const NetworkSpec& spec) {
+  const Layout layout = MakeLayout(spec);
+  const uint64_t sz = spec.float64 ? 8 : 4;
+  const uint64_t B = static_cast<uint64_t>(spec.maxBatch);
+  const uint64_t P = layout.total;
+  const uint64_t slots = static_cast<uint64_t>(NumSlots(spec.optimizer));
+  uint64_t elems = P * (3 + 2 * slots);  // params, grads, snapshot; each slot and its snapshot
+  elems += B * static_cast<uint64_t>(spec.layers.front().inputs);
+  elems += B * TargetCols(spec.loss, static_cast<size_t>(spec.layers.back().units));
+  elems += B;
+  for (const auto& L : spec.layers) {
+    const uint64_t u = static_cast<uint64_t>(L.units);
+    elems += B * u;
+    if (L.activation != Act::kLinear) elems += B * u;
+    if (L.dropout > 0) elems += 2 * B * u;
+  }
+  elems += 2 * B * layout.maxWidth;
+  return elems * sz + layout.maxWidth * sizeof(double);
+}
+
 std::unique_ptr<TrainerBase> MakeTrainer(const NetworkSpec& spec) {
   if (spec.float64) return std::make_unique<Trainer<double>>(spec);
   return std::make_unique<Trainer<float>>(spec);

@@ -48,4 +48,9 @@ class TrainerBase {
 
 std::unique_ptr<TrainerBase> MakeTrainer(const NetworkSpec& spec);
 
+// Bytes MakeTrainer(spec) allocates (parameters, gradients, optimizer slots, their snapshots, the maxBatch-row
+// workspace), computed without allocating so callers can refuse a spec that exceeds a memory limit. Mirrors the
+// Trainer constructor and lib/memory.ts trainerBytes().
+uint64_t TrainerBytes(const NetworkSpec& spec);
+
 }  // namespace descent

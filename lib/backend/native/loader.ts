@@ -4,10 +4,13 @@
  * so lib/backend/index.ts can fall back to the JS backend with one warning.
  */
 import * as path from 'node:path';
-import { ShapeError, OptionError, StateError } from '../../errors';
+import { ShapeError, OptionError, StateError, MemoryLimitError } from '../../errors';
+import { onMemoryLimit } from '../../memory';
 
 export interface NativeBinding {
-  init(errors: { ShapeError: unknown; OptionError: unknown; StateError: unknown }): void;
+  init(errors: { ShapeError: unknown; OptionError: unknown; StateError: unknown; MemoryLimitError: unknown }): void;
+  setMemoryLimit(bytes: number): void;
+  memoryLimit(): number;
   info(): { openblasConfig: string; threads: number; simd: string; simdBest: string };
   setNumThreads(n: number): void;
   setSimd(name: string): boolean;
@@ -40,8 +43,9 @@ export function loadNative(): { binding?: NativeBinding; error?: Error; path?: s
       }
       binding = nodeGypBuild(packageRoot) as NativeBinding;
     }
-    binding.init({ ShapeError, OptionError, StateError });
+    binding.init({ ShapeError, OptionError, StateError, MemoryLimitError });
     cached = { binding, path: file };
+    onMemoryLimit((bytes) => binding.setMemoryLimit(bytes));
   } catch (e) {
     cached = { error: e as Error };
   }

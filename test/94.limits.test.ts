@@ -1,0 +1,299 @@
+/**
+ * 94 limits (issue 10, "input guards at scale").
+ *   - Memory limit: a trainer, a data copy or a workspace that would need more than `memoryLimit()` fails with a
+ *     MemoryLimitError (a ShapeError) naming the argument before anything is allocated, on both backends and in the
+ *     binding itself; the binding's byte count equals lib/memory.ts trainerBytes() for random specs.
+ *   - Native memory is reported to V8: trainers dropped without dispose() are collected before RSS runs away.
+ *   - Magnitudes: features and targets scaled by 1e30 and 1e-30 either train with every parameter and prediction
+ *     finite, or stop with a DivergenceError that leaves finite parameters; never NaN, never another error. The
+ *     loss heads are stable at logits of ±1e30, and standardization makes the scale irrelevant.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import {
+  DivergenceError, LinearRegression, LogisticRegression, MLPClassifier, MemoryLimitError, Model, OptionError,
+  ShapeError, SoftmaxRegression, adam, datasetPath, info, loadCsv, memoryLimit, setMemoryLimit, sgd,
+} from '../lib';
+import { getBackend } from '../lib/backend';
+import type { NativeSpec } from '../lib/backend/types';
+import { defaultMemoryLimit, parseMemorySize, trainerBytes } from '../lib/memory';
+import { Rng } from '../lib/rng';
+import { BACKENDS, native, requireNative } from './support/backends';
+
+const MB = 1024 * 1024;
+
+function optimizer(kind: number, extra: Partial<NativeSpec['optimizer']> = {}): NativeSpec['optimizer'] {
+  return {
+    kind, momentum: 0, dampening: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad: false,
+    weightDecay: 0, decoupled: false, alpha: 0.99, centered: false, lrDecay: 0, initialAccumulatorValue: 0, rho: 0.9,
+    momentumDecay: 0.004, ...extra,
+  };
+}
+
+function spec(layers: [number, number, number?, number?][], loss: number, float64: boolean, maxBatch: number, opt = optimizer(0)): NativeSpec {
+  return {
+    float64,
+    layers: layers.map(([inputs, units, activation = 0, dropout = 0]) => ({ inputs, units, activation, activationParam: 0.1, useBias: true, dropout })),
+    loss, optimizer: opt, l1: 0, l2: 0, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch,
+  };
+}
+
+function rejectsWith(e: unknown, argument: string, required?: number): true {
+  assert.ok(e instanceof MemoryLimitError, `expected MemoryLimitError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+  assert.ok(e instanceof ShapeError);
+  assert.equal(e.argument, argument);
+  assert.equal(e.limitBytes, memoryLimit());
+  assert.ok(e.requiredBytes > e.limitBytes);
+  if (required !== undefined) assert.equal(e.requiredBytes, required);
+  assert.match(e.message, /memory limit/);
+  return true;
+}
+
+describe('94 limits: memory limit', function () {
+  this.timeout(60_000);
+  afterEach(() => setMemoryLimit(null));
+
+  it('the default is 3/4 of physical (or cgroup) memory; DESCENT_MEMORY_LIMIT sizes parse; bad values are OptionErrors', () => {
+    assert.equal(memoryLimit(), defaultMemoryLimit());
+    assert.equal(info().memoryLimit, memoryLimit());
+    assert.equal(parseMemorySize('512M'), 512 * MB);
+    assert.equal(parseMemorySize('8G'), 8 * 1024 * MB);
+    assert.equal(parseMemorySize('1.5GiB'), 1.5 * 1024 * MB);
+    assert.equal(parseMemorySize('1048576'), MB);
+    for (const bad of ['', 'lots', '-1G', '0', '1e9', '12 parsecs']) assert.throws(() => parseMemorySize(bad), OptionError, bad);
+    for (const bad of [0, -1, 1.5, NaN, Infinity, '1G', undefined]) assert.throws(() => setMemoryLimit(bad as number), OptionError, String(bad));
+    setMemoryLimit(123456789);
+    assert.equal(memoryLimit(), 123456789);
+    if (native) assert.equal((native as unknown as { memoryLimit(): number }).memoryLimit(), 123456789, 'the binding follows');
+    setMemoryLimit(null);
+    assert.equal(memoryLimit(), defaultMemoryLimit());
+  });
+
+  it('DESCENT_MEMORY_LIMIT sets the limit in a new process, and a malformed value is an OptionError at fit()', () => {
+    const script = `const d=require('./lib');console.log(d.memoryLimit());` +
+      `const m=new d.LinearRegression();m.fit([[1],[2]],[1,2],{epochs:1}).then(()=>console.log('fit'),e=>console.log(e.name,e.argument))`;
+    const run = (v: string) => spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      cwd: path.join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, DESCENT_MEMORY_LIMIT: v },
+    });
+    const ok = run('64M');
+    assert.equal(ok.stdout.trim().split('\n')[0], String(64 * MB), ok.stderr);
+    const bad = run('sixty');
+    assert.match(bad.stdout + bad.stderr, /OptionError/);
+  });
+
+  for (const backend of BACKENDS) {
+    it(`${backend}: hiddenLayers [100000, 100000] (10^10 parameters) is refused before allocating`, async () => {
+      const X = Array.from({ length: 64 }, (_, i) => [i / 64, (i % 7) / 7]);
+      const y = X.map((r) => (r[0]! > 0.5 ? 1 : 0));
+      const rss0 = process.memoryUsage().rss;
+      for (const dtype of ['float32', 'float64'] as const) {
+        const m = new MLPClassifier({ hiddenLayers: [100_000, 100_000], backend, dtype });
+        await assert.rejects(m.fit(X, y, { epochs: 1 }), (e) => rejectsWith(e, 'hiddenLayers'));
+        assert.throws(() => m.predict(X), /fit/, 'the model stays unfitted');
+      }
+      assert.ok(process.memoryUsage().rss - rss0 < 64 * MB, 'nothing large was allocated');
+    });
+
+    it(`${backend}: a workspace too large for the limit names batchSize; the same fit passes once the limit is raised`, async () => {
+      const rng = new Rng(3);
+      const X = Array.from({ length: 4000 }, () => [rng.uniform(), rng.uniform(), rng.uniform()]);
+      const y = X.map((r) => (r[0]! + r[1]! > 1 ? 1 : 0));
+      setMemoryLimit(4 * MB); // parameters (3·512 + 512·2 floats, × 7 for Adam) and 256 rows fit; 4000 rows × 512 units do not
+      const m = new MLPClassifier({ hiddenLayers: [512], backend });
+      const opts = { epochs: 1, batchSize: 4000, optimizer: adam({ learningRate: 0.01 }), seed: 1 };
+      await assert.rejects(m.fit(X, y, opts), (e) => rejectsWith(e, 'batchSize'));
+      await m.fit(X, y, { ...opts, batchSize: 64 });
+      setMemoryLimit(null);
+      await m.fit(X, y, opts);
+      assert.ok(Array.from(m.getParams()).every(Number.isFinite));
+    });
+
+    it(`${backend}: the copy of X (n · d · 4 bytes in float32) is checked before it is made`, async () => {
+      setMemoryLimit(512 * 1024);
+      const data = new Float64Array(1000 * 200).map((_, i) => Math.sin(i));
+      const y = new Float64Array(1000).map((_, i) => i % 2);
+      const m = new LogisticRegression({ backend });
+      await assert.rejects(m.fit({ data, rows: 1000, cols: 200 }, y, { epochs: 1 }), (e) => rejectsWith(e, 'X', 1000 * 200 * 4));
+      await assert.rejects(m.fit(Array.from({ length: 1000 }, (_, i) => Array.from(data.subarray(i * 200, i * 200 + 200))), y, { epochs: 1 }), (e) => rejectsWith(e, 'X', 1000 * 200 * 4));
+    });
+  }
+
+  describe('the binding checks on its own (callers that bypass the facade)', function () {
+    before(function () {
+      requireNative(this);
+    });
+
+    it('a spec with 1.7·10^9 parameters (20 GB in float32 with SGD) fails with MemoryLimitError at a 1 GiB limit', () => {
+      setMemoryLimit(1024 * MB);
+      const s = spec([[1 << 24, 100]], 0, false, 1);
+      assert.throws(() => getBackend('native').createTrainer(s), (e) => rejectsWith(e, 'spec', trainerBytes(s)));
+    });
+
+    it('its byte count equals lib/memory.ts trainerBytes() for 200 random specs', () => {
+      setMemoryLimit(1);
+      const rng = new Rng(94);
+      const int = (lo: number, hi: number) => lo + Math.floor(rng.uniform() * (hi - lo + 1));
+      for (let t = 0; t < 200; t++) {
+        const L = int(1, 4);
+        const widths = Array.from({ length: L + 1 }, () => int(1, 300));
+        const layers = widths.slice(0, L).map((w, l): [number, number, number, number] => [w, widths[l + 1]!, l === L - 1 ? 0 : int(0, 6), l === L - 1 ? 0 : rng.uniform() < 0.3 ? 0.5 : 0]);
+        const loss = int(0, 2);
+        const opt = optimizer(int(0, 6), { momentum: rng.uniform() < 0.5 ? 0.9 : 0, amsgrad: rng.uniform() < 0.5, centered: rng.uniform() < 0.5 });
+        const s = spec(layers, loss, rng.uniform() < 0.5, int(1, 512), opt);
+        s.layers.forEach((l) => (l.useBias = rng.uniform() < 0.8));
+        assert.throws(() => getBackend('native').createTrainer(s), (e) => rejectsWith(e, 'spec', trainerBytes(s)), JSON.stringify(s));
+      }
+    });
+
+    it('setData refuses a copy above the limit (argument X), keeps the trainer usable, and works after raising it', async () => {
+      const s = spec([[8, 1]], 0, false, 16);
+      const t = getBackend('native').createTrainer(s);
+      t.initialize(1);
+      const n = 100;
+      const X = new Float32Array(n * 8).map((_, i) => Math.cos(i));
+      const Y = new Float32Array(n).map((_, i) => i / n);
+      setMemoryLimit(1000);
+      assert.throws(() => t.setData(X, Y, n), (e) => rejectsWith(e, 'X', n * 8 * 4 + n * 4 + n * 4));
+      assert.throws(() => t.shuffle(), /setData/, 'no data was installed');
+      setMemoryLimit(null);
+      t.setData(X, Y, n);
+      const losses = new Float64Array(7);
+      const r = await t.runBatches(false, 16, 0, 7, new Float64Array(7).fill(0.01), losses, null);
+      assert.equal(r.status, 0);
+      assert.ok(losses.every((v) => Number.isFinite(v) && v > 0));
+      t.dispose();
+    });
+
+    it('trainers dropped without dispose() are collected: 60 × 120 MB trainers keep peak RSS under 3 GB (V8 sees their memory)', function () {
+      if (process.env.DESCENT_UNDER_ASAN) {
+        console.log('      (skipped: RSS is not meaningful under ASan, DESCENT_UNDER_ASAN=1)');
+        this.skip();
+      }
+      const script = `
+        const { getBackend } = require('./lib/backend');
+        const b = getBackend('native');
+        const layers = [{ inputs: 1000, units: 3000, activation: 1, activationParam: 0, useBias: true, dropout: 0.5 },
+                        { inputs: 3000, units: 4, activation: 0, activationParam: 0, useBias: false, dropout: 0 }];
+        const opt = { kind: 1, momentum: 0, dampening: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad: true,
+          weightDecay: 0, decoupled: false, alpha: 0.99, centered: false, lrDecay: 0, initialAccumulatorValue: 0, rho: 0.9, momentumDecay: 0.004 };
+        const spec = { float64: false, layers, loss: 2, optimizer: opt, l1: 0, l2: 0, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch: 64 };
+        let peak = 0;
+        (async () => {
+          for (let i = 0; i < 60; i++) {
+            b.createTrainer(spec).initialize(i);
+            if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+            peak = Math.max(peak, process.memoryUsage().rss);
+          }
+          console.log(JSON.stringify({ peak }));
+        })();`;
+      const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const { peak } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { peak: number };
+      console.log(`      peak RSS ${(peak / MB).toFixed(0)} MB for 60 dropped trainers of ${(trainerBytes({ float64: false, layers: [{ inputs: 1000, units: 3000, activation: 1, activationParam: 0, useBias: true, dropout: 0.5 }, { inputs: 3000, units: 4, activation: 0, activationParam: 0, useBias: false, dropout: 0 }], loss: 2, optimizer: optimizer(1, { amsgrad: true }), l1: 0, l2: 0, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch: 64 }) / MB).toFixed(0)} MB (7.2 GB if never collected)`);
+      assert.ok(peak < 3 * 1024 * MB, `peak RSS ${peak / MB} MB`);
+    });
+  });
+});
+
+describe('94 limits: magnitudes 1e30 and 1e-30', function () {
+  this.timeout(300_000);
+  const bc = loadCsv(datasetPath('breast-cancer'), { dtype: 'float64' });
+  const digits = loadCsv(datasetPath('digits'), { dtype: 'float64' });
+  const diabetes = loadCsv(datasetPath('diabetes'), { dtype: 'float64' });
+  const scaled = (X: { data: Float32Array | Float64Array; rows: number; cols: number }, s: number) => ({ data: Float64Array.from(X.data, (v) => v * s), rows: X.rows, cols: X.cols });
+  const allFinite = (a: ArrayLike<number>) => Array.from(a).every(Number.isFinite);
+
+  for (const backend of BACKENDS) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const f64 = dtype === 'float64';
+      it(`${backend} ${dtype}: the loss heads are stable at logits ±1e30 (exact losses and gradients, no NaN)`, () => {
+        const b = getBackend(backend);
+        const F = f64 ? Float64Array : Float32Array;
+        // One input x = 1, so the logits are the weights (biases 0).
+        const sig = b.createTrainer(spec([[1, 1]], 1, f64, 2));
+        sig.setParams(new F([1e30, 0]));
+        const g = new F(2);
+        let loss = sig.gradients(new F([1, 1]), new F([0, 1]), 2, g); // z = 1e30: wrong for y = 0, right for y = 1
+        assert.equal(loss, (f64 ? 1e30 : Math.fround(1e30)) / 2, 'BCE mean = (z + 0) / 2');
+        assert.deepEqual(Array.from(g), [0.5, 0.5]);
+        const soft = b.createTrainer(spec([[1, 3]], 2, f64, 1));
+        soft.setParams(new F([1e30, -1e30, 0, 0, 0, 0]));
+        const gs = new F(6);
+        loss = soft.gradients(new F([1]), new F([1]), 1, gs);
+        assert.ok(Math.abs(loss - 2e30) / 2e30 < 1e-6, `softmax loss ${loss}`);
+        assert.deepEqual(Array.from(gs), [1, -1, 0, 1, -1, 0]);
+        const sq = b.createTrainer(spec([[1, 1]], 0, f64, 1));
+        sq.setParams(new F([1e30, 0]));
+        const gq = new F(2);
+        loss = sq.gradients(new F([1e-30]), new F([0]), 1, gq);
+        assert.ok(Math.abs(loss - 0.5) < 1e-5 && allFinite(gq), `squared loss ${loss}`);
+        for (const t of [sig, soft, sq]) t.dispose();
+      });
+
+      it(`${backend} ${dtype}: standardized features at scale 1e30 and 1e-30 train like the unscaled data`, async () => {
+        const run = async (s: number) => {
+          const m = new SoftmaxRegression({ backend, dtype, standardize: true });
+          const X = scaled(digits.X, s);
+          await m.fit(X, digits.y, { epochs: 3, seed: 5, optimizer: adam({ learningRate: 0.01 }) });
+          return { acc: m.evaluate(X, digits.y).accuracy, p: m.predictProba(X) };
+        };
+        const base = await run(1);
+        for (const s of [1e30, 1e-30]) {
+          const r = await run(s);
+          assert.equal(r.acc, base.acc, `accuracy at scale ${s}`);
+          let d = 0;
+          for (let i = 0; i < base.p.length; i++) d = Math.max(d, Math.abs(r.p[i]! - base.p[i]!));
+          assert.ok(d < (f64 ? 1e-9 : 1e-4), `probabilities differ by ${d} at scale ${s}`);
+        }
+        assert.ok(base.acc > 0.95);
+      });
+
+      it(`${backend} ${dtype}: 64 unstandardized fits at 1e30 / 1e-30 either finish finite or stop with DivergenceError`, async () => {
+        const outcomes: Record<string, number> = {};
+        const cases: { name: string; make: () => Model; X: ReturnType<typeof scaled>; y: Float64Array; s: number; epochs: number }[] = [];
+        for (const s of [1e30, 1e-30]) {
+          cases.push({ name: 'linear', make: () => new LinearRegression({ backend, dtype, standardize: false }), X: scaled(diabetes.X, s), y: Float64Array.from(diabetes.y, (v) => v * s), s, epochs: 3 });
+          cases.push({ name: 'logistic', make: () => new LogisticRegression({ backend, dtype, standardize: false }), X: scaled(bc.X, s), y: Float64Array.from(bc.y), s, epochs: 3 });
+          cases.push({ name: 'softmax', make: () => new SoftmaxRegression({ backend, dtype, standardize: false }), X: scaled(digits.X, s), y: Float64Array.from(digits.y), s, epochs: 2 });
+          cases.push({ name: 'mlp', make: () => new MLPClassifier({ backend, dtype, standardize: false, hiddenLayers: [16] }), X: scaled(digits.X, s), y: Float64Array.from(digits.y), s, epochs: 2 });
+        }
+        for (const c of cases) {
+          for (const opt of ['sgd', 'adam']) {
+            for (const batchSize of [32, 100_000]) {
+              for (const lr of [0.1, 1e-3]) {
+                const m = c.make();
+                const optimizer = opt === 'sgd' ? sgd({ learningRate: lr }) : adam({ learningRate: lr });
+                const label = `${c.name} scale ${c.s} ${opt} lr ${lr} batch ${batchSize}`;
+                let outcome: string;
+                try {
+                  await m.fit(c.X, c.y, { epochs: c.epochs, batchSize, optimizer, seed: 1 });
+                  outcome = 'finished';
+                } catch (e) {
+                  assert.ok(e instanceof DivergenceError, `${label}: ${(e as Error).name}: ${(e as Error).message}`);
+                  assert.ok(e.epoch >= 1 && e.batch >= 0, `${label}: the error names the step`);
+                  outcome = 'diverged';
+                }
+                assert.ok(allFinite(m.getParams()), `${label}: parameters finite after ${outcome}`);
+                // Outputs are finite, or (the inputs overflow the dtype with these weights) a ShapeError naming X.
+                try {
+                  assert.ok(allFinite(m.outputs(c.X).data), `${label}: finite outputs`);
+                } catch (e) {
+                  assert.ok(e instanceof ShapeError && e.argument === 'X' && /overflow/.test(e.message), `${label}: ${(e as Error).message}`);
+                  outcome += ', outputs overflow';
+                }
+                outcomes[`${c.name} ${c.s} ${outcome}`] = (outcomes[`${c.name} ${c.s} ${outcome}`] ?? 0) + 1;
+                m.dispose();
+              }
+            }
+          }
+        }
+        console.log(`      ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        // Where finite arithmetic allows, training finishes: the tiny scale never overflows, and float64 holds
+        // every 1e30 case of the classifiers (stable heads).
+        for (const name of ['linear', 'logistic', 'softmax', 'mlp']) assert.equal(outcomes[`${name} 1e-30 finished`], 8, `${name} at 1e-30`);
+        if (f64) for (const name of ['logistic', 'softmax']) assert.ok((outcomes[`${name} 1e+30 finished`] ?? 0) >= 4, `${name} at 1e30`);
+      });
+    }
+  }
+});

@@ -249,6 +249,28 @@ describe('94 limits: magnitudes 1e30 and 1e-30', function () {
         assert.ok(base.acc > 0.95);
       });
 
+      it(`${backend} ${dtype}: validation outputs that overflow make that epoch's validation metrics NaN, and predict throws`, async () => {
+        // y = 1000·x on [0, 1]; validation x = 1e36 → 1e39, beyond float32 (float64 holds it: metrics stay finite).
+        const X = Array.from({ length: 64 }, (_, i) => [i / 64]);
+        const y = X.map((r) => 1000 * r[0]!);
+        const Xv = [[1e36], [2e36]];
+        const yv = [1e39, 2e39];
+        const m = new LinearRegression({ backend, dtype });
+        const h = await m.fit(X, y, { epochs: 100, batchSize: 64, optimizer: sgd({ learningRate: 1.4 }), validationData: [Xv, yv], seed: 1 });
+        assert.ok(Math.abs(m.getWeights()[0]!.weight[0]! - 1000) < 50, `w ${m.getWeights()[0]!.weight[0]}`);
+        const last = h.valLoss.at(-1)!;
+        if (f64) {
+          assert.ok(Number.isFinite(last) && Number.isFinite(h.metrics.validation.r2!.at(-1)!));
+          assert.ok(Array.from(m.predict(Xv) as Float64Array).every(Number.isFinite));
+        } else {
+          assert.ok(Number.isNaN(last), `valLoss ${last}`);
+          for (const k of ['mse', 'mae', 'r2']) assert.ok(Number.isNaN(h.metrics.validation[k]!.at(-1)!), k);
+          assert.throws(() => m.predict(Xv), (e) => e instanceof ShapeError && e.argument === 'X' && /row 0/.test(e.message));
+          assert.throws(() => m.evaluate(Xv, yv), ShapeError);
+        }
+        assert.ok(Array.from(m.predict(X) as Float64Array).every(Number.isFinite));
+      });
+
       it(`${backend} ${dtype}: 64 unstandardized fits at 1e30 / 1e-30 either finish finite or stop with DivergenceError`, async () => {
         const outcomes: Record<string, number> = {};
         const cases: { name: string; make: () => Model; X: ReturnType<typeof scaled>; y: Float64Array; s: number; epochs: number }[] = [];

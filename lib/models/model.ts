@@ -350,12 +350,19 @@ export abstract class Model {
       trainer.predict(m.data, m.rows, out);
       return { data: out, rows: m.rows, cols: targets.outputs };
     };
+    // Outputs that overflow the dtype make every metric NaN (visible in history and to early stopping) instead of
+    // an accuracy computed from NaN logits.
+    const metricsOf = (m: Matrix, y: Float64Array): Record<string, number> => {
+      const out = outputsOf(m);
+      if (out.data.every(Number.isFinite)) return this.head.metrics(out, y);
+      return Object.fromEntries(['loss', ...this.head.metricNames].map((k) => [k, NaN]));
+    };
     const evaluate = Xval || metricNames.length
       ? () => {
-          const validation = Xval ? this.head.metrics(outputsOf(Xval), yVal!) : {};
+          const validation = Xval ? metricsOf(Xval, yVal!) : {};
           const train: Record<string, number> = {};
           if (metricNames.length) {
-            const all = this.head.metrics(outputsOf(Xm), yAll);
+            const all = metricsOf(Xm, yAll);
             for (const k of metricNames) train[k] = all[k]!;
           }
           return { train, validation };

@@ -34,7 +34,7 @@ export class DivergenceError extends DescentError {
   constructor(epoch: number, batch: number, lastFiniteLoss: number, what: string) {
     super(
       `Training diverged: ${what} became non-finite at epoch ${epoch}, batch ${batch} ` +
-        `(last finite loss ${lastFiniteLoss}). Lower learningRate, standardize the features ` +
+        `(${Number.isNaN(lastFiniteLoss) ? 'no finite loss before it' : `last finite loss ${lastFiniteLoss}`}). Lower learningRate, standardize the features ` +
         `(StandardScaler) or clip gradients. The model keeps the parameters from the start of that chunk.`,
     );
     this.epoch = epoch;

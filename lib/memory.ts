@@ -13,9 +13,9 @@ const listeners: ((bytes: number) => void)[] = [];
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
-/** Parses `DESCENT_MEMORY_LIMIT`: bytes, or a number with a K/M/G/T suffix (binary units, optional `B`/`iB`). */
+/** Parses `DESCENT_MEMORY_LIMIT`: bytes (`1073741824`, `1e9`), or a number with a K/M/G/T suffix (binary units, optional `B`/`iB`). */
 export function parseMemorySize(text: string, name = 'DESCENT_MEMORY_LIMIT'): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
+  const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
   const bytes = m ? Math.floor(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!) : NaN;
   if (!(bytes >= 1 && bytes <= Number.MAX_SAFE_INTEGER)) {
     throw new OptionError(`Expected a size such as 8G, 512M or 1073741824 for ${name} but received ${JSON.stringify(text)}`, name);
@@ -58,10 +58,20 @@ export function setMemoryLimit(bytes: number | null): void {
   for (const f of listeners) f(now);
 }
 
-/** The native loader registers here so the binding's own checks use the same limit. */
+/**
+ * The native loader registers here so the binding's own checks use the same limit. A malformed
+ * `DESCENT_MEMORY_LIMIT` is not reported here (it would look like a failed addon load): the binding keeps its
+ * default and the next facade check throws the OptionError naming the variable.
+ */
 export function onMemoryLimit(f: (bytes: number) => void): void {
   listeners.push(f);
-  f(memoryLimit());
+  let now: number;
+  try {
+    now = memoryLimit();
+  } catch {
+    return;
+  }
+  f(now);
 }
 
 function fmt(b: number): string {

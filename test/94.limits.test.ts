@@ -11,9 +11,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import {
-  DivergenceError, LinearRegression, LogisticRegression, MLPClassifier, MemoryLimitError, Model, OptionError,
-  ShapeError, SoftmaxRegression, adam, datasetPath, info, loadCsv, memoryLimit, setMemoryLimit, sgd,
+  AbortError, DivergenceError, FormatError, IOError, LinearRegression, LogisticRegression, MLPClassifier, MemoryLimitError,
+  Model, OptionError, ShapeError, SoftmaxRegression, StandardScaler, StateError, adam, datasetPath, fromBuffer, info,
+  loadCsv, loadIdx, loadModel, memoryLimit, setMemoryLimit, sgd,
 } from '../lib';
 import { getBackend } from '../lib/backend';
 import type { NativeSpec } from '../lib/backend/types';
@@ -61,7 +64,8 @@ describe('94 limits: memory limit', function () {
     assert.equal(parseMemorySize('8G'), 8 * 1024 * MB);
     assert.equal(parseMemorySize('1.5GiB'), 1.5 * 1024 * MB);
     assert.equal(parseMemorySize('1048576'), MB);
-    for (const bad of ['', 'lots', '-1G', '0', '1e9', '12 parsecs']) assert.throws(() => parseMemorySize(bad), OptionError, bad);
+    assert.equal(parseMemorySize('1e9'), 1e9);
+    for (const bad of ['', 'lots', '-1G', '0', '1e-3', '12 parsecs']) assert.throws(() => parseMemorySize(bad), OptionError, bad);
     for (const bad of [0, -1, 1.5, NaN, Infinity, '1G', undefined]) assert.throws(() => setMemoryLimit(bad as number), OptionError, String(bad));
     setMemoryLimit(123456789);
     assert.equal(memoryLimit(), 123456789);
@@ -318,4 +322,158 @@ describe('94 limits: magnitudes 1e30 and 1e-30', function () {
       });
     }
   }
+});
+
+describe('94 limits: regressions from the new-user pass', function () {
+  this.timeout(120_000);
+  afterEach(() => setMemoryLimit(null));
+  const ROOT = path.join(__dirname, '..');
+  const child = (script: string, env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+
+  it('devices, FIFOs and directories are refused before reading (loadModel("/dev/zero") used to read for ever)', () => {
+    const t0 = Date.now();
+    assert.throws(() => loadModel('/dev/zero'), (e) => e instanceof IOError && e.argument === 'path' && /not a regular file/.test(e.message));
+    assert.throws(() => loadCsv('/dev/zero'), (e) => e instanceof FormatError && /not a regular file/.test(e.message));
+    assert.throws(() => loadIdx('/dev/zero'), (e) => e instanceof FormatError && /not a regular file/.test(e.message));
+    assert.throws(() => loadModel(os.tmpdir()), (e) => e instanceof IOError && /directory/.test(e.message));
+    assert.ok(Date.now() - t0 < 5000);
+  });
+
+  it('a file larger than the memory limit is refused before it is read', async () => {
+    const file = path.join(os.tmpdir(), `descent-94-${process.pid}.safetensors`);
+    const m = new LinearRegression();
+    await m.fit([[1], [2], [3]], [1, 2, 3], { epochs: 1 });
+    m.save(file);
+    setMemoryLimit(100);
+    assert.throws(() => loadModel(file), (e) => rejectsWith(e, 'path', fs.statSync(file).size));
+    await assert.rejects(new LinearRegression().fit([[1]], [1], { resumeFrom: file }), (e) => e instanceof MemoryLimitError && e.argument === 'resumeFrom');
+    assert.throws(() => loadCsv(datasetPath('diabetes')), (e) => rejectsWith(e, 'path'));
+    setMemoryLimit(null);
+    assert.ok(loadModel(file) instanceof LinearRegression);
+    fs.rmSync(file);
+  });
+
+  it('predict outputs and shuffle buffers count against the limit', async () => {
+    const m = new SoftmaxRegression();
+    await m.fit([[0], [1]], [0, 999], { epochs: 1 });
+    setMemoryLimit(64 * MB);
+    assert.throws(() => m.predictProba({ data: new Float32Array(1e5), rows: 1e5, cols: 1 }), (e) => rejectsWith(e, 'X', 1e5 * 1000 * 4));
+    assert.equal((m.predict([[0.5]]) as Float64Array).length, 1);
+    const src = [{ x: { data: new Float32Array(10_000), rows: 10, cols: 1000 }, y: new Float32Array(10) }];
+    await assert.rejects(new LogisticRegression().fit(src, { shuffleBuffer: 60_000_000 }), (e) => rejectsWith(e, 'shuffleBuffer'));
+  });
+
+  for (const backend of BACKENDS) {
+    it(`${backend}: values beyond float32 in number[][] X, in y and in typed arrays are ShapeErrors naming the cell, not divergence`, async () => {
+      const m = new LinearRegression({ backend });
+      await assert.rejects(m.fit([[1e39], [1], [2]], [0, 1, 2], { epochs: 1 }), (e) => e instanceof ShapeError && e.argument === 'X[0][0]' && /overflows float32/.test(e.message));
+      await assert.rejects(m.fit([[1], [2]], [1e39, 1], { epochs: 1 }), (e) => e instanceof ShapeError && e.argument === 'y[0]' && /overflows float32/.test(e.message));
+      await assert.rejects(m.fit({ data: Float64Array.of(1, 2e40), rows: 2, cols: 1 }, [0, 1], { epochs: 1 }), (e) => e instanceof ShapeError && /X\[1\]\[0\] = 2e\+40 overflows float32/.test(e.message));
+      await m.fit([[1e39], [1]], [1e39, 1], { epochs: 1, dtype: 'float64', learningRate: 1e-80 });
+    });
+  }
+
+  it('a model file holding NaN or Infinity is a FormatError naming the tensor; NaN set by setParams is named at predict', async () => {
+    const m = new LogisticRegression();
+    await m.fit([[1, 2], [3, 4]], [0, 1], { epochs: 1 });
+    const good = m.toBuffer();
+    const buf = Buffer.from(good);
+    const n = Number(buf.readBigUInt64LE(0));
+    buf.writeFloatLE(NaN, 8 + n); // first element of the first tensor in the data section
+    assert.throws(() => fromBuffer(buf), (e) => e instanceof FormatError && /holds NaN/.test(e.message));
+    m.setParams(Float32Array.of(NaN, 0, 0));
+    assert.throws(() => m.predict([[1, 2]]), (e) => e instanceof StateError && e.argument === 'params');
+  });
+
+  it('StandardScaler keeps its statistics at 1e±200 and ±1.5e308 (no overflow to Infinity, no tiny spread read as constant)', async () => {
+    for (const [v, mean, std] of [[[1e200, 3e200], 2e200, 1e200], [[1e-200, 3e-200], 2e-200, 1e-200], [[-1.5e308, 1.5e308], 0, 1.5e308], [[1, 3], 2, 1]] as const) {
+      const X = { data: Float64Array.from(v), rows: 2, cols: 1 };
+      for (const sc of [new StandardScaler().fit(X), new StandardScaler().partialFit({ ...X, data: X.data.subarray(0, 1), rows: 1 }).partialFit({ ...X, data: X.data.subarray(1), rows: 1 })]) {
+        assert.ok(Math.abs(sc.mean![0]! - mean) <= Math.abs(mean) * 1e-15, `mean ${sc.mean![0]} for ${v}`);
+        assert.ok(Math.abs(sc.std![0]! - std) <= std * 1e-15, `std ${sc.std![0]} for ${v}`);
+        assert.deepEqual(Array.from(sc.transform(X, 'float64').data), [-1, 1]);
+      }
+    }
+    // Breast cancer at 1e300 and 1e-300, standardized, float64: the unscaled accuracy (was the majority class).
+    const bc = loadCsv(datasetPath('breast-cancer'), { dtype: 'float64' });
+    const acc = async (s: number) => {
+      const m = new LogisticRegression({ standardize: true, dtype: 'float64' });
+      const X = { data: Float64Array.from(bc.X.data, (x) => x * s), rows: bc.X.rows, cols: bc.X.cols };
+      await m.fit(X, bc.y, { epochs: 3, seed: 2, optimizer: adam({ learningRate: 0.01 }) });
+      return m.evaluate(X, bc.y).accuracy;
+    };
+    const base = await acc(1);
+    assert.ok(base > 0.95);
+    assert.equal(await acc(1e300), base);
+    assert.equal(await acc(1e-300), base);
+  });
+
+  for (const backend of BACKENDS) {
+    it(`${backend}: partialFit after fit continues it (fit 1 epoch + partialFit = fit 2 epochs, bit for bit) and keeps the column count`, async () => {
+      const d = loadCsv(datasetPath('breast-cancer'), { dtype: 'float64' });
+      const opts = { batchSize: 64, shuffle: false, seed: 3, optimizer: adam({ learningRate: 0.01 }) };
+      const a = new LogisticRegression({ backend, standardize: true });
+      await a.fit(d.X, d.y, { ...opts, epochs: 2 });
+      const b = new LogisticRegression({ backend, standardize: true });
+      await b.fit(d.X, d.y, { ...opts, epochs: 1 });
+      await b.partialFit(d.X, d.y, { batchSize: 64 });
+      assert.deepEqual(Array.from(b.getParams()), Array.from(a.getParams()));
+      await assert.rejects(b.partialFit([[1, 2, 3]], [1]), (e) => e instanceof ShapeError && e.argument === 'X');
+      await assert.rejects(b.partialFit(d.X, d.y, { optimizer: 'sgd' }), (e) => e instanceof OptionError && /fixed/.test(e.message));
+      const c = new LogisticRegression({ backend });
+      await c.fit(d.X, d.y, { ...opts, epochs: 1 });
+      await assert.rejects(c.partialFit(d.X, d.y, { learningRate: 0.1 }), (e) => e instanceof OptionError && e.argument === 'learningRate');
+      const loaded = fromBuffer(b.toBuffer());
+      await assert.rejects(loaded.partialFit(d.X, d.y), (e) => e instanceof StateError && /resumeFrom/.test(e.message));
+    });
+  }
+
+  it('aborting a fit whose stream stalls (never yields again) rejects with AbortError promptly', async () => {
+    for (const src of [
+      (async function* () { yield { x: [[1, 2]], y: [1] }; await new Promise(() => {}); })(),
+      (async function* () { await new Promise(() => {}); })(),
+    ]) {
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 100);
+      const t0 = Date.now();
+      const m = new LogisticRegression();
+      await assert.rejects(m.fit(src as AsyncIterable<{ x: number[][]; y: number[] }>, { signal: ac.signal }), AbortError);
+      assert.ok(Date.now() - t0 < 5000);
+      assert.doesNotThrow(() => m.dispose(), 'the model is not left busy');
+    }
+  });
+
+  it('each worker thread has its own memory limit; a malformed DESCENT_MEMORY_LIMIT keeps the native addon and fails at fit', function () {
+    if (!native) {
+      console.log('      (skipped: needs the native backend)');
+      this.skip();
+    }
+    const r = child(`
+      const { Worker } = require('node:worker_threads');
+      const d = require('./lib');
+      const X = { data: new Float32Array(100000 * 10).map((_, i) => Math.sin(i)), rows: 100000, cols: 10 };
+      const y = new Float64Array(100000).map((_, i) => i % 2);
+      const w = new Worker("require('./lib').setMemoryLimit(2 ** 20); require('./lib').info(); require('node:worker_threads').parentPort.postMessage('set')", { eval: true, execArgv: ['--require', 'tsx/cjs'] });
+      w.once('message', async () => {
+        const m = new d.LogisticRegression();
+        try { await m.fit(X, y, { epochs: 1 }); console.log('main ok', require('./lib/backend/native/loader').loadNative().binding.memoryLimit() === d.memoryLimit()); }
+        catch (e) { console.log('main failed', e.message); }
+        await w.terminate();
+      });`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /main ok true/);
+    const bad = child(`
+      const d = require('./lib');
+      console.log('backend', d.info().backend);
+      new d.LinearRegression().fit([[1], [2]], [1, 2], { epochs: 1 }).then(() => console.log('fit ok'), (e) => {
+        console.log('fit', e.name, e.argument);
+        d.setMemoryLimit(2 ** 30);
+        return new d.LinearRegression().fit([[1], [2]], [1, 2], { epochs: 1 }).then(() => console.log('after set ok', d.info().backend));
+      });`, { DESCENT_MEMORY_LIMIT: 'abc' });
+    assert.equal(bad.status, 0, bad.stderr);
+    assert.match(bad.stdout, /backend native/);
+    assert.match(bad.stdout, /fit OptionError DESCENT_MEMORY_LIMIT/);
+    assert.match(bad.stdout, /after set ok native/);
+  });
 });

@@ -2,9 +2,9 @@
  * CSV loading with `csv-parse` (RFC 4180 quoting, BOMs, CRLF handled there). One header row; every cell must be
  * numeric; errors name the file, line and column.
  */
-import * as fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { FormatError } from '../errors';
+import { FormatError, MemoryLimitError } from '../errors';
+import { readFileChecked } from '../io/util';
 import { checkKeys, oneOf } from '../validate';
 import type { Dtype } from '../backend/types';
 import { Matrix, arrayFor } from './matrix';
@@ -35,8 +35,9 @@ export function loadCsv(file: string, options: LoadCsvOptions = {}): Dataset {
   const dtype = oneOf('options.dtype', options.dtype, ['float32', 'float64'] as const, 'float32');
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readFileChecked(file).toString('utf8');
   } catch (e) {
+    if (e instanceof MemoryLimitError) throw e;
     const tooLong = (e as { code?: string }).code === 'ERR_STRING_TOO_LONG';
     throw new FormatError(
       `Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}` +
@@ -89,8 +90,9 @@ export function loadCsvFeatures(file: string, options: { columns?: string[]; dty
   const dtype = oneOf('options.dtype', options.dtype, ['float32', 'float64'] as const, 'float32');
   let records: string[][];
   try {
-    records = parse(fs.readFileSync(file, 'utf8'), { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+    records = parse(readFileChecked(file).toString('utf8'), { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
   } catch (e) {
+    if (e instanceof MemoryLimitError) throw e;
     throw new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
   }
   if (records.length < 2) throw new FormatError(`Expected a header row and at least one data row in ${file}`, 'path');

@@ -9,7 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { FormatError } from '../errors';
+import { FormatError, MemoryLimitError } from '../errors';
+import { readFileChecked } from '../io/util';
 import { checkKeys, invalid, num, oneOf } from '../validate';
 import type { Dtype, FloatArray } from '../backend/types';
 import { arrayFor } from './matrix';
@@ -156,9 +157,10 @@ export function parseIdx(buf: Uint8Array, source = '<buffer>'): IdxArray {
 function readMaybeGzip(file: string): Uint8Array {
   let raw: Buffer;
   try {
-    raw = fs.readFileSync(file);
+    raw = readFileChecked(file);
   } catch (e) {
-    throw new FormatError(`Cannot read IDX file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+    if (e instanceof MemoryLimitError) throw e;
+    throw new FormatError(`Cannot read IDX file ${JSON.stringify(file)}: ${(e as Error).message.replace(/^Cannot read "[^"]*": /, '')}`, 'path', { cause: e });
   }
   // Decide by content, not by name: an IDX file always starts with 00 00, so 1f 8b is unambiguous.
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {

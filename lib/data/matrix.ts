@@ -39,6 +39,16 @@ export function matrix(data: FloatArray, rows: number, cols: number): Matrix {
   return { data, rows, cols };
 }
 
+function overflow(cell: string, v: number): ShapeError {
+  return new ShapeError(`${cell} = ${v} overflows float32 (largest finite value 3.4028235e38); use dtype 'float64' or rescale the data`, cell);
+}
+
+/** Throws ShapeError naming `name[i]` when a value of `src` became ±Infinity in the `dtype` copy `dst`. */
+export function requireRepresentable(dst: FloatArray, src: ArrayLike<number>, name: string, dtype: Dtype): void {
+  if (dtype === 'float64') return;
+  for (let i = 0; i < dst.length; i++) if (!Number.isFinite(dst[i]!)) throw overflow(`${name}[${i}]`, src[i]!);
+}
+
 /**
  * Converts features to a matrix of `dtype`, copying once. Throws `ShapeError` for empty input, ragged rows
  * (naming the row) and NaN/±Infinity (naming the cell, e.g. `X[3][1]`).
@@ -55,7 +65,9 @@ export function toMatrix(X: unknown, name: string, dtype: Dtype, expectedCols?: 
     out = { data: copy, rows, cols };
     for (let i = 0; i < copy.length; i++) {
       if (!Number.isFinite(copy[i]!)) {
-        throw new ShapeError(`Expected finite numbers in ${name} but ${name}[${Math.floor(i / cols)}][${i % cols}] is ${describe(data[i])}`, name);
+        const cell = `${name}[${Math.floor(i / cols)}][${i % cols}]`;
+        if (Number.isFinite(data[i]!)) throw overflow(cell, data[i]!);
+        throw new ShapeError(`Expected finite numbers in ${name} but ${cell} is ${describe(data[i])}`, name);
       }
     }
   } else if (Array.isArray(X)) {
@@ -76,6 +88,7 @@ export function toMatrix(X: unknown, name: string, dtype: Dtype, expectedCols?: 
         if (typeof v !== 'number' || !Number.isFinite(v))
           throw new ShapeError(`Expected finite numbers in ${name} but ${name}[${i}][${j}] is ${describe(v)}`, `${name}[${i}][${j}]`);
         data[i * cols + j] = v;
+        if (!Number.isFinite(data[i * cols + j]!)) throw overflow(`${name}[${i}][${j}]`, v);
       }
     }
     out = { data, rows, cols };

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { parse } from 'csv-parse';
 import type { Dtype, FloatArray } from '../backend/types';
 import { FormatError, OptionError, ShapeError } from '../errors';
+import { requireMemory } from '../memory';
 import { Rng } from '../rng';
 import { describe, isPlainObject } from '../validate';
 import { Matrix, arrayFor, isMatrix, toMatrix, toVector } from './matrix';
@@ -218,6 +219,7 @@ export class ShuffleBuffer {
   private readonly y: Float64Array;
   private size = 0;
   constructor(private readonly capacity: number, private readonly cols: number, dtype: Dtype, private readonly rng: Rng) {
+    requireMemory(capacity * (cols * (dtype === 'float64' ? 8 : 4) + 8), 'shuffleBuffer', `A shuffle buffer of ${capacity} rows × ${cols} columns`);
     this.X = arrayFor(dtype, capacity * cols);
     this.y = new Float64Array(capacity);
   }

@@ -48,7 +48,7 @@ export function loadModel(path: string, options: LoadOptions = {}): Model {
   try {
     snapshot = decodeModel(readFileChecked(path));
   } catch (e) {
-    if (e instanceof FormatError) throw new FormatError(`${path}: ${e.message}`, e.argument, { cause: e });
+    if (e instanceof FormatError) throw new FormatError(`${path}: ${e.message}`, e.argument ?? 'path', { cause: e });
     throw e;
   }
   return build(snapshot, options);

@@ -177,8 +177,12 @@ export function decodeModel(buf: Uint8Array): ModelSnapshot {
         if (!t) throw bad(`tensor "${name}" is missing`);
         if (t.dtype !== dtype) throw bad(`tensor "${name}" has dtype ${t.dtype}, expected ${dtype} for this model`);
         if (t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k])) throw bad(`tensor "${name}" has shape [${t.shape}], expected [${shape}]`);
-        flat.set(t.data as FloatArray, off);
-        off += t.data.length;
+        const data = t.data as FloatArray;
+        for (let j = 0; j < data.length; j++) {
+          if (!Number.isFinite(data[j]!)) throw bad(`tensor "${name}" holds ${data[j]} at index ${j}; a trained model's tensors are finite`);
+        }
+        flat.set(data, off);
+        off += data.length;
       }
     });
     return flat;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IOError } from '../errors';
+import { requireMemory } from '../memory';
 import { OptimizerSpec, optimizerByName } from '../optim/optimizers';
 import { ReduceOnPlateau, scheduleFromJSON } from '../optim/schedules';
 
@@ -10,12 +11,35 @@ export function packageVersion(): string {
   return (require(path.join(__dirname, '..', '..', 'package.json')) as { version: string }).version;
 }
 
-/** Reads a whole file, turning I/O errors into an IOError that names the path. */
-export function readFileChecked(file: string): Buffer {
+/**
+ * Reads a whole regular file. Devices, FIFOs and directories are refused (reading `/dev/zero` would never end), and
+ * a file larger than the memory limit throws MemoryLimitError before any read. I/O errors become an IOError
+ * naming the path.
+ * @param argument the option that named the file (`path`, `resumeFrom`), for the error.
+ */
+export function readFileChecked(file: string, argument = 'path'): Buffer {
+  let fd: number;
   try {
-    return fs.readFileSync(file);
+    fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new IOError(`Cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+    throw new IOError(`Cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, argument, { cause: e });
+  }
+  try {
+    let st: fs.Stats;
+    try {
+      st = fs.fstatSync(fd);
+    } catch (e) {
+      throw new IOError(`Cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, argument, { cause: e });
+    }
+    if (!st.isFile()) throw new IOError(`Cannot read ${JSON.stringify(file)}: not a regular file (a ${st.isDirectory() ? 'directory' : 'device, FIFO or socket'})`, argument);
+    requireMemory(st.size, argument, `Reading ${JSON.stringify(file)} (${st.size} bytes)`);
+    try {
+      return fs.readFileSync(fd);
+    } catch (e) {
+      throw new IOError(`Cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, argument, { cause: e });
+    }
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -3,7 +3,7 @@
  * (LinearRegression, LogisticRegression, SoftmaxRegression) are presets of {@link Model}.
  */
 import { getBackend } from '../backend';
-import { requireTrainerMemory } from '../memory';
+import { requireMemory, requireTrainerMemory } from '../memory';
 import { Initializer, initialParams } from './init';
 import { Head } from './heads';
 import { Chunk, ShuffleBuffer, StreamSource, chunksOf, isReiterable, isStreamSource } from '../data/stream';
@@ -14,8 +14,8 @@ import { isPlateau as isPlateauSchedule, learningRateAt } from '../optim/optimiz
 import { optimizerFromCheckpoint, packageVersion, readFileChecked } from '../io/util';
 import { ACTIVATIONS, ActivationName, BackendTrainer, Dtype, FloatArray, LOSSES, NativeSpec } from '../backend/types';
 import { StandardScaler } from '../data/scale';
-import { Matrix, arrayFor, takeRows, toMatrix, toVector } from '../data/matrix';
-import { AbortError, DataSourceError, DescentError, DivergenceError, OptionError, ShapeError, StateError } from '../errors';
+import { Matrix, arrayFor, requireRepresentable, takeRows, toMatrix, toVector } from '../data/matrix';
+import { AbortError, DataSourceError, DescentError, DivergenceError, FormatError, OptionError, ShapeError, StateError } from '../errors';
 import { LearningRate, OptimizerSpec, isOptimizerSpec, optimizerByName, sgd } from '../optim/optimizers';
 import { BatchCallback, EarlyStopping, EpochCallback, History, trainLoop } from '../train/fit';
 import type { StreamFitOptions } from './stream-options';
@@ -227,7 +227,12 @@ export abstract class Model {
     let resume: ModelSnapshot | undefined;
     if (o.resumeFrom !== undefined) {
       if (typeof o.resumeFrom !== 'string') throw new OptionError(`Expected a file path for resumeFrom but received ${describe(o.resumeFrom)}`, 'resumeFrom');
-      resume = decodeModel(readFileChecked(o.resumeFrom));
+      try {
+        resume = decodeModel(readFileChecked(o.resumeFrom, 'resumeFrom'));
+      } catch (e) {
+        if (e instanceof FormatError) throw new FormatError(`resumeFrom ${o.resumeFrom}: ${e.message}`, 'resumeFrom', { cause: e });
+        throw e;
+      }
       if (!resume.checkpoint) throw new OptionError(`${o.resumeFrom} holds a model without training state; save it with { checkpoint: true } (or fit's checkpoint option) to resume`, 'resumeFrom');
       if (resume.className !== this.constructor.name) throw new OptionError(`${o.resumeFrom} holds a ${resume.className}, not a ${this.constructor.name}`, 'resumeFrom');
     }
@@ -287,6 +292,7 @@ export abstract class Model {
     }
     const Y = arrayFor(dtype, targets.Y.length);
     Y.set(targets.Y);
+    requireRepresentable(Y, targets.Y, 'y', dtype);
     let W: FloatArray | null = null;
     if (wAll) {
       W = arrayFor(dtype, wAll.length);
@@ -475,11 +481,27 @@ export abstract class Model {
    * it may declare `classes` (number of classes) for classifiers, and takes `optimizer`/`learningRate`, `seed`,
    * `batchSize` and `dtype`; later calls may change only `shuffle` and `batchSize`. With `standardize`, the scaler
    * is updated with each chunk (`scaler: 'incremental'`, default) or fitted on the first chunk and then kept
-   * (`'frozen'`). Rows are used in order unless `shuffle: true`. `fit()` starts over.
+   * (`'frozen'`). Rows are used in order unless `shuffle: true`. `fit()` starts over. After `fit()`, partialFit
+   * continues that training (weights, optimizer state, schedule step; scaler frozen unless `scaler: 'incremental'`)
+   * and refuses a different column count; on a loaded model it throws `StateError` (use `fit`'s `resumeFrom`).
    */
   async partialFit(X: unknown, y: unknown, options: { batchSize?: number; optimizer?: OptimizerSpec | string; learningRate?: LearningRate; seed?: number; classes?: number; shuffle?: boolean; dtype?: Dtype; backend?: 'native' | 'js' | 'auto'; scaler?: 'incremental' | 'frozen' } = {}): Promise<History> {
     if (this.busy) throw new StateError('partialFit() called while a fit on this model is still running; await it first', 'partialFit');
     const o = checkKeys('options', options, ['batchSize', 'optimizer', 'learningRate', 'seed', 'classes', 'shuffle', 'dtype', 'backend', 'scaler']);
+    // After fit() (or a streaming fit), partialFit continues from the fitted weights, optimizer state and step,
+    // as scikit-learn's partial_fit does after fit; the scaler is kept as fitted unless scaler: 'incremental'.
+    const continuing = this.pf === undefined && this.trainer !== undefined;
+    if (continuing) {
+      if (!this.lastFit) throw new StateError('partialFit() on a loaded model would discard its weights: continue a checkpoint with fit(X, y, { resumeFrom }), or call fit() to start over', 'partialFit');
+      for (const k of ['optimizer', 'learningRate', 'seed', 'classes', 'dtype'] as const) {
+        if (o[k] !== undefined) throw new OptionError(`${k} is fixed by the fit() that trained this model; partialFit continues it (call fit() to start over)`, k);
+      }
+      const trained = this.lastFit.training.batchSize;
+      this.pf = {
+        optimizer: this.lastFit.optimizer, step: this.lastFit.step, batchSize: typeof trained === 'number' ? trained : 32,
+        dtype: this.spec!.float64 ? 'float64' : 'float32', scaler: oneOf('scaler', o.scaler, ['incremental', 'frozen'] as const, 'frozen'),
+      };
+    }
     const first = this.pf === undefined;
     if (!first && (o.optimizer !== undefined || o.learningRate !== undefined || o.seed !== undefined || o.classes !== undefined || o.dtype !== undefined))
       throw new OptionError('optimizer, learningRate, seed, classes and dtype are fixed by the first partialFit call', 'options');
@@ -500,7 +522,7 @@ export abstract class Model {
       this.lastFit = { optimizer, epoch: 0, step: 0, training: { partialFit: true, batchSize, dtype, optimizer: { name: optimizer.name, options: optimizer.options } } };
     } else {
       this.head.check(yv, 'y');
-      if (o.scaler !== undefined) throw new OptionError('scaler is fixed by the first partialFit call', 'scaler');
+      if (o.scaler !== undefined && !continuing) throw new OptionError('scaler is fixed by the first partialFit call', 'scaler');
     }
     const pf = this.pf!;
     if (batchSize > this.spec!.maxBatch) throw new OptionError(`batchSize ${batchSize} exceeds the ${this.spec!.maxBatch} rows the first partialFit call sized the workspace for`, 'batchSize');
@@ -510,6 +532,7 @@ export abstract class Model {
     }
     const Y = arrayFor(dtype, yv.length);
     Y.set(yv);
+    requireRepresentable(Y, yv, 'y', dtype);
     this.busy = true;
     try {
       const h = await trainLoop(this.trainer!, Xm.data, Y, Xm.rows, {
@@ -590,11 +613,28 @@ export abstract class Model {
           }
         };
         const it = chunksOf(source, { target: o.target, features: o.features, dtype, chunkRows })[Symbol.asyncIterator]();
+        // A source that stalls must not make the signal useless: the wait for the next chunk races the abort.
+        const aborted = () => new AbortError('fit() was aborted while waiting for the data source; the model keeps the parameters of the last completed chunk', { cause: signal!.reason });
+        const nextChunk = (): Promise<IteratorResult<Chunk>> => {
+          if (!signal) return it.next();
+          if (signal.aborted) return Promise.reject(aborted());
+          return new Promise((resolve, reject) => {
+            const onAbort = () => {
+              reject(aborted());
+              void Promise.resolve(it.return?.(undefined)).catch(() => {});
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+            it.next().then(
+              (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+              (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+            );
+          });
+        };
         for (;;) {
           const w0 = process.hrtime.bigint();
           let next: IteratorResult<Chunk>;
           try {
-            next = await it.next();
+            next = await nextChunk();
           } catch (e) {
             if (e instanceof DescentError) throw e;
             throw new DataSourceError(`The data source failed at epoch ${epoch} after ${rowsSeen + staged} rows: ${(e as Error)?.message ?? e}`, { cause: e });
@@ -774,12 +814,16 @@ export abstract class Model {
     let Xm: Matrix = toMatrix(X, 'X', dtype, this.nFeatures);
     if (this.scaler) Xm = this.scaler.transform(Xm, dtype);
     const k = spec.layers[spec.layers.length - 1]!.units;
+    requireMemory(Xm.rows * k * (dtype === 'float64' ? 8 : 4), 'X', `The outputs for ${Xm.rows} rows × ${k} units`);
     const out = arrayFor(dtype, Xm.rows * k);
     trainer.predict(Xm.data, Xm.rows, out);
     // A non-finite output (inputs too large for the weights in this dtype) would otherwise become a silent wrong
     // class: argmax over NaN logits picks class 0.
     for (let i = 0; i < out.length; i++) {
       if (!Number.isFinite(out[i]!)) {
+        const params = trainer.getParams();
+        const bad = params.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new StateError(`The model's parameters hold ${params[bad]} at index ${bad} (set by setParams?); predictions would be NaN`, 'params');
         const r = Math.floor(i / k);
         let maxAbs = 0;
         for (let j = 0; j < Xm.cols; j++) maxAbs = Math.max(maxAbs, Math.abs(Xm.data[r * Xm.cols + j]!));

@@ -51,16 +51,16 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// setMemoryLimit(bytes): process-wide, shared by every worker thread's instance of the addon.
+// setMemoryLimit(bytes): for this environment (the main thread or one worker), as the JS limit is.
 Napi::Value SetMemoryLimit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t b = RequireInt(env, info[0], "bytes", 1, int64_t(1) << 53);
-  MemoryLimit().store(static_cast<uint64_t>(b));
+  env.GetInstanceData<InstanceData>()->memoryLimit = static_cast<uint64_t>(b);
   return env.Undefined();
 }
 
 Napi::Value GetMemoryLimit(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(MemoryLimit().load()));
+  return Napi::Number::New(info.Env(), static_cast<double>(MemoryLimit(info.Env())));
 }
 
 // setSimd(name) -> boolean: forces a table (tests force each one). Only tables the CPU supports.

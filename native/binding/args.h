@@ -6,7 +6,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -15,7 +14,9 @@ namespace descent::binding {
 
 struct InstanceData {
   Napi::FunctionReference shapeError, optionError, stateError, memoryLimitError;
+  uint64_t memoryLimit = 0;  // 0 until set: DefaultMemoryLimit()
 };
+
 
 enum class ErrKind { kShape, kOption, kState };
 
@@ -32,21 +33,23 @@ enum class ErrKind { kShape, kOption, kState };
   throw Napi::TypeError::New(env, msg);
 }
 
-// The most bytes one trainer or one setData copy may allocate. JS sets it at load (lib/memory.ts: 3/4 of the
-// physical or cgroup memory, or DESCENT_MEMORY_LIMIT); until then 3/4 of physical memory. Checked before
-// allocating, because under Linux overcommit an oversized allocation is not refused but OOM-kills the process.
-inline std::atomic<uint64_t>& MemoryLimit() {
-  static std::atomic<uint64_t> limit{[] {
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 4 * 3
-                                 : uint64_t(1) << 32;
-  }()};
-  return limit;
+// The most bytes one trainer or one setData copy may allocate. Per environment (main thread, each worker), like
+// the JS-side limit it mirrors (lib/memory.ts pushes it at load and on every change); until then 3/4 of physical
+// memory. Checked before allocating, because under Linux overcommit an oversized allocation is not refused but
+// OOM-kills the process.
+inline uint64_t DefaultMemoryLimit() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 4 * 3 : uint64_t(1) << 32;
+}
+
+inline uint64_t MemoryLimit(Napi::Env env) {
+  auto* data = env.GetInstanceData<InstanceData>();
+  return data != nullptr && data->memoryLimit != 0 ? data->memoryLimit : DefaultMemoryLimit();
 }
 
 // Throws MemoryLimitError(message, argument, requiredBytes, limitBytes) when `required` bytes exceed the limit.
 inline void RequireMemory(Napi::Env env, uint64_t required, const std::string& arg, const std::string& what) {
-  const uint64_t limit = MemoryLimit().load();
+  const uint64_t limit = MemoryLimit(env);
   if (required <= limit) return;
   const std::string msg = what + " needs " + std::to_string(required) + " bytes, more than the memory limit of " +
                           std::to_string(limit) + " bytes (setMemoryLimit() or DESCENT_MEMORY_LIMIT raise it)";

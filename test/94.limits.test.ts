@@ -477,3 +477,25 @@ describe('94 limits: regressions from the new-user pass', function () {
     assert.match(bad.stdout, /after set ok native/);
   });
 });
+
+describe('94 limits: small contract gaps from the new-user pass', function () {
+  this.timeout(60_000);
+  const cli = (args: string[]) => spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, '..', 'lib', 'cli', 'main.ts'), ...args], { encoding: 'utf8', timeout: 30_000 });
+
+  it('all-zero sampleWeight is a ShapeError; save() before fit names save', async () => {
+    await assert.rejects(new LinearRegression().fit([[1], [2]], [1, 2], { sampleWeight: [0, 0] }), (e) => e instanceof ShapeError && e.argument === 'sampleWeight');
+    assert.throws(() => new LinearRegression().save(path.join(os.tmpdir(), 'never.safetensors')), (e) => e instanceof StateError && e.argument === 'save');
+  });
+
+  it('CLI: a malformed --hidden names the flag; --dropout on a non-MLP model is refused, not ignored', () => {
+    const data = datasetPath('breast-cancer');
+    const bad = cli(['train', '--data', data, '--model', 'mlp', '--hidden', '12x', '--epochs', '1']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--hidden must be positive integers/);
+    const drop = cli(['train', '--data', data, '--model', 'softmax', '--dropout', '0.5', '--epochs', '1']);
+    assert.notEqual(drop.status, 0);
+    assert.match(drop.stderr, /--dropout applies to the mlp models only/);
+    const ok = cli(['train', '--data', data, '--model', 'mlp', '--hidden', '8,4', '--dropout', '0.1', '--epochs', '1']);
+    assert.equal(ok.status, 0, ok.stderr);
+  });
+});

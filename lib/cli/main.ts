@@ -81,8 +81,7 @@ program
       name = o.data;
     }
     const base = { standardize: isDir ? false : o.standardize, dtype: o.dtype, backend: o.backend };
-    const hidden = String(o.hidden).split(',').map((v: string) => Number(v));
-    const mlp = { ...base, hiddenLayers: hidden, activation: o.activation, dropout: o.dropout };
+    const mlp = { ...base, hiddenLayers: parseHidden(o.hidden), activation: o.activation, dropout: o.dropout };
     const makers: Record<string, () => LinearRegression | LogisticRegression | SoftmaxRegression> = {
       linear: () => new LinearRegression(base),
       logistic: () => new LogisticRegression(base),
@@ -92,6 +91,7 @@ program
     };
     const make = makers[o.model];
     if (!make) throw new InvalidArgumentError(`--model must be one of ${Object.keys(makers).join(', ')}, got ${JSON.stringify(o.model)}`);
+    requireMlpForDropout(o);
     const model = make();
     const learningRate = o.schedule ? parseScheduleSpec(o.schedule, o.learningRate) : o.learningRate;
     const optimizer = optimizerByName(o.optimizer, { learningRate });
@@ -125,9 +125,23 @@ program
 
 type ModelMaker = Record<string, () => LinearRegression | LogisticRegression | SoftmaxRegression>;
 
+/** `--hidden 256,128` → [256, 128]; anything else names the flag. */
+function parseHidden(v: unknown): number[] {
+  const parts = String(v).split(',');
+  const sizes = parts.map((p) => (/^\s*\d+\s*$/.test(p) ? Number(p) : NaN));
+  if (sizes.some((n) => !(n >= 1))) throw new InvalidArgumentError(`--hidden must be positive integers separated by commas (e.g. 256,128), got ${JSON.stringify(String(v))}`);
+  return sizes;
+}
+
+/** --dropout only exists in the MLP models; silently ignoring it would train something else than asked. */
+function requireMlpForDropout(o: Record<string, unknown>): void {
+  if ((o.dropout as number) > 0 && !String(o.model).startsWith('mlp'))
+    throw new InvalidArgumentError(`--dropout applies to the mlp models only, not to --model ${String(o.model)}`);
+}
+
 function makers(o: Record<string, unknown>, standardize: boolean): ModelMaker {
   const base = { standardize, dtype: o.dtype as 'float32' | 'float64', backend: o.backend as 'native' | 'js' | 'auto' };
-  const mlp = { ...base, hiddenLayers: String(o.hidden).split(',').map(Number), activation: o.activation as 'relu', dropout: o.dropout as number };
+  const mlp = { ...base, hiddenLayers: parseHidden(o.hidden), activation: o.activation as 'relu', dropout: o.dropout as number };
   return {
     linear: () => new LinearRegression(base),
     logistic: () => new LogisticRegression(base),
@@ -141,6 +155,7 @@ function makers(o: Record<string, unknown>, standardize: boolean): ModelMaker {
 async function trainStream(o: Record<string, unknown>): Promise<void> {
   const make = makers(o, o.standardize as boolean)[o.model as string];
   if (!make) throw new InvalidArgumentError(`--model must be one of linear, logistic, softmax, mlp, mlp-regressor, got ${JSON.stringify(o.model)}`);
+  requireMlpForDropout(o);
   const model = make();
   const learningRate = o.schedule ? parseScheduleSpec(o.schedule as string, o.learningRate as number) : (o.learningRate as number);
   const bar = progressBar(`${o.model} (stream)`, 0);

@@ -259,6 +259,7 @@ export abstract class Model {
       wAll.forEach((w, i) => {
         if (w < 0) throw new ShapeError(`Expected sample weights >= 0 but sampleWeight[${i}] is ${w}`, `sampleWeight[${i}]`);
       });
+      if (!wAll.some((w) => w > 0)) throw new ShapeError('Every sample weight is 0: training would ignore every row', 'sampleWeight');
     }
     // Validation data: explicit, or a seeded random holdout (its own generator, so the split does not shift the init stream).
     let Xval: Matrix | undefined, yVal: Float64Array | undefined;
@@ -710,8 +711,12 @@ export abstract class Model {
    * continues exactly; `optimizerState: false` leaves the optimizer slots out of a checkpoint.
    */
   toBuffer(options: { checkpoint?: boolean; optimizerState?: boolean } = {}): Buffer {
+    return this.encode(options, 'toBuffer');
+  }
+
+  private encode(options: { checkpoint?: boolean; optimizerState?: boolean }, method: string): Buffer {
     const o = checkKeys('options', options, ['checkpoint', 'optimizerState']);
-    const { trainer, spec } = this.requireFitted('toBuffer');
+    const { trainer, spec } = this.requireFitted(method);
     const snapshot: ModelSnapshot = {
       className: this.constructor.name, ctorArgs: this.ctorArgs, spec, params: trainer.getParams(),
       featureNames: this.featureNames, training: this.lastFit?.training,
@@ -735,7 +740,7 @@ export abstract class Model {
   /** Writes {@link toBuffer} to `path` atomically (temporary file, fsync, rename). */
   save(path: string, options: { checkpoint?: boolean; optimizerState?: boolean } = {}): void {
     if (typeof path !== 'string' || path === '') throw new OptionError(`Expected a file path for path but received ${describe(path)}`, 'path');
-    writeFileAtomic(path, this.toBuffer(options));
+    writeFileAtomic(path, this.encode(options, 'save'));
   }
 
   /** Internal (used by loadModel): installs a decoded snapshot so the model predicts. */

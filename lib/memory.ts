@@ -120,7 +120,7 @@ export function trainerBytes(spec: NativeSpec): number {
  * Throws `MemoryLimitError` when a trainer for `spec` would exceed the limit, naming `paramsArgument` (the option
  * that sized the network, e.g. `hidden`) when the parameters alone do not fit, else `batchSize` (the workspace).
  */
-export function requireTrainerMemory(spec: NativeSpec, paramsArgument: string): void {
+export function requireTrainerMemory(spec: NativeSpec, paramsArgument: string, outputsArgument?: string): void {
   const total = trainerBytes(spec);
   if (total <= memoryLimit()) return;
   let P = 0;
@@ -128,6 +128,11 @@ export function requireTrainerMemory(spec: NativeSpec, paramsArgument: string): 
   const copies = 3 + 2 * numSlots(spec.optimizer);
   const paramBytes = P * copies * (spec.float64 ? 8 : 4);
   if (paramBytes > memoryLimit()) {
+    const last = spec.layers[spec.layers.length - 1]!;
+    if (outputsArgument !== undefined && 2 * last.units * (last.inputs + 1) > P) {
+      // Most parameters sit in the output layer, whose width the labels set (one unit per class).
+      requireMemory(total, outputsArgument, `The model's ${P} parameters (${last.units} output units, one per class label up to the largest in ${outputsArgument})`);
+    }
     requireMemory(total, paramsArgument, `The model's ${P} parameters (${copies} copies: weights, gradients, optimizer state, snapshots)`);
   }
   requireMemory(total, 'batchSize', `The trainer for ${P} parameters with a workspace of ${spec.maxBatch} rows (batchSize)`);

@@ -487,6 +487,19 @@ describe('94 limits: small contract gaps from the new-user pass', function () {
     assert.throws(() => new LinearRegression().save(path.join(os.tmpdir(), 'never.safetensors')), (e) => e instanceof StateError && e.argument === 'save');
   });
 
+  it('a softmax output layer sized by a huge label names y; a wide layer on 2 rows shrinks the predict workspace instead of failing', async () => {
+    setMemoryLimit(64 * MB);
+    try {
+      await assert.rejects(new SoftmaxRegression().fit([[1], [2]], [0, 1e7], { epochs: 1 }), (e) => e instanceof MemoryLimitError && e.argument === 'y');
+      const m = new MLPClassifier({ hiddenLayers: [100_000] });
+      await m.fit([[1, 2], [2, 3]], [0, 1], { epochs: 1 }); // 256 workspace rows × 100 000 units would not fit; 2 rows do
+      assert.equal((m.predict([[1, 2], [2, 3], [3, 4]]) as Float64Array).length, 3);
+      assert.throws(() => new LinearRegression().evaluate([[1]], [1]), (e) => e instanceof StateError && e.argument === 'evaluate');
+    } finally {
+      setMemoryLimit(null);
+    }
+  });
+
   it('CLI: a malformed --hidden names the flag; --dropout on a non-MLP model is refused, not ignored', () => {
     const data = datasetPath('breast-cancer');
     const bad = cli(['train', '--data', data, '--model', 'mlp', '--hidden', '12x', '--epochs', '1']);

@@ -3,7 +3,7 @@
  * (LinearRegression, LogisticRegression, SoftmaxRegression) are presets of {@link Model}.
  */
 import { getBackend } from '../backend';
-import { requireMemory, requireTrainerMemory } from '../memory';
+import { memoryLimit, requireMemory, requireTrainerMemory, trainerBytes } from '../memory';
 import { Initializer, initialParams } from './init';
 import { Head } from './heads';
 import { Chunk, ShuffleBuffer, StreamSource, chunksOf, isReiterable, isStreamSource } from '../data/stream';
@@ -325,7 +325,7 @@ export abstract class Model {
     const n = Xm.rows;
     const spec = this.buildSpec(Xm.cols, targets.outputs, dtype, optimizer, Math.min(batchSize, n));
     const backend = getBackend(backendName);
-    requireTrainerMemory(spec, this.paramsOption());
+    requireTrainerMemory(spec, this.paramsOption(), this.head.loss === 'softmaxCrossEntropy' && this.fixedOutputs() === undefined ? 'y' : undefined);
     this.trainer?.dispose();
     this.trainer = backend.createTrainer(spec);
     this.spec = spec;
@@ -452,7 +452,7 @@ export abstract class Model {
   private setupTrainer(inputs: number, outputs: number, dtype: Dtype, optimizer: OptimizerSpec, batchSize: number, seed: number, backend: 'native' | 'js' | 'auto' | undefined): BackendTrainer {
     const spec = this.buildSpec(inputs, outputs, dtype, optimizer, batchSize);
     const b = getBackend(backend);
-    requireTrainerMemory(spec, this.paramsOption());
+    requireTrainerMemory(spec, this.paramsOption(), this.head.loss === 'softmaxCrossEntropy' && this.fixedOutputs() === undefined ? 'y' : undefined);
     this.trainer?.dispose();
     this.trainer = b.createTrainer(spec);
     this.spec = spec;
@@ -768,7 +768,7 @@ export abstract class Model {
 
   /** Loss and metrics on `(X, y)` (raw features; the fitted scaler is applied). */
   protected evaluateAll(X: unknown, y: unknown): Record<string, number> {
-    const out = this.outputs(X);
+    const out = this.outputsFor(X, 'evaluate');
     return this.head.metrics(out, toVector(y, 'y', out.rows));
   }
 
@@ -790,7 +790,7 @@ export abstract class Model {
       fanIn = d.units;
       return l;
     });
-    return {
+    const spec: NativeSpec = {
       float64: dtype === 'float64',
       layers,
       loss: LOSSES.indexOf(this.head.loss),
@@ -800,9 +800,12 @@ export abstract class Model {
       penalizeBias: this.options.penalizeBias,
       clipNorm: this.options.clipNorm,
       clipValue: this.options.clipValue,
-      // Predict reuses the workspace in blocks; keep it at least moderately sized.
-      maxBatch: Math.max(maxBatch, Math.min(256, 1 << 20)),
+      // Predict reuses the workspace in blocks; keep it at least moderately sized, unless that alone would break
+      // the memory limit (wide layers): then exactly the batch size, and predict works in smaller blocks.
+      maxBatch: Math.max(maxBatch, 256),
     };
+    if (spec.maxBatch > maxBatch && trainerBytes(spec) > memoryLimit()) spec.maxBatch = maxBatch;
+    return spec;
   }
 
   protected requireFitted(method: string): { trainer: BackendTrainer; spec: NativeSpec } {
@@ -814,7 +817,11 @@ export abstract class Model {
 
   /** Raw outputs `[n, outputs]` of the last layer (logits for classifiers), row-major, in the model's dtype. */
   outputs(X: unknown): { data: FloatArray; rows: number; cols: number } {
-    const { trainer, spec } = this.requireFitted('predict');
+    return this.outputsFor(X, 'predict');
+  }
+
+  private outputsFor(X: unknown, method: string): { data: FloatArray; rows: number; cols: number } {
+    const { trainer, spec } = this.requireFitted(method);
     const dtype: Dtype = spec.float64 ? 'float64' : 'float32';
     let Xm: Matrix = toMatrix(X, 'X', dtype, this.nFeatures);
     if (this.scaler) Xm = this.scaler.transform(Xm, dtype);

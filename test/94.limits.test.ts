@@ -500,6 +500,16 @@ describe('94 limits: small contract gaps from the new-user pass', function () {
     }
   });
 
+  it('streaming: a float32-overflowing target or CSV cell is a clear error, not a divergence', async () => {
+    await assert.rejects(new LinearRegression().fit([{ x: [[1], [2]], y: [1, 1e39] }]), (e) => e instanceof ShapeError && e.argument === 'y' && /overflows float32/.test(e.message));
+    await assert.rejects(new LinearRegression().fit([{ x: [[1], [2e39]], y: [1, 2] }]), (e) => e instanceof ShapeError && /overflows float32/.test(e.message));
+    const file = path.join(os.tmpdir(), `descent-94-${process.pid}.csv`);
+    fs.writeFileSync(file, 'a,b,y\n1,2,3\n4,5e39,6\n');
+    await assert.rejects(new LinearRegression().fit(file, { target: 'y' }), (e) => e instanceof FormatError && /overflows float32/.test(e.message));
+    await new LinearRegression({ dtype: 'float64' }).fit(file, { target: 'y', learningRate: 1e-90 });
+    fs.rmSync(file);
+  });
+
   it('CLI: a malformed --hidden names the flag; --dropout on a non-MLP model is refused, not ignored', () => {
     const data = datasetPath('breast-cancer');
     const bad = cli(['train', '--data', data, '--model', 'mlp', '--hidden', '12x', '--epochs', '1']);

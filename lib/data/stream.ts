@@ -180,6 +180,7 @@ async function* csvChunks(file: string, o: ChunkOptions): AsyncGenerator<Chunk> 
         const v = cell === '' ? NaN : Number(cell);
         if (!Number.isFinite(v)) throw new FormatError(`Non-numeric cell ${JSON.stringify(cell)} on line ${line}, column ${JSON.stringify(header[idx[k]!])} of ${file}`, header[idx[k]!]);
         X[rows * d + k] = v;
+        if (!Number.isFinite(X[rows * d + k]!)) throw new FormatError(`Cell ${cell} on line ${line}, column ${JSON.stringify(header[idx[k]!])} of ${file} overflows float32; use dtype 'float64'`, header[idx[k]!]);
       }
       const tv = Number(rec[t]);
       if (!Number.isFinite(tv) || rec[t] === '') throw new FormatError(`Non-numeric target ${JSON.stringify(rec[t])} on line ${line} of ${file}`, header[t]);

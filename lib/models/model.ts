@@ -604,7 +604,9 @@ export abstract class Model {
         };
         const add = (x: FloatArray, yv: number) => {
           stageX!.set(x, staged * cols);
-          stageY![staged++] = yv;
+          stageY![staged] = yv;
+          if (!Number.isFinite(stageY![staged]!)) throw new ShapeError(`A target y = ${yv} at row ${rowsSeen + staged} of the stream overflows float32; use dtype 'float64'`, 'y');
+          staged++;
         };
         // Backpressure: a full staging area is trained before another row is read from the source.
         const flushIfFull = async () => {
@@ -673,7 +675,10 @@ export abstract class Model {
             for (let i = 0; i < X.rows; ) {
               const take = Math.min(stageRows - staged, X.rows - i);
               stageX!.set(X.data.subarray(i * cols, (i + take) * cols), staged * cols);
-              for (let k = 0; k < take; k++) stageY![staged + k] = chunk.y[i + k]!;
+              for (let k = 0; k < take; k++) {
+                stageY![staged + k] = chunk.y[i + k]!;
+                if (!Number.isFinite(stageY![staged + k]!)) throw new ShapeError(`A target y = ${chunk.y[i + k]} at row ${rowsSeen + staged + k} of the stream overflows float32; use dtype 'float64'`, 'y');
+              }
               staged += take;
               i += take;
               if (staged === stageRows) await flushIfFull();

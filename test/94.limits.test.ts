@@ -14,9 +14,9 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import {
-  AbortError, DivergenceError, FormatError, IOError, LinearRegression, LogisticRegression, MLPClassifier, MemoryLimitError,
+  AbortError, DataSourceError, DivergenceError, FormatError, IOError, LinearRegression, LogisticRegression, MLPClassifier, MemoryLimitError,
   Model, OptionError, ShapeError, SoftmaxRegression, StandardScaler, StateError, adam, datasetPath, fromBuffer, info,
-  loadCsv, loadIdx, loadModel, memoryLimit, setMemoryLimit, sgd,
+  loadCsv, loadIdx, loadModel, memoryLimit, optimizerByName, parseScheduleSpec, reduceOnPlateau, setMemoryLimit, sgd,
 } from '../lib';
 import { getBackend } from '../lib/backend';
 import type { NativeSpec } from '../lib/backend/types';
@@ -520,5 +520,111 @@ describe('94 limits: small contract gaps from the new-user pass', function () {
     assert.match(drop.stderr, /--dropout applies to the mlp models only/);
     const ok = cli(['train', '--data', data, '--model', 'mlp', '--hidden', '8,4', '--dropout', '0.1', '--epochs', '1']);
     assert.equal(ok.status, 0, ok.stderr);
+  });
+});
+
+describe('94 limits: second new-user pass (callbacks, setup failures, prototype keys, streaming)', function () {
+  this.timeout(120_000);
+  afterEach(() => setMemoryLimit(null));
+  const bc = loadCsv(datasetPath('breast-cancer'), { dtype: 'float64' });
+
+  it('a directory or device as a streaming CSV path is an IOError, not a crash or an endless read', async () => {
+    for (const p of [os.tmpdir(), '/dev/zero']) {
+      await assert.rejects(new LinearRegression().fit(p, {}), (e) => e instanceof IOError && /not a regular file/.test(e.message), p);
+    }
+  });
+
+  it('an async onBatchEnd that rejects rejects fit with its error (in memory and streaming), not an unhandled rejection', async () => {
+    const boom = async ({ batch }: { batch: number }) => { if (batch === 2) throw new Error('callback failed'); };
+    await assert.rejects(new LinearRegression().fit([[1], [2], [3], [4]], [1, 2, 3, 4], { epochs: 2, batchSize: 1, onBatchEnd: boom }), /callback failed/);
+    await assert.rejects(new LinearRegression().fit([{ x: [[1], [2], [3], [4]], y: [1, 2, 3, 4] }], { batchSize: 1, onBatchEnd: boom }), /callback failed/);
+    await assert.rejects(new LinearRegression().fit([{ x: [[1]], y: [1] }], { onEpochEnd: 5 as never }), (e) => e instanceof OptionError && e.argument === 'onEpochEnd');
+  });
+
+  it('the JS backend lets timers run during a fit of short epochs (an abort at 5 ms takes effect)', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 5);
+    const m = new SoftmaxRegression({ backend: 'js', standardize: true });
+    const digits = loadCsv(datasetPath('digits'));
+    await assert.rejects(m.fit(digits.X, digits.y, { epochs: 200, batchSize: 64, signal: ac.signal }), AbortError);
+  });
+
+  it('prototype keys are unknown names, not TypeErrors; a file whose class does not match its head is a FormatError', async () => {
+    for (const k of ['constructor', '__proto__:x=1', 'toString:a=1']) assert.throws(() => parseScheduleSpec(k, 0.1), OptionError, k);
+    assert.throws(() => optimizerByName('constructor'), OptionError);
+    const m = new LinearRegression();
+    await m.fit([[1], [2]], [1, 2], { epochs: 1 });
+    const relabel = (cls: string) => {
+      const buf = m.toBuffer();
+      const n = Number(buf.readBigUInt64LE(0));
+      const header = JSON.parse(buf.subarray(8, 8 + n).toString());
+      const model = JSON.parse(header.__metadata__.model);
+      model.class = cls;
+      header.__metadata__.model = JSON.stringify(model);
+      let h = Buffer.from(JSON.stringify(header));
+      h = Buffer.concat([h, Buffer.alloc((8 - (h.length % 8)) % 8, 0x20)]);
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(h.length));
+      return Buffer.concat([len, h, buf.subarray(8 + n)]);
+    };
+    assert.throws(() => fromBuffer(relabel('constructor')), FormatError);
+    assert.throws(() => fromBuffer(relabel('LogisticRegression')), (e) => e instanceof FormatError && /head/.test(e.message));
+    assert.ok(fromBuffer(relabel('LinearRegression')) instanceof LinearRegression);
+  });
+
+  it('a fit that fails during setup keeps the previous weights and scaler; resume checks standardize', async () => {
+    const m = new LogisticRegression({ standardize: true });
+    await m.fit(bc.X, bc.y, { epochs: 3, seed: 1 });
+    const before = Array.from(m.getParams());
+    const pred = Array.from(m.predictProba(bc.X));
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(m.fit(bc.X, bc.y, { epochs: 3, signal: ac.signal }), AbortError);
+    await assert.rejects(m.fit({ data: bc.X.data.map((v) => v * 1000), rows: bc.X.rows, cols: bc.X.cols }, bc.y, { optimizer: { not: 'an optimizer' } as never }), OptionError);
+    assert.deepEqual(Array.from(m.getParams()), before);
+    assert.deepEqual(Array.from(m.predictProba(bc.X)), pred);
+    const file = path.join(os.tmpdir(), `descent-94b-${process.pid}.safetensors`);
+    m.save(file, { checkpoint: true });
+    await assert.rejects(new LogisticRegression().fit(bc.X, bc.y, { epochs: 4, resumeFrom: file }), (e) => e instanceof OptionError && e.argument === 'resumeFrom' && /standardize/.test(e.message));
+    fs.rmSync(file);
+  });
+
+  it('featureNames that do not fit the model are refused at save, not at load', async () => {
+    const m = new LinearRegression();
+    await m.fit([[1, 2], [2, 3]], [1, 2], { epochs: 1 });
+    m.featureNames = ['a'];
+    assert.throws(() => m.toBuffer(), (e) => e instanceof OptionError && e.argument === 'featureNames');
+    m.featureNames = ['a', 'b'];
+    assert.deepEqual(fromBuffer(m.toBuffer()).featureNames, ['a', 'b']);
+  });
+
+  it('early stopping on a train_ metric computes it; checkpoints refuse an unsaveable schedule before training', async () => {
+    const m = new LinearRegression({ standardize: true });
+    const h = await m.fit(bc.X, bc.y, { epochs: 4, earlyStopping: { monitor: 'train_mae', patience: 10 } });
+    assert.equal(h.epoch.length, 4);
+    assert.ok(h.metrics.train.mae!.every(Number.isFinite));
+    const custom = { at: (t: number) => 0.01 / (1 + t) };
+    await assert.rejects(new LinearRegression().fit(bc.X, bc.y, { epochs: 1, optimizer: sgd({ learningRate: custom as never }), checkpoint: { path: path.join(os.tmpdir(), 'never.st') } }), (e) => e instanceof OptionError && e.argument === 'checkpoint');
+  });
+
+  it('reduceOnPlateau starts fresh each fit and hears every streaming epoch; an epoch with no rows is a DataSourceError', async () => {
+    const plateau = reduceOnPlateau({ learningRate: 0.5, patience: 0, factor: 0.5 });
+    const run = async () => {
+      const m = new LinearRegression({ standardize: true });
+      await m.fit(bc.X, bc.y, { epochs: 4, seed: 2, learningRate: plateau });
+      return Array.from(m.getParams());
+    };
+    assert.deepEqual(await run(), await run());
+    const src = () => [{ x: bc.X, y: bc.y }];
+    await new LinearRegression({ standardize: true }).fit(src, { epochs: 3, learningRate: plateau });
+    assert.equal(plateau.getState().lastEpoch, 3);
+    let calls = 0;
+    const shrinking = () => (calls++ === 0 ? [{ x: [[1], [2]], y: [1, 2] }] : []);
+    await assert.rejects(new LinearRegression().fit(shrinking, { epochs: 2 }), (e) => e instanceof DataSourceError && /epoch 2/.test(e.message));
+  });
+
+  it('the streaming staging area counts against the memory limit', async () => {
+    setMemoryLimit(50 * MB);
+    await assert.rejects(new LinearRegression().fit([{ x: [[1, 2]], y: [1] }], { batchSize: 2 ** 20 }), (e) => e instanceof MemoryLimitError && e.argument === 'batchSize');
   });
 });

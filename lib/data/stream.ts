@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { parse } from 'csv-parse';
 import type { Dtype, FloatArray } from '../backend/types';
-import { FormatError, OptionError, ShapeError } from '../errors';
+import { FormatError, IOError, OptionError, ShapeError } from '../errors';
 import { requireMemory } from '../memory';
 import { Rng } from '../rng';
 import { describe, isPlainObject } from '../validate';
@@ -142,14 +142,22 @@ function readRecords(stream: NodeJS.ReadableStream & { read(): unknown; readable
 /** Streams a CSV file as chunks of `chunkRows` rows (header row required; errors name line and column). */
 async function* csvChunks(file: string, o: ChunkOptions): AsyncGenerator<Chunk> {
   let input: fs.ReadStream;
+  let st: fs.Stats;
   try {
     fs.accessSync(file, fs.constants.R_OK);
-    input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+    st = fs.statSync(file);
   } catch (e) {
-    throw new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+    throw new IOError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
   }
-  // A deep object-mode buffer lets readRecords take thousands of records per wake-up.
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, readableHighWaterMark: 16384 } as never));
+  // A directory would emit EISDIR on a stream nobody listens to; a device such as /dev/zero never ends.
+  if (!st.isFile()) throw new IOError(`Cannot read CSV file ${JSON.stringify(file)}: not a regular file (a ${st.isDirectory() ? 'directory' : 'device, FIFO or socket'})`, 'path');
+  input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  // A deep object-mode buffer lets readRecords take thousands of records per wake-up. A field longer than
+  // 64 MiB is not a number: bounding it keeps one endless line from exhausting memory.
+  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, readableHighWaterMark: 16384, max_record_size: 1 << 26 } as never));
+  // pipe() does not forward the source's errors (e.g. the file vanishing mid-read): hand them to the parser,
+  // whose consumer (readRecords) listens for 'error'.
+  input.on('error', (e) => parser.destroy(e));
   let header: string[] | undefined;
   let t = -1, idx: number[] = [], d = 0;
   let X: FloatArray | undefined, y: Float64Array | undefined, rows = 0, line = 1;

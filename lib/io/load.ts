@@ -19,7 +19,7 @@ export interface LoadOptions {
 function build(s: ModelSnapshot, options: LoadOptions): Model {
   const o = checkKeys('options', options, ['backend']);
   const backend = o.backend === undefined ? undefined : oneOf('options.backend', o.backend, ['native', 'js', 'auto'] as const);
-  const C = CLASSES[s.className];
+  const C = Object.prototype.hasOwnProperty.call(CLASSES, s.className) ? CLASSES[s.className] : undefined;
   if (!C) throw new FormatError(`Not a valid descent model file: unknown model class ${JSON.stringify(s.className)}`, 'file');
   let model: Model;
   try {

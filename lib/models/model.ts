@@ -17,7 +17,7 @@ import { StandardScaler } from '../data/scale';
 import { Matrix, arrayFor, requireRepresentable, takeRows, toMatrix, toVector } from '../data/matrix';
 import { AbortError, DataSourceError, DescentError, DivergenceError, FormatError, OptionError, ShapeError, StateError } from '../errors';
 import { LearningRate, OptimizerSpec, isOptimizerSpec, optimizerByName, sgd } from '../optim/optimizers';
-import { BatchCallback, EarlyStopping, EpochCallback, History, trainLoop } from '../train/fit';
+import { BatchCallback, EarlyStopping, EpochCallback, History, isThenable, trainLoop } from '../train/fit';
 import type { StreamFitOptions } from './stream-options';
 import { STREAM_KEYS } from './stream-options';
 import { Rng } from '../rng';
@@ -300,21 +300,27 @@ export abstract class Model {
       W.set(wAll);
     }
     let Xm = Xall;
+    if (resume && !!resume.scaler !== this.options.standardize)
+      throw new OptionError(`${o.resumeFrom} was trained ${resume.scaler ? 'with' : 'without'} standardize; create the model with { standardize: ${!!resume.scaler} } to resume it`, 'resumeFrom');
+    // Nothing of the model changes until its new trainer exists: a fit that fails during setup leaves the
+    // previous fit's weights and scaler in place.
+    let scaler: StandardScaler | undefined;
     if (this.options.standardize) {
-      this.scaler = new StandardScaler();
+      scaler = new StandardScaler();
       if (resume?.scaler) {
-        this.scaler.mean = resume.scaler.mean;
-        this.scaler.std = resume.scaler.std;
-        Xm = this.scaler.transform(Xall, dtype);
+        scaler.mean = resume.scaler.mean;
+        scaler.std = resume.scaler.std;
+        Xm = scaler.transform(Xall, dtype);
       } else {
-        Xm = this.scaler.fitTransform(Xall, dtype);
+        Xm = scaler.fitTransform(Xall, dtype);
       }
-      if (Xval) Xval = this.scaler.transform(Xval, dtype);
+      if (Xval) Xval = scaler.transform(Xval, dtype);
     } else {
-      this.scaler = undefined;
       this.scaleHint(Xm);
     }
     const es = this.earlyStopping(o.earlyStopping, Xval !== undefined);
+    // A train_ metric monitored by early stopping is computed even if not listed in metrics.
+    if (es?.monitor.startsWith('train_') && !metricNames.includes(es.monitor.slice(6))) metricNames.push(es.monitor.slice(6));
     let checkpointPath: string | undefined, checkpointEvery = 1;
     if (o.checkpoint !== undefined) {
       const c = checkKeys('checkpoint', o.checkpoint, ['path', 'every']);
@@ -326,8 +332,19 @@ export abstract class Model {
     const spec = this.buildSpec(Xm.cols, targets.outputs, dtype, optimizer, Math.min(batchSize, n));
     const backend = getBackend(backendName);
     requireTrainerMemory(spec, this.paramsOption(), this.head.loss === 'softmaxCrossEntropy' && this.fixedOutputs() === undefined ? 'y' : undefined);
+    if (resume) {
+      const same = JSON.stringify(resume.spec.layers) === JSON.stringify(spec.layers) && resume.spec.loss === spec.loss && resume.spec.float64 === spec.float64;
+      if (!same) throw new OptionError(`${o.resumeFrom} was trained with a different architecture, loss or dtype than this model and data`, 'resumeFrom');
+      if (JSON.stringify(resume.spec.optimizer) !== JSON.stringify(spec.optimizer)) throw new OptionError(`${o.resumeFrom} was trained with a different optimizer (${resume.checkpoint!.optimizer.name} ${JSON.stringify(resume.checkpoint!.optimizer.options)})`, 'resumeFrom');
+    }
+    const lrSpec = optimizer.learningRate as unknown;
+    if (checkpointPath !== undefined && typeof lrSpec === 'object' && lrSpec !== null && typeof (lrSpec as { toJSON?: unknown }).toJSON !== 'function')
+      throw new OptionError('checkpoint needs a schedule that can be saved (a built-in one, or one with toJSON())', 'checkpoint');
+    if (signal?.aborted) throw new AbortError('fit() was aborted before it started; the model keeps its previous parameters', { cause: signal.reason });
+    if (isPlateauSchedule(optimizer.learningRate) && !resume) optimizer.learningRate.reset?.();
     this.trainer?.dispose();
     this.trainer = backend.createTrainer(spec);
+    this.scaler = scaler;
     this.spec = spec;
     this.nFeatures = Xm.cols;
     this.backendName = backend.name;
@@ -336,9 +353,6 @@ export abstract class Model {
     let startEpoch = 1, startStep = 0;
     if (resume) {
       const ck = resume.checkpoint!;
-      const same = JSON.stringify(resume.spec.layers) === JSON.stringify(spec.layers) && resume.spec.loss === spec.loss && resume.spec.float64 === spec.float64;
-      if (!same) throw new OptionError(`${o.resumeFrom} was trained with a different architecture, loss or dtype than this model and data`, 'resumeFrom');
-      if (JSON.stringify(resume.spec.optimizer) !== JSON.stringify(spec.optimizer)) throw new OptionError(`${o.resumeFrom} was trained with a different optimizer (${ck.optimizer.name} ${JSON.stringify(ck.optimizer.options)})`, 'resumeFrom');
       this.trainer.setParams(resume.params);
       ck.slots.forEach((v, i) => this.trainer!.setSlot(i, v));
       this.trainer.setState({ step: ck.step, muProduct: ck.muProduct, rng: ck.rng });
@@ -565,12 +579,16 @@ export abstract class Model {
     if (o.features !== undefined && !(Array.isArray(o.features) && o.features.every((f) => typeof f === 'string'))) throw new OptionError(`Expected an array of column names for features but received ${describe(o.features)}`, 'features');
     if (o.target !== undefined && typeof o.target !== 'string') throw new OptionError(`Expected a column name for target but received ${describe(o.target)}`, 'target');
     const optimizer = this.optimizerOf(o);
+    if (isPlateauSchedule(optimizer.learningRate)) optimizer.learningRate.reset?.();
     const signal = o.signal as AbortSignal | undefined;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionError(`Expected an AbortSignal for signal but received ${describe(signal)}`, 'signal');
     const backendName = o.backend === undefined ? this.options.backend : oneOf('backend', o.backend, ['native', 'js', 'auto'] as const);
     this.pf = undefined;
     this.scaler = this.options.standardize ? new StandardScaler() : undefined;
     const stageRows = batchSize * 64;
+    for (const cb of ['onEpochEnd', 'onBatchEnd'] as const) {
+      if (o[cb] !== undefined && typeof o[cb] !== 'function') throw new OptionError(`Expected a function for ${cb} but received ${describe(o[cb])}`, cb);
+    }
     const t0 = process.hrtime.bigint();
     const history: History = { epoch: [], loss: [], valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [], seconds: 0, stoppedEarly: false, bestEpoch: 0, throughput: [] };
     let trainer: BackendTrainer | undefined, stageX: FloatArray | undefined, stageY: FloatArray | undefined, cols = 0;
@@ -596,7 +614,8 @@ export abstract class Model {
             const r = b === nb - 1 ? rows - b * batchSize : batchSize;
             lossSum += losses[b]! * r;
             history.learningRates.push(lrs[b]!);
-            o.onBatchEnd?.({ epoch, batch: step + b, loss: losses[b]!, learningRate: lrs[b]!, gradNorm: norms[b]! });
+            const ret: unknown = o.onBatchEnd?.({ epoch, batch: step + b, loss: losses[b]!, learningRate: lrs[b]!, gradNorm: norms[b]! });
+            if (isThenable(ret)) await ret;
           }
           step += nb;
           rowsSeen += rows;
@@ -652,6 +671,7 @@ export abstract class Model {
               throw new OptionError('Streaming a softmax classifier needs options.classes (the number of classes), since later chunks may hold new labels', 'classes');
             trainer = this.setupTrainer(cols, outputs, dtype, optimizer, Math.max(batchSize, 256), seed, backendName);
             if (chunk.featureNames) this.featureNames = chunk.featureNames;
+            requireMemory(stageRows * (cols + 1) * (dtype === 'float64' ? 8 : 4), 'batchSize', `The streaming staging area (64 batches of ${batchSize} rows × ${cols} columns)`);
             stageX = arrayFor(dtype, stageRows * cols);
             stageY = arrayFor(dtype, stageRows);
             this.lastFit = { optimizer, epoch: 0, step: 0, training: { stream: true, epochs, batchSize, seed, shuffleBuffer, dtype, optimizer: { name: optimizer.name, options: optimizer.options } } };
@@ -689,8 +709,11 @@ export abstract class Model {
         await flush(staged);
         staged = 0;
         if (!trainer) throw new ShapeError('The data source yielded no rows', 'source');
+        if (rowsSeen === 0) throw new DataSourceError(`The data source yielded no rows in epoch ${epoch} (it did in epoch 1)`);
         const seconds = Number(process.hrtime.bigint() - epochStart) / 1e9;
         const loss = lossSum / rowsSeen;
+        // As in-memory fit without validation data: a plateau schedule sees the epoch's training loss.
+        if (isPlateauSchedule(optimizer.learningRate)) optimizer.learningRate.report(loss);
         history.epoch.push(epoch);
         history.loss.push(loss);
         history.throughput!.push({ rows: rowsSeen, rowsPerSecond: rowsSeen / seconds, waitFraction: Number(waitNs) / 1e9 / seconds });
@@ -722,6 +745,9 @@ export abstract class Model {
   private encode(options: { checkpoint?: boolean; optimizerState?: boolean }, method: string): Buffer {
     const o = checkKeys('options', options, ['checkpoint', 'optimizerState']);
     const { trainer, spec } = this.requireFitted(method);
+    const fn = this.featureNames as unknown;
+    if (fn !== undefined && !(Array.isArray(fn) && fn.length === spec.layers[0]!.inputs && fn.every((v) => typeof v === 'string')))
+      throw new OptionError(`Expected featureNames to be ${spec.layers[0]!.inputs} strings (one per input) but received ${describe(fn)}`, 'featureNames');
     const snapshot: ModelSnapshot = {
       className: this.constructor.name, ctorArgs: this.ctorArgs, spec, params: trainer.getParams(),
       featureNames: this.featureNames, training: this.lastFit?.training,
@@ -750,6 +776,8 @@ export abstract class Model {
 
   /** Internal (used by loadModel): installs a decoded snapshot so the model predicts. */
   restoreSnapshot(s: ModelSnapshot, backend?: 'native' | 'js' | 'auto'): void {
+    if (s.spec.loss !== LOSSES.indexOf(this.head.loss))
+      throw new FormatError(`a ${this.constructor.name} has the ${this.head.loss} head, but the file's network has the ${LOSSES[s.spec.loss] ?? s.spec.loss} head`, 'file');
     const spec = { ...s.spec, maxBatch: Math.max(1, Math.min(256, s.spec.maxBatch)) };
     const outputs = spec.layers.at(-1)!.units;
     this.head.restore?.(outputs);

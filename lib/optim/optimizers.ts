@@ -22,6 +22,8 @@ export interface PlateauLike {
   toJSON(): unknown;
   getState(): unknown;
   setState(state: never): void;
+  /** Back to the initial state (fit() calls it when a new training run starts). */
+  reset?(): void;
 }
 
 /** A constant number, a step schedule, or a plateau schedule. */
@@ -279,7 +281,7 @@ export function isOptimizerSpec(x: unknown): x is OptimizerSpec {
 
 /** Resolves an optimizer by name with options (CLI, `fit({ optimizer: 'adam' })`). */
 export function optimizerByName(name: string, options: Record<string, unknown> = {}): OptimizerSpec {
-  const f = (OPTIMIZERS as Record<string, (o: Record<string, unknown>) => OptimizerSpec>)[name];
+  const f = Object.prototype.hasOwnProperty.call(OPTIMIZERS, name) ? (OPTIMIZERS as Record<string, (o: Record<string, unknown>) => OptimizerSpec>)[name] : undefined;
   if (!f) throw new OptionError(`Expected one of ${Object.keys(OPTIMIZERS).join(', ')} for optimizer but received ${JSON.stringify(name)}`, 'optimizer');
   return f(options);
 }

@@ -687,6 +687,15 @@ export class ReduceOnPlateau {
     this.#best = this.#worst();
   }
 
+  /** Back to the state of a new instance (fit() calls this when it starts a training run, as Keras does). */
+  reset(): void {
+    this.#lr = this.#options.learningRate;
+    this.#best = this.#worst();
+    this.#numBadEpochs = 0;
+    this.#cooldownCounter = 0;
+    this.#lastEpoch = 0;
+  }
+
   #worst(): number {
     return this.#options.mode === 'min' ? Infinity : -Infinity;
   }
@@ -944,7 +953,7 @@ export function parseScheduleSpec(spec: string, learningRate: number): Schedule 
     const colon = text.indexOf(':');
     const name = (colon < 0 ? text : text.slice(0, colon)).trim();
     const kind: keyof typeof SPEC_KEYS | undefined =
-      SPEC_ALIASES[name] ?? (hasOwn(SPEC_KEYS, name) ? (name as keyof typeof SPEC_KEYS) : undefined);
+      (hasOwn(SPEC_ALIASES, name) ? SPEC_ALIASES[name] : undefined) ?? (hasOwn(SPEC_KEYS, name) ? (name as keyof typeof SPEC_KEYS) : undefined);
     if (kind === undefined) {
       const known = [...Object.keys(SPEC_KEYS), ...Object.keys(SPEC_ALIASES)].join(', ');
       throw new OptionError(

@@ -60,7 +60,8 @@ export interface BatchInfo {
 /** Return `false` (or a Promise of it) to stop training after this epoch. */
 export type EpochCallback = (info: EpochInfo) => void | boolean | Promise<void | boolean>;
 /** Called for every batch after its chunk returns (never from inside the native loop). */
-export type BatchCallback = (info: BatchInfo) => void;
+/** Called after each batch (in bulk after each chunk); a returned promise is awaited and its rejection rejects fit. */
+export type BatchCallback = (info: BatchInfo) => void | Promise<void>;
 
 export interface EarlyStopping {
   /** `'valLoss'` (default with validation data), `'loss'`, or a metric name prefixed `val_`/`train_` (e.g. `'val_accuracy'`). */
@@ -147,7 +148,11 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
           throw new DivergenceError(epoch, first + res.batch, lastFinite, res.what);
         }
         if (o.onBatchEnd) {
-          for (let b = first; b < first + count; b++) o.onBatchEnd({ epoch, batch: b, loss: losses[b]!, learningRate: lrs[b]!, gradNorm: norms[b]! });
+          for (let b = first; b < first + count; b++) {
+            // An async callback's rejection must reach fit's caller, not become an unhandled rejection.
+            const r: unknown = o.onBatchEnd({ epoch, batch: b, loss: losses[b]!, learningRate: lrs[b]!, gradNorm: norms[b]! });
+            if (isThenable(r)) await r;
+          }
         }
         if (first + count < numBatches) checkAbort();
       }
@@ -201,4 +206,9 @@ export async function trainLoop(trainer: BackendTrainer, X: FloatArray, Y: Float
     history.bestEpoch = history.epoch.at(-1) ?? 0;
   }
   return history;
+}
+
+/** True for a promise (or any thenable) returned by a callback. */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }

@@ -19,6 +19,9 @@ function stableSigmoid(z: number): number {
   return e / (1 + e);
 }
 
+const YIELD_MS = 10;
+let lastYield = performance.now();
+
 export class JsTrainer implements BackendTrainer {
   private readonly spec: NativeSpec;
   private readonly F: Float32ArrayConstructor | Float64ArrayConstructor;
@@ -158,8 +161,12 @@ export class JsTrainer implements BackendTrainer {
       };
       const F = this.F;
       for (let c = 0; c < count; c++) {
-        // Keep the event loop breathing on long chunks (results are unaffected).
-        if (c > 0 && c % 32 === 0) await new Promise<void>((res) => setImmediate(res));
+        // Keep the event loop breathing (timers, I/O, abort signals): yield a macrotask whenever ~10 ms of batches
+        // ran since the last yield, across calls and trainers; results are unaffected.
+        if (performance.now() - lastYield > YIELD_MS) {
+          await new Promise<void>((res) => setImmediate(res));
+          lastYield = performance.now();
+        }
         const start = (firstBatch + c) * batchSize;
         const rows = Math.min(batchSize, n - start);
         let xb: FloatArray, yb: FloatArray;

@@ -87,7 +87,8 @@ export class JsTrainer implements BackendTrainer {
     }
     this.d0 = new this.F(B * maxWidth);
     this.d1 = new this.F(B * maxWidth);
-    this.acc = new Float64Array(Math.max(maxWidth * maxWidth, maxWidth));
+    // Double accumulators for one row of a weight gradient (`inputs` values; was maxWidth², 10^10 for 2 → 100 000 → 2).
+    this.acc = new Float64Array(maxWidth);
   }
 
   private idle(method: string): void {

@@ -14,9 +14,9 @@
         "native/kernels/dispatch.cc",
         "native/kernels/parallel.cc",
         "native/kernels/blas_fork.cc",
-        "native/kernels/optimizers_scalar.cc",
-        "native/kernels/optimizers_avx2.cc",
-        "native/kernels/optimizers_avx512.cc"
+        "native/kernels/kernels_scalar.cc",
+        "native/kernels/kernels_avx2.cc",
+        "native/kernels/kernels_avx512.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -3,6 +3,7 @@
  * Every model is dense layers → activations → a loss head; the named models are presets.
  */
 export { DescentError, OptionError, ShapeError, FormatError, DivergenceError, StateError, BackendError, AbortError, DataSourceError, IOError, MemoryLimitError } from './errors';
+export type { DescentErrorCode } from './errors';
 export { memoryLimit, setMemoryLimit } from './memory';
 export { LinearRegression, LogisticRegression, SoftmaxRegression } from './models/linear';
 export type { RegressionMetrics, ClassificationMetrics } from './models/linear';
@@ -10,8 +11,9 @@ export { Sequential, MLPRegressor, MLPClassifier, dense, dropout, leakyRelu, elu
 export type { Activation, DenseLayer, DropoutLayer, DenseOptions, SequentialOptions, MLPOptions } from './models/mlp';
 export type { Initializer } from './models/init';
 export { Model } from './models/model';
-export type { ModelOptions, FitOptions } from './models/model';
-export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback } from './train/fit';
+export type { ModelOptions } from './models/model';
+export type { FitOptions, PartialFitOptions, StreamFitOptions } from './train/options';
+export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback } from './train/types';
 export { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, optimizerByName } from './optim/optimizers';
 export type { OptimizerSpec, LearningRate, ScheduleLike } from './optim/optimizers';
 export { createOptimizer } from './optim/standalone';
@@ -38,5 +40,4 @@ export { loadModel, fromBuffer } from './io/load';
 export type { LoadOptions } from './io/load';
 export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, writeSafetensorsFile, writeFileAtomic } from './io/safetensors';
 export type { Tensor, TensorDtype } from './io/safetensors';
-export type { StreamFitOptions } from './models/stream-options';
 export type { StreamSource, SourceChunk, ArrowLike } from './data/stream';

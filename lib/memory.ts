@@ -5,8 +5,7 @@
  */
 import * as os from 'node:os';
 import { MemoryLimitError, OptionError } from './errors';
-import type { NativeSpec } from './backend/types';
-import { numSlots } from './backend/js/optimizers';
+import { EngineSpec, DTYPE_BYTES, layoutOf, numSlots, trainerBytes } from './engine/spec';
 
 let limit: number | undefined;
 const listeners: ((bytes: number) => void)[] = [];
@@ -95,38 +94,15 @@ export function requireMemory(bytes: number, argument: string, what: string): vo
 }
 
 /**
- * Bytes a trainer for `spec` allocates; mirrors native/engine/trainer.cc TrainerBytes() (the JS backend allocates
- * the same arrays).
- */
-export function trainerBytes(spec: NativeSpec): number {
-  const sz = spec.float64 ? 8 : 4;
-  const B = spec.maxBatch;
-  let P = 0;
-  let maxWidth = 0;
-  let ws = 0;
-  for (const L of spec.layers) {
-    P += L.units * L.inputs + (L.useBias ? L.units : 0);
-    maxWidth = Math.max(maxWidth, L.units, L.inputs);
-    ws += B * L.units * (1 + (L.activation !== 0 ? 1 : 0) + (L.dropout > 0 ? 2 : 0));
-  }
-  const last = spec.layers[spec.layers.length - 1]!;
-  const ycols = spec.loss === 2 ? 1 : last.units;
-  const slots = numSlots(spec.optimizer);
-  const elems = P * (3 + 2 * slots) + B * spec.layers[0]!.inputs + B * ycols + B + ws + 2 * B * maxWidth;
-  return elems * sz + maxWidth * 8;
-}
-
-/**
  * Throws `MemoryLimitError` when a trainer for `spec` would exceed the limit, naming `paramsArgument` (the option
  * that sized the network, e.g. `hidden`) when the parameters alone do not fit, else `batchSize` (the workspace).
  */
-export function requireTrainerMemory(spec: NativeSpec, paramsArgument: string, outputsArgument?: string): void {
+export function requireTrainerMemory(spec: EngineSpec, paramsArgument: string, outputsArgument?: string): void {
   const total = trainerBytes(spec);
   if (total <= memoryLimit()) return;
-  let P = 0;
-  for (const L of spec.layers) P += L.units * L.inputs + (L.useBias ? L.units : 0);
+  const P = layoutOf(spec.layers).total;
   const copies = 3 + 2 * numSlots(spec.optimizer);
-  const paramBytes = P * copies * (spec.float64 ? 8 : 4);
+  const paramBytes = P * copies * DTYPE_BYTES[spec.dtype];
   if (paramBytes > memoryLimit()) {
     const last = spec.layers[spec.layers.length - 1]!;
     if (outputsArgument !== undefined && 2 * last.units * (last.inputs + 1) > P) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   adadelta, adagrad, adam, adamax, adamw, createOptimizer, LogisticRegression, loadCsv, momentum, nadam, nesterov,
   OptimizerSpec, OptionError, rmsprop, sgd, ShapeError, trainTestSplit,
 } from '../lib';
-import { BACKENDS, native, SHARED } from './support/backends';
+import { BACKENDS, native } from './support/backends';
+import { reference } from './support/reference';
 
 interface Case {
   optimizer: string;
@@ -15,7 +15,7 @@ interface Case {
   grads: number[][];
   params: number[][];
 }
-const cases: Case[] = JSON.parse(fs.readFileSync(path.join(SHARED, 'reference', 'optimizers.json'), 'utf8'));
+const cases = reference<Case[]>('optimizers.json');
 
 const NAMES: Record<string, string> = {
   lr: 'learningRate', weight_decay: 'weightDecay', momentum: 'momentum', dampening: 'dampening', eps: 'epsilon',

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { OptionError } from '../lib/errors';
 import {
   ReduceOnPlateau,
@@ -22,6 +20,7 @@ import {
   step,
   type Schedule,
 } from '../lib/optim/schedules';
+import { reference } from './support/reference';
 
 interface ReferenceCase {
   schedule: string;
@@ -31,8 +30,7 @@ interface ReferenceCase {
   metrics?: number[];
 }
 
-const REFERENCE_DIR = process.env.DESCENT_REFERENCE_DIR ?? path.resolve(__dirname, '../../shared/reference');
-const CASES: ReferenceCase[] = JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'schedules.json'), 'utf8'));
+const CASES = reference<ReferenceCase[]>('schedules.json');
 const TOL = 1e-12;
 
 /** PyTorch option names → ours. `total_iters` depends on the scheduler, so it is passed in. */

@@ -7,6 +7,7 @@ import {
   trainTestSplit, step,
 } from '../lib';
 import { BACKENDS } from './support/backends';
+import { reference } from './support/reference';
 
 const DATA = path.join(__dirname, '..', 'datasets');
 const root = path.resolve(__dirname, '..');
@@ -73,13 +74,13 @@ describe('35 schedule CLI', () => {
     const r = spawnSync(process.execPath, [cli, 'schedule', 'warmup:steps=5,startFactor=0.01+cosine:tMax=35', '--steps', '40', '--values'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const got = r.stdout.trim().split('\n').map(Number);
-    const ref = JSON.parse(fs.readFileSync(path.join(root, '..', 'shared', 'reference', 'schedules.json'), 'utf8')).find((c: { schedule: string }) => c.schedule === 'sequential_warmup_cosine');
+    const ref = reference<{ schedule: string; lrs: number[] }[]>('schedules.json').find((c) => c.schedule === 'sequential_warmup_cosine')!;
     got.forEach((lr, t) => assert.ok(Math.abs(lr - ref.lrs[t]) < 1e-12, `step ${t}: ${lr} vs ${ref.lrs[t]}`));
   });
   it('an unknown spec key exits 1 with an OptionError naming the key', () => {
     const r = spawnSync(process.execPath, [cli, 'schedule', 'cosine:tmax=100', '--steps', '10'], { encoding: 'utf8' });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /OptionError: Unknown option "tmax"/);
+    assert.match(r.stderr, /OptionError \[ERR_OPTION\]: Unknown option "tmax"/);
   });
   it('--plot writes an SVG chart', () => {
     const out = path.join(require('node:os').tmpdir(), `descent-lr-${process.pid}.svg`);

@@ -7,10 +7,11 @@ import {
   SoftmaxRegression, StandardScaler, StateError, loadCsv, nesterov, sgd, trainTestSplit, Matrix,
 } from '../lib';
 import { runDemo } from '../lib/cli/demo';
-import { BACKENDS, SHARED, native, relMaxDiff, requireNative } from './support/backends';
+import { BACKENDS, native, relMaxDiff, requireNative } from './support/backends';
+import { reference } from './support/reference';
 
 const DATA = path.join(__dirname, '..', 'datasets');
-const optima = JSON.parse(fs.readFileSync(path.join(SHARED, 'reference', 'optima.json'), 'utf8')) as {
+const optima = reference('optima.json') as {
   dataset: string; l1: number; l2: number; weights: number[]; bias: number; objective: number; feature_mean: number[]; feature_std: number[];
 }[];
 

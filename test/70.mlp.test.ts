@@ -6,30 +6,32 @@ import {
   loadCsv, loadFashionMnist, FASHION_MNIST_DIR,
 } from '../lib';
 import { getBackend } from '../lib/backend';
-import { ACTIVATIONS, LOSSES, NativeSpec } from '../lib/backend/types';
-import { BACKENDS, SHARED, relMaxDiff, requireNative } from './support/backends';
+import { ACTIVATION_NAMES, ActivationName, EngineSpec, LOSS_NAMES, LossName, defaultKernelConfig } from '../lib/engine/spec';
+import { BACKENDS, relMaxDiff, requireNative } from './support/backends';
+import { reference } from './support/reference';
 
 const DATA = path.join(__dirname, '..', 'datasets');
 
-function spec(acts: number[], loss: number, outputs: number, extra: Partial<NativeSpec> = {}): NativeSpec {
+function spec(acts: ActivationName[], loss: LossName, outputs: number, extra: Partial<EngineSpec> = {}): EngineSpec {
   const sizes = [4, 5, 6];
-  const layers = sizes.slice(1).map((u, i) => ({ inputs: sizes[i]!, units: u, activation: acts[i]!, activationParam: acts[i] === 4 ? 0.1 : acts[i] === 5 ? 0.7 : 0, useBias: true, dropout: 0 }));
-  layers.push({ inputs: 6, units: outputs, activation: 0, activationParam: 0, useBias: true, dropout: 0 });
+  const layers = sizes.slice(1).map((u, i) => ({ inputs: sizes[i]!, units: u, activation: acts[i]!, activationParam: acts[i] === 'leakyRelu' ? 0.1 : acts[i] === 'elu' ? 0.7 : 0, useBias: true, dropout: 0 }));
+  layers.push({ inputs: 6, units: outputs, activation: 'linear', activationParam: 0, useBias: true, dropout: 0 });
   return {
-    float64: true, layers, loss, l1: 0, l2: 0, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch: 8,
-    optimizer: { kind: 0, momentum: 0, dampening: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad: false, weightDecay: 0, decoupled: false, alpha: 0.99, centered: false, lrDecay: 0, initialAccumulatorValue: 0, rho: 0.9, momentumDecay: 0.004 },
+    dtype: 'float64', layers, loss, l1: 0, l2: 0, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch: 8,
+    optimizer: defaultKernelConfig('sgd'),
     ...extra,
   };
 }
 
 describe('70 MLP: gradients match central finite differences (float64, 2 hidden layers)', () => {
   for (const backend of BACKENDS) {
-    for (let l = 0; l < LOSSES.length; l++) {
-      for (let a = 0; a < ACTIVATIONS.length; a++) {
+    for (let l = 0; l < LOSS_NAMES.length; l++) {
+      for (let a = 0; a < ACTIVATION_NAMES.length; a++) {
         const l2 = a === 1 ? 0.3 : 0; // one case per head also checks the L2 term
-        it(`${backend}: ${ACTIVATIONS[a]} hidden layers, ${LOSSES[l]} head${l2 ? ', l2 = 0.3' : ''}: max|g − fd| / max|g| ≤ 1e-6`, () => {
-          const outputs = l === 2 ? 3 : 1;
-          const s = spec([a, a], l, outputs, { l2 });
+        const act = ACTIVATION_NAMES[a]!, loss = LOSS_NAMES[l]!;
+        it(`${backend}: ${act} hidden layers, ${loss} head${l2 ? ', l2 = 0.3' : ''}: max|g − fd| / max|g| ≤ 1e-6`, () => {
+          const outputs = loss === 'softmaxCrossEntropy' ? 3 : 1;
+          const s = spec([act, act], loss, outputs, { l2 });
           const t = getBackend(backend).createTrainer(s);
           t.initialize(7 + a);
           const rng = new Rng(100 + a * 3 + l);
@@ -74,16 +76,17 @@ describe('70 MLP: gradients match central finite differences (float64, 2 hidden 
 });
 
 describe('70 MLP: one PyTorch step (mlp_step.json), float64', () => {
-  const ref = JSON.parse(fs.readFileSync(path.join(SHARED, 'reference', 'mlp_step.json'), 'utf8'));
+  const ref = reference('mlp_step.json');
   const flat = (m: Record<string, number[] | number[][]>) => Float64Array.from(['0.weight', '0.bias', '2.weight', '2.bias'].flatMap((k) => (m[k] as number[] | number[][]).flat()));
   for (const backend of BACKENDS) {
     it(`${backend}: loss, every gradient and the parameters after one Adam step equal PyTorch's to 1e-10`, async () => {
-      const s = spec([1], 2, 3);
-      s.layers = [
-        { inputs: 4, units: 5, activation: 1, activationParam: 0, useBias: true, dropout: 0 },
-        { inputs: 5, units: 3, activation: 0, activationParam: 0, useBias: true, dropout: 0 },
-      ];
-      s.optimizer = { ...s.optimizer, kind: 1 };
+      const s = spec(['relu'], 'softmaxCrossEntropy', 3, {
+        layers: [
+          { inputs: 4, units: 5, activation: 'relu', activationParam: 0, useBias: true, dropout: 0 },
+          { inputs: 5, units: 3, activation: 'linear', activationParam: 0, useBias: true, dropout: 0 },
+        ],
+        optimizer: defaultKernelConfig('adam'),
+      });
       const t = getBackend(backend).createTrainer(s);
       t.initialize(0);
       t.setParams(flat(ref.init));

@@ -7,6 +7,7 @@ import {
   FormatError, ShapeError, LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, Model, Rng, Sequential,
   SoftmaxRegression, adam, cosine, dense, dropout, fromBuffer, leakyRelu, loadCsv, loadModel,
 } from '../lib';
+import { crc32cHex } from '../lib/io/crc32c';
 import { BACKENDS } from './support/backends';
 
 const DATA = path.join(__dirname, '..', 'datasets');
@@ -122,7 +123,11 @@ describe('80 save and load: interoperability', () => {
     const file = path.join(tmp, 'interop.safetensors');
     m.save(file, { checkpoint: true });
     const { header, data } = readIndependently(file);
-    assert.equal((header.__metadata__ as unknown as Record<string, string>).format, 'descent');
+    const meta = header.__metadata__ as unknown as Record<string, string>;
+    assert.equal(meta.format, 'descent');
+    assert.equal(meta.format_version, '2');
+    assert.deepEqual(JSON.parse(meta.model!).spec.layers.map((L: { activation: string }) => L.activation), ['relu', 'linear']);
+    assert.deepEqual(Object.keys(JSON.parse(meta.checksums!).tensors).sort(), Object.keys(header).filter((k) => k !== '__metadata__').sort());
     assert.deepEqual(header['dense_0.weight']!.shape, [16, 64]);
     assert.deepEqual(header['dense_1.bias']!.shape, [10]);
     assert.equal(header['dense_0.weight']!.dtype, 'F64');
@@ -143,6 +148,7 @@ describe('80 save and load: interoperability', () => {
     await m.fit(d.X, d.y, { epochs: 2, optimizer: adam(), seed: 3 });
     const file = path.join(tmp, 'torch.safetensors');
     m.save(file);
+    assert.equal((readIndependently(file).header.__metadata__ as unknown as Record<string, string>).format_version, '2');
     const script = `
 import json, struct, sys, torch
 raw = open(sys.argv[1], 'rb').read()
@@ -180,6 +186,13 @@ describe('80 save and load: corrupt files', () => {
     return Buffer.concat([len, json, data]);
   };
   const dataOf = (b: Buffer) => b.subarray(8 + Number(b.readBigUInt64LE(0)));
+  /** The header with its metadata checksums recomputed, as a deliberate editor would. */
+  const resigned = (h: { __metadata__: Record<string, string> }) => {
+    const m = h.__metadata__, sums = JSON.parse(m.checksums!);
+    for (const k of ['model', 'checkpoint']) if (m[k] !== undefined) sums.metadata[k] = crc32cHex(Buffer.from(m[k]!, 'utf8'));
+    m.checksums = JSON.stringify(sums);
+    return h;
+  };
   const mutations: [string, (b: Buffer) => Buffer, RegExp][] = [
     ['0-byte file', () => Buffer.alloc(0), /./],
     ['truncated file', (b) => b.subarray(0, b.length - 7), /./],
@@ -190,8 +203,12 @@ describe('80 save and load: corrupt files', () => {
     ['shape/byte-count mismatch', (b) => { const h = headerOf(b); h['dense_0.weight'].shape = [5, 2]; return withHeader(h, dataOf(b)); }, /./],
     ['overlapping offsets', (b) => { const h = headerOf(b); const k = Object.keys(h).filter((x) => x !== '__metadata__'); h[k[1]!].data_offsets = h[k[0]!].data_offsets; return withHeader(h, dataOf(b)); }, /./],
     ['out-of-range offsets', (b) => { const h = headerOf(b); h['dense_0.bias'].data_offsets = [0, 1 << 30]; return withHeader(h, dataOf(b)); }, /./],
-    ['model JSON not JSON', (b) => { const h = headerOf(b); h.__metadata__.model = '{nope'; return withHeader(h, dataOf(b)); }, /not valid JSON/],
-    ['architecture inconsistent with tensors', (b) => { const h = headerOf(b); const mj = JSON.parse(h.__metadata__.model); mj.spec.layers[0].units = 5; mj.spec.layers[1].inputs = 5; h.__metadata__.model = JSON.stringify(mj); return withHeader(h, dataOf(b)); }, /shape/],
+    // Deliberate edits with re-computed checksums (resigned) reach the checks behind the checksums.
+    ['model JSON not JSON', (b) => { const h = headerOf(b); h.__metadata__.model = '{nope'; return withHeader(resigned(h), dataOf(b)); }, /not valid JSON/],
+    ['architecture inconsistent with tensors', (b) => { const h = headerOf(b); const mj = JSON.parse(h.__metadata__.model); mj.spec.layers[0].units = 5; mj.spec.layers[1].inputs = 5; h.__metadata__.model = JSON.stringify(mj); return withHeader(resigned(h), dataOf(b)); }, /shape/],
+    ['model JSON edited without its checksum', (b) => { const h = headerOf(b); h.__metadata__.model = h.__metadata__.model.replace('"activation":"relu"', '"activation":"tanh"'); return withHeader(h, dataOf(b)); }, /metadata "model" fails its crc32c checksum/],
+    ['one flipped bit in the tensor data', (b) => { const c = Buffer.from(b); c[c.length - 3] ^= 4; return c; }, /tensor "[^"]+" fails its crc32c checksum/],
+    ['no checksums', (b) => { const h = headerOf(b); delete h.__metadata__.checksums; return withHeader(h, dataOf(b)); }, /checksums/],
     ['not a descent file', (b) => { const h = headerOf(b); delete h.__metadata__; return withHeader(h, dataOf(b)); }, /format/],
   ];
   for (const [name, mutate, re] of mutations) {

@@ -22,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as descent from '../lib';
 import { DescentError, StateError } from '../lib/errors';
-import { numSlots } from '../lib/backend/js/optimizers';
+import { ACTIVATION_NAMES, KERNEL_NAMES, LOSS_NAMES, numSlots } from '../lib/engine/spec';
 import { native, requireNative } from './support/backends';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -360,7 +360,7 @@ interface TInfo {
   nparams: number;
   nslots: number;
   maxBatch: number;
-  loss: number;
+  loss: string;
   disposed: boolean;
   busy: boolean;
   /** Rows of the last successful setData (0: none). */
@@ -370,7 +370,7 @@ interface TInfo {
 function validOptimizer(r: Prng): Record<string, unknown> {
   const momentum = r.pick([0, 0, 0.9]);
   return {
-    kind: r.int(0, 6), momentum, dampening: 0, nesterov: momentum > 0 && r.chance(0.5), beta1: 0.9, beta2: 0.999,
+    kernel: r.pick(KERNEL_NAMES), momentum, dampening: 0, nesterov: momentum > 0 && r.chance(0.5), beta1: 0.9, beta2: 0.999,
     epsilon: 1e-8, amsgrad: r.chance(0.3), weightDecay: r.pick([0, 0.01]), decoupled: r.chance(0.3), alpha: 0.99,
     centered: r.chance(0.3), lrDecay: r.pick([0, 0.01]), initialAccumulatorValue: r.pick([0, 0.1]), rho: 0.9, momentumDecay: 0.004,
   };
@@ -378,29 +378,29 @@ function validOptimizer(r: Prng): Record<string, unknown> {
 
 function validSpec(r: Prng): Record<string, unknown> {
   const L = r.int(1, 3);
-  const loss = r.int(0, 2);
-  const outputs = loss === 2 ? r.int(2, 4) : loss === 1 ? r.int(1, 2) : r.int(1, 3);
+  const loss = r.pick(LOSS_NAMES);
+  const outputs = loss === 'softmaxCrossEntropy' ? r.int(2, 4) : loss === 'sigmoidCrossEntropy' ? r.int(1, 2) : r.int(1, 3);
   let fan = r.int(1, 5);
   const layers = [];
   for (let i = 0; i < L; i++) {
     const last = i === L - 1;
     const units = last ? outputs : r.int(1, 4);
-    const activation = last ? 0 : r.int(0, 6);
+    const activation = last ? 'linear' : r.pick(ACTIVATION_NAMES);
     layers.push({
-      inputs: fan, units, activation, activationParam: activation === 4 ? 0.01 : activation === 5 ? 1 : 0,
+      inputs: fan, units, activation, activationParam: activation === 'leakyRelu' ? 0.01 : activation === 'elu' ? 1 : 0,
       useBias: r.chance(0.8), dropout: last ? 0 : r.pick([0, 0, 0.3]),
     });
     fan = units;
   }
   return {
-    float64: r.chance(0.4), layers, loss, optimizer: validOptimizer(r), l1: r.pick([0, 0, 0.01]), l2: r.pick([0, 0.01]),
+    dtype: r.chance(0.4) ? 'float64' : 'float32', layers, loss, optimizer: validOptimizer(r), l1: r.pick([0, 0, 0.01]), l2: r.pick([0, 0.01]),
     penalizeBias: r.chance(0.3), clipNorm: r.pick([0, 0, 1]), clipValue: r.pick([0, 0, 0.5]), maxBatch: r.int(1, 8),
   };
 }
 
-const SPEC_KEYS = ['float64', 'layers', 'loss', 'optimizer', 'l1', 'l2', 'penalizeBias', 'clipNorm', 'clipValue', 'maxBatch'];
+const SPEC_KEYS = ['dtype', 'layers', 'loss', 'optimizer', 'l1', 'l2', 'penalizeBias', 'clipNorm', 'clipValue', 'maxBatch'];
 const LAYER_KEYS = ['inputs', 'units', 'activation', 'activationParam', 'useBias', 'dropout'];
-const OPT_KEYS = ['kind', 'momentum', 'dampening', 'nesterov', 'beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay', 'decoupled', 'alpha', 'centered', 'lrDecay', 'initialAccumulatorValue', 'rho', 'momentumDecay'];
+const OPT_KEYS = ['kernel', 'momentum', 'dampening', 'nesterov', 'beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay', 'decoupled', 'alpha', 'centered', 'lrDecay', 'initialAccumulatorValue', 'rho', 'momentumDecay'];
 
 /** Mutates a valid spec (or optimizer config) in 1–3 places; sizes stay small or are rejected by validation. */
 function mutateObject(r: Prng, o: Record<string, unknown>, keys: string[]): unknown {
@@ -443,17 +443,17 @@ function mutatedSpec(r: Prng): unknown {
       }
       return s;
     }
-    case 4: s.layers = r.pick([[], [1], [null], new Array(3), Array.from({ length: 1025 }, () => ({ ...layers[0]!, inputs: 1, units: 1, activation: 0, dropout: 0 }))]); return s;
+    case 4: s.layers = r.pick([[], [1], [null], new Array(3), Array.from({ length: 1025 }, () => ({ ...layers[0]!, inputs: 1, units: 1, activation: 'linear', dropout: 0 }))]); return s;
     case 5: {
       // Chain mismatch, dropout or activation on the last layer.
       const last = layers[layers.length - 1]!;
       const what = r.int(0, 2);
       if (what === 0) last.inputs = (last.inputs as number) + 1;
       else if (what === 1) last.dropout = 0.5;
-      else last.activation = r.int(1, 6);
+      else last.activation = r.pick([...ACTIVATION_NAMES.slice(1), 'softmax', 1, 'RELU']);
       return s;
     }
-    case 6: s.loss = r.pick([3, -1, 1.5, NaN, '0']); return s;
+    case 6: s.loss = r.pick([3, -1, 1.5, NaN, '0', 'crossEntropy', 'squarederror', '']); return s;
     default: return Object.assign(Object.create(s), {}); // inherited properties only
   }
 }
@@ -483,9 +483,9 @@ function hugeSpec(spec: unknown): boolean {
 
 function targetsFor(r: Prng, ti: TInfo, n: number, good: number): unknown {
   const C = ti.f64 ? Float64Array : Float32Array;
-  const gen = ti.loss === 2
+  const gen = ti.loss === 'softmaxCrossEntropy'
     ? () => (r.chance(0.03) ? r.pick([-1, ti.outputs, 0.5, NaN, 1e9]) : r.int(0, ti.outputs - 1))
-    : ti.loss === 1 ? () => (r.chance(0.03) ? NaN : r.int(0, 1)) : () => r.float() * 4 - 2;
+    : ti.loss === 'sigmoidCrossEntropy' ? () => (r.chance(0.03) ? NaN : r.int(0, 1)) : () => r.float() * 4 - 2;
   return typed(r, C, n * ti.ycols, good, gen);
 }
 
@@ -596,10 +596,10 @@ function extraArgs(r: Prng, args: unknown[]): unknown[] {
 
 function trainerInfo(t: unknown, spec: Record<string, unknown>): TInfo {
   const layers = spec.layers as { inputs: number; units: number }[];
-  const loss = spec.loss as number;
+  const loss = spec.loss as string;
   const outputs = layers[layers.length - 1]!.units;
   return {
-    t, spec, f64: spec.float64 as boolean, inputs: layers[0]!.inputs, outputs, ycols: loss === 2 ? 1 : outputs,
+    t, spec, f64: spec.dtype === 'float64', inputs: layers[0]!.inputs, outputs, ycols: loss === 'softmaxCrossEntropy' ? 1 : outputs,
     nparams: (t as { getParams(): ArrayLike<number> }).getParams().length,
     nslots: numSlots(spec.optimizer as never), maxBatch: spec.maxBatch as number, loss, disposed: false, busy: false, n: 0,
   };
@@ -658,11 +658,11 @@ async function fuzzBinding(rec: Recorder, seed: number, budget: number): Promise
         // OptimizerKernel construct / use
         if (kernels.length < 6 || r.chance(0.3)) {
           const cfg = r.chance(0.5) ? validOptimizer(r) : mutateObject(r, validOptimizer(r), OPT_KEYS);
-          const f64 = r.chance(0.85) ? r.chance(0.5) : junk(r);
-          const res = rec.call('new OptimizerKernel', A([cfg, f64]), () => new B.OptimizerKernel(cfg, f64));
+          const dtype = r.chance(0.85) ? r.pick(['float32', 'float64']) : junk(r);
+          const res = rec.call('new OptimizerKernel', A([cfg, dtype]), () => new B.OptimizerKernel(cfg, dtype));
           if (res.ok) {
             const ns = res.value.numSlots() as number;
-            const k = { k: res.value, f64: f64 as boolean, ns };
+            const k = { k: res.value, f64: dtype === 'float64', ns };
             if (kernels.length < 6) kernels.push(k);
             else kernels[r.int(0, 5)] = k;
           }
@@ -1307,10 +1307,10 @@ describe('90 fuzz regressions', () => {
 
   it('typed arrays over a SharedArrayBuffer: every binding entry point works or throws ShapeError (not a plain Error)', async () => {
     const B = native as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const spec = { float64: false, layers: [{ inputs: 2, units: 1, activation: 0, activationParam: 0, useBias: true, dropout: 0 }], loss: 0, optimizer: { kind: 1, momentum: 0, dampening: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad: false, weightDecay: 0, decoupled: false, alpha: 0.99, centered: false, lrDecay: 0, initialAccumulatorValue: 0, rho: 0.9, momentumDecay: 0.004 }, l1: 0, l2: 0, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch: 4 };
+    const spec = { dtype: 'float32', layers: [{ inputs: 2, units: 1, activation: 'linear', activationParam: 0, useBias: true, dropout: 0 }], loss: 'squaredError', optimizer: { kernel: 'adam', momentum: 0, dampening: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, amsgrad: false, weightDecay: 0, decoupled: false, alpha: 0.99, centered: false, lrDecay: 0, initialAccumulatorValue: 0, rho: 0.9, momentumDecay: 0.004 }, l1: 0, l2: 0, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch: 4 };
     const t = new B.NativeTrainer(spec);
     const shared = (n: number) => new Float32Array(new SharedArrayBuffer(4 * n));
-    const k = new B.OptimizerKernel(spec.optimizer, false);
+    const k = new B.OptimizerKernel(spec.optimizer, 'float32');
     k.prepare(0.1);
     const shared64 = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
     const calls: [string, () => unknown][] = [

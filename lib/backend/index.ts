@@ -6,12 +6,12 @@ import { BackendError, OptionError } from '../errors';
 import { JsOptimizerKernel } from './js/optimizers';
 import { JsTrainer } from './js/trainer';
 import { loadNative } from './native/loader';
-import { Backend, BackendTrainer, NativeSpec, OptimizerConfig, OptimizerKernel } from './types';
+import type { Backend, BackendTrainer, Dtype, EngineSpec, KernelConfig, OptimizerKernel } from './types';
 
 export const jsBackend: Backend = {
   name: 'js',
-  createTrainer: (spec: NativeSpec) => new JsTrainer(spec),
-  createOptimizerKernel: (config: OptimizerConfig, float64: boolean) => new JsOptimizerKernel(config, float64),
+  createTrainer: (spec: EngineSpec) => new JsTrainer(spec),
+  createOptimizerKernel: (config: KernelConfig, dtype: Dtype) => new JsOptimizerKernel(config, dtype),
 };
 
 let nativeBackend: Backend | undefined;
@@ -31,9 +31,8 @@ export function getNativeBackend(): Backend | undefined {
   if (!binding) return undefined;
   nativeBackend = {
     name: 'native',
-    createTrainer: (spec: NativeSpec) => new binding.NativeTrainer(spec) as BackendTrainer,
-    createOptimizerKernel: (config: OptimizerConfig, float64: boolean) =>
-      new binding.OptimizerKernel(config, float64) as OptimizerKernel,
+    createTrainer: (spec: EngineSpec) => new binding.NativeTrainer(spec) as BackendTrainer,
+    createOptimizerKernel: (config: KernelConfig, dtype: Dtype) => new binding.OptimizerKernel(config, dtype) as OptimizerKernel,
   };
   return nativeBackend;
 }

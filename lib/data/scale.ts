@@ -16,6 +16,10 @@ export class StandardScaler {
    * underflows (a tiny spread read as a constant column).
    */
   private count = 0;
+  /** Rows the statistics were computed from (scikit-learn's `n_samples_seen_`; 0 for statistics set directly). */
+  get nSamplesSeen(): number {
+    return this.count;
+  }
   private scale: Float64Array | undefined;
   private meanS: Float64Array | undefined;
   private m2S: Float64Array | undefined;

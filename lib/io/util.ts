@@ -2,8 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IOError } from '../errors';
 import { requireMemory } from '../memory';
-import { OptimizerSpec, optimizerByName } from '../optim/optimizers';
-import { ReduceOnPlateau, scheduleFromJSON } from '../optim/schedules';
 
 /** descent's version from package.json. */
 export function packageVersion(): string {
@@ -41,13 +39,4 @@ export function readFileChecked(file: string, argument = 'path'): Buffer {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** Rebuilds the optimizer (and its schedule) a checkpoint was trained with. */
-export function optimizerFromCheckpoint(o: { name: string; options: Record<string, unknown>; learningRate: unknown }): OptimizerSpec {
-  const lr = o.learningRate;
-  const learningRate = typeof lr === 'number' ? lr
-    : typeof lr === 'object' && lr !== null && (lr as { kind?: string }).kind === 'reduceOnPlateau' ? ReduceOnPlateau.fromJSON(lr)
-    : scheduleFromJSON(lr);
-  return optimizerByName(o.name, { ...o.options, learningRate });
 }

@@ -3,7 +3,8 @@
  * gives bit-identical starting weights everywhere. Draws come from the trainer's xoshiro128** stream, layer by
  * layer: the weight matrix `[units, inputs]` row-major, then the bias.
  */
-import type { FloatArray, NativeSpec } from '../backend/types';
+import type { FloatArray } from '../backend/types';
+import { EngineSpec, layoutOf } from '../engine/spec';
 import { arrayFor } from '../data/matrix';
 import { Rng } from '../rng';
 
@@ -27,11 +28,9 @@ function normal(rng: Rng): number {
 }
 
 /** Initial flat parameters `[W0, b0, W1, b1, …]` and the generator state after the draws. */
-export function initialParams(spec: NativeSpec, inits: readonly Initializer[], seed: number): { params: FloatArray; rng: number[] } {
+export function initialParams(spec: EngineSpec, inits: readonly Initializer[], seed: number): { params: FloatArray; rng: number[] } {
   const rng = new Rng(seed);
-  let total = 0;
-  for (const L of spec.layers) total += L.units * L.inputs + (L.useBias ? L.units : 0);
-  const p = arrayFor(spec.float64 ? 'float64' : 'float32', total);
+  const p = arrayFor(spec.dtype, layoutOf(spec.layers).total);
   let off = 0;
   spec.layers.forEach((L, l) => {
     const fanIn = L.inputs, fanOut = L.units, nW = L.units * L.inputs;

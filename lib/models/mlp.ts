@@ -3,7 +3,7 @@
  * presets `MLPRegressor` / `MLPClassifier` (scikit-learn's names). Backpropagation runs in the engine: `Xᵀ·δ` and
  * `δ·Wᵀ` with BLAS, bias gradients as column sums, activation derivatives fused with the element-wise pass.
  */
-import { ACTIVATIONS, ActivationName, LOSSES, LossName } from '../backend/types';
+import { ACTIVATIONS, ACTIVATION_NAMES, ActivationName, LOSS_NAMES, LossName } from '../engine/spec';
 import { OptionError } from '../errors';
 import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validate';
 import { ClassificationMetrics, RegressionMetrics, headFor } from './heads';
@@ -19,13 +19,13 @@ import { LayerDef, MODEL_KEYS, Model, ModelOptions, jsonClone } from './model';
 export type Activation = ActivationName | { name: 'leakyRelu' | 'elu'; alpha: number };
 
 /** `x` for x > 0, else `alpha·x` (`torch.nn.LeakyReLU`, default slope 0.01). */
-export function leakyRelu(alpha = 0.01): Activation {
-  return { name: 'leakyRelu', alpha: num('leakyRelu.alpha', alpha, { min: 0 }) };
+export function leakyRelu(alpha: number = ACTIVATIONS.leakyRelu.param.default): Activation {
+  return { name: 'leakyRelu', alpha: num('leakyRelu.alpha', alpha, ACTIVATIONS.leakyRelu.param.rule) };
 }
 
 /** `x` for x > 0, else `alpha·(eˣ − 1)` (Clevert et al. 2016; `torch.nn.ELU`, default alpha 1). */
-export function elu(alpha = 1): Activation {
-  return { name: 'elu', alpha: num('elu.alpha', alpha, { gt: 0 }) };
+export function elu(alpha: number = ACTIVATIONS.elu.param.default): Activation {
+  return { name: 'elu', alpha: num('elu.alpha', alpha, ACTIVATIONS.elu.param.rule) };
 }
 
 export interface DenseOptions {
@@ -52,15 +52,17 @@ export interface DropoutLayer {
   readonly rate: number;
 }
 
+/** An activation name or `{ name, alpha }` → the engine's name and parameter (defaults from the engine table). */
 function activationOf(name: string, a: unknown): { activation: ActivationName; activationParam: number } {
   if (typeof a === 'string') {
-    const act = oneOf(name, a, ACTIVATIONS);
-    return { activation: act, activationParam: act === 'leakyRelu' ? 0.01 : act === 'elu' ? 1 : 0 };
+    const act = oneOf(name, a, ACTIVATION_NAMES);
+    const p = (ACTIVATIONS[act] as { param?: { default: number } }).param;
+    return { activation: act, activationParam: p ? p.default : 0 };
   }
   if (isPlainObject(a) && (a.name === 'leakyRelu' || a.name === 'elu')) {
-    return { activation: a.name, activationParam: num(`${name}.alpha`, a.alpha, { min: 0 }) };
+    return { activation: a.name, activationParam: num(`${name}.alpha`, a.alpha, ACTIVATIONS[a.name].param.rule) };
   }
-  throw new OptionError(`Expected one of ${ACTIVATIONS.join(', ')} or leakyRelu(alpha)/elu(alpha) for ${name} but received ${describe(a)}`, name);
+  throw new OptionError(`Expected one of ${ACTIVATION_NAMES.join(', ')} or leakyRelu(alpha)/elu(alpha) for ${name} but received ${describe(a)}`, name);
 }
 
 /** A fully connected layer `y = act(x·Wᵀ + b)` with `W` `[units, inputs]`. */
@@ -115,7 +117,7 @@ export class Sequential extends Model {
   private readonly defs: LayerDef[];
   constructor(layers: (DenseLayer | DropoutLayer)[], options: SequentialOptions) {
     if (!isPlainObject(options)) throw new OptionError(`Expected an options object with a loss for Sequential but received ${describe(options)}`, 'options');
-    const loss = oneOf('options.loss', options.loss, LOSSES);
+    const loss = oneOf('options.loss', options.loss, LOSS_NAMES);
     const { loss: _loss, ...rest } = options;
     void _loss;
     super(headFor(loss), rest);

@@ -4,7 +4,7 @@
  */
 import { getBackend } from '../backend';
 import type { FloatArray, OptimizerKernel } from '../backend/types';
-import { numSlots, slotInit } from '../backend/js/optimizers';
+import { numSlots, slotInit } from '../engine/spec';
 import { OptionError, ShapeError, DivergenceError } from '../errors';
 import { checkKeys, describe, num } from '../validate';
 import { LearningRate, OptimizerSpec, isOptimizerSpec, learningRateAt } from './optimizers';
@@ -48,7 +48,7 @@ export function createOptimizer(spec: OptimizerSpec, params: readonly FloatArray
       throw new ShapeError(`Expected params[${i}] to be a ${float64 ? 'Float64Array' : 'Float32Array'} (one dtype for all) but received ${describe(p)}`, `params[${i}]`);
   });
   const backend = getBackend(options.backend);
-  const kernel: OptimizerKernel = backend.createOptimizerKernel(spec.config, float64);
+  const kernel: OptimizerKernel = backend.createOptimizerKernel(spec.config, float64 ? 'float64' : 'float32');
   const ns = numSlots(spec.config);
   const F = float64 ? Float64Array : Float32Array;
   const slots: FloatArray[][] = params.map((p) => Array.from({ length: ns }, (_, s) => new F(p.length).fill(slotInit(spec.config, s))));

@@ -1,11 +1,33 @@
 /** Evaluation metrics (scikit-learn definitions), accumulated in double. Inputs are checked: ShapeError/OptionError. */
-import { ShapeError } from '../errors';
-import { describe, num } from '../validate';
+import { DivergenceError, ShapeError } from '../errors';
+import { bool, checkKeys, describe, invalid, num, readArgument } from '../validate';
 
-function pair(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): void {
-  const ok = (a: unknown) => Array.isArray(a) || (ArrayBuffer.isView(a) && !(a instanceof DataView));
-  if (!ok(yTrue) || !ok(yPred)) throw new ShapeError(`Expected two arrays of numbers but received ${describe(yTrue)} and ${describe(yPred)}`, 'yTrue');
-  if (yTrue.length === 0 || yTrue.length !== yPred.length) throw new ShapeError(`Expected yTrue and yPred of the same non-zero length but received ${yTrue.length} and ${yPred.length}`, 'yPred');
+/**
+ * The values of `value` — a `number[]` (copied, each element read once and checked to be a number, NaN allowed) or
+ * a typed array of numbers (used as is) — else a ShapeError naming `name`.
+ */
+function numbers(name: string, value: unknown): ArrayLike<number> {
+  const what = 'number[] or a typed array of numbers';
+  if (ArrayBuffer.isView(value)) {
+    if (value instanceof DataView || value instanceof BigInt64Array || value instanceof BigUint64Array) throw invalid(name, what, value, ShapeError);
+    return value as unknown as ArrayLike<number>;
+  }
+  if (!Array.isArray(value)) throw invalid(name, what, value, ShapeError);
+  return readArgument(name, what, value, () => {
+    const out: number[] = [];
+    for (let i = 0, n = value.length; i < n; i++) {
+      const v: unknown = value[i];
+      if (typeof v !== 'number') throw new ShapeError(`Expected numbers in ${name} but ${name}[${i}] is ${describe(v)}`, `${name}[${i}]`);
+      out.push(v);
+    }
+    return out;
+  }, ShapeError);
+}
+
+function pair(yTrue: unknown, yPred: unknown): [ArrayLike<number>, ArrayLike<number>] {
+  const a = numbers('yTrue', yTrue), b = numbers('yPred', yPred);
+  if (a.length === 0 || a.length !== b.length) throw new ShapeError(`Expected yTrue and yPred of the same non-zero length but received ${a.length} and ${b.length}`, 'yPred');
+  return [a, b];
 }
 
 function labels(y: ArrayLike<number>, k: number, name: string): void {
@@ -16,24 +38,24 @@ function labels(y: ArrayLike<number>, k: number, name: string): void {
 }
 
 /** Mean squared error `Σ(ŷ − y)²/n`. */
-export function mse(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
-  pair(yTrue, yPred);
+export function mse(yTrueIn: ArrayLike<number>, yPredIn: ArrayLike<number>): number {
+  const [yTrue, yPred] = pair(yTrueIn, yPredIn);
   let s = 0;
   for (let i = 0; i < yTrue.length; i++) s += (yPred[i]! - yTrue[i]!) ** 2;
   return s / yTrue.length;
 }
 
 /** Mean absolute error. */
-export function mae(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
-  pair(yTrue, yPred);
+export function mae(yTrueIn: ArrayLike<number>, yPredIn: ArrayLike<number>): number {
+  const [yTrue, yPred] = pair(yTrueIn, yPredIn);
   let s = 0;
   for (let i = 0; i < yTrue.length; i++) s += Math.abs(yPred[i]! - yTrue[i]!);
   return s / yTrue.length;
 }
 
 /** Coefficient of determination `1 − SS_res/SS_tot` (`sklearn.metrics.r2_score`; for constant y: 1 if exact, else 0). */
-export function r2(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
-  pair(yTrue, yPred);
+export function r2(yTrueIn: ArrayLike<number>, yPredIn: ArrayLike<number>): number {
+  const [yTrue, yPred] = pair(yTrueIn, yPredIn);
   let mean = 0;
   for (let i = 0; i < yTrue.length; i++) mean += yTrue[i]!;
   mean /= yTrue.length;
@@ -47,17 +69,19 @@ export function r2(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
 }
 
 /** Fraction of exact matches. */
-export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
-  pair(yTrue, yPred);
+export function accuracy(yTrueIn: ArrayLike<number>, yPredIn: ArrayLike<number>): number {
+  const [yTrue, yPred] = pair(yTrueIn, yPredIn);
   let c = 0;
   for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) c++;
   return c / yTrue.length;
 }
 
 /** Mean cross-entropy of class probabilities `proba` `[n, k]` (row-major) against integer labels, clipped at 1e-15 as scikit-learn. */
-export function logLoss(yTrue: ArrayLike<number>, proba: ArrayLike<number>, k: number): number {
+export function logLoss(yTrueIn: ArrayLike<number>, probaIn: ArrayLike<number>, k: number): number {
   num('k', k, { integer: true, min: 1, max: 1 << 24 });
-  if (!(Array.isArray(proba) || ArrayBuffer.isView(proba)) || proba.length !== yTrue.length * k) throw new ShapeError(`Expected proba of length n * k = ${yTrue.length * k} but received ${describe(proba)}`, 'proba');
+  const yTrue = numbers('yTrue', yTrueIn), proba = numbers('proba', probaIn);
+  if (yTrue.length === 0) throw new ShapeError('Expected at least one label in yTrue but received an empty array', 'yTrue');
+  if (proba.length !== yTrue.length * k) throw new ShapeError(`Expected proba of length n * k = ${yTrue.length * k} but received ${describe(probaIn)}`, 'proba');
   labels(yTrue, k, 'yTrue');
   let s = 0;
   for (let i = 0; i < yTrue.length; i++) {
@@ -68,12 +92,15 @@ export function logLoss(yTrue: ArrayLike<number>, proba: ArrayLike<number>, k: n
 }
 
 /** Macro-averaged precision, recall and F1 over classes `0 … k−1` (`sklearn.metrics` with `average='macro'`; 0 for undefined ratios). */
-export function precisionRecallF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, k: number): { precision: number; recall: number; f1: number } {
-  pair(yTrue, yPred);
+export function precisionRecallF1(yTrueIn: ArrayLike<number>, yPredIn: ArrayLike<number>, k: number): { precision: number; recall: number; f1: number } {
+  const [yTrue, yPred] = pair(yTrueIn, yPredIn);
   num('k', k, { integer: true, min: 1, max: 1 << 24 });
   labels(yTrue, k, 'yTrue');
   labels(yPred, k, 'yPred');
-  const tp = new Float64Array(k), fp = new Float64Array(k), fn = new Float64Array(k);
+  // Classes above the largest label seen contribute 0 to every sum, so count only up to it (k may be 2^24).
+  let m = 0;
+  for (let i = 0; i < yTrue.length; i++) m = Math.max(m, yTrue[i]! + 1, yPred[i]! + 1);
+  const tp = new Float64Array(m), fp = new Float64Array(m), fn = new Float64Array(m);
   for (let i = 0; i < yTrue.length; i++) {
     const t = yTrue[i]!, p = yPred[i]!;
     if (t === p) tp[t]!++;
@@ -83,7 +110,7 @@ export function precisionRecallF1(yTrue: ArrayLike<number>, yPred: ArrayLike<num
     }
   }
   let P = 0, R = 0, F = 0;
-  for (let c = 0; c < k; c++) {
+  for (let c = 0; c < m; c++) {
     const p = tp[c]! + fp[c]! > 0 ? tp[c]! / (tp[c]! + fp[c]!) : 0;
     const r = tp[c]! + fn[c]! > 0 ? tp[c]! / (tp[c]! + fn[c]!) : 0;
     P += p;
@@ -93,17 +120,96 @@ export function precisionRecallF1(yTrue: ArrayLike<number>, yPred: ArrayLike<num
   return { precision: P / k, recall: R / k, f1: F / k };
 }
 
+/** Options of {@link clipGradNorm}. */
+export interface ClipGradNormOptions {
+  /**
+   * Throw `DivergenceError` (tensors untouched) when the total norm is NaN or ±Infinity. Default **true** — unlike
+   * PyTorch 1.13, whose `error_if_nonfinite` defaults to False (PyTorch plans to make True its default). With
+   * `false`, the tensors are scaled exactly as PyTorch 1.13 does (see {@link clipGradNorm}).
+   */
+  errorIfNonfinite?: boolean;
+}
+
 /**
  * Rescales `tensors` in place so their global L2 norm is at most `maxNorm`, as `torch.nn.utils.clip_grad_norm_`
- * (coefficient `maxNorm / (norm + 1e-6)`, applied only when below 1). Returns the norm before clipping.
+ * (PyTorch 1.13, `norm_type=2`): `total = ‖(‖t₀‖₂, ‖t₁‖₂, …)‖₂`, `coef = maxNorm / (total + 1e-6)`, and every
+ * element is multiplied by `min(coef, 1)`. Returns `total`, the norm before clipping.
+ *
+ * The norm is the sum of squares in double, square-rooted; when that overflows while every element is finite
+ * (float64 elements near 1e155 and above) it is recomputed scaled by the largest |element|, so finite tensors
+ * give their finite norm where PyTorch returns `inf`. (It is ±Infinity only when the true norm exceeds the largest
+ * double.)
+ *
+ * A NaN or infinite norm: by default ({@link ClipGradNormOptions.errorIfNonfinite} `true`; PyTorch 1.13's
+ * `error_if_nonfinite` defaults to False) throws `DivergenceError` (code `ERR_DIVERGENCE`, `argument`
+ * `"gradient norm"`, epoch and batch 0) and leaves the tensors unchanged. With `errorIfNonfinite: false` it does
+ * what PyTorch 1.13 does: `coef = maxNorm / (norm + 1e-6)` is 0 for an infinite norm, so finite elements become 0
+ * and infinite ones NaN; a NaN norm makes every element NaN. The norm is returned either way.
+ *
+ * @throws OptionError for a `maxNorm` that is not a finite number > 0 or bad options; ShapeError when `tensors` is
+ *   not an array of Float32Array/Float64Array.
  */
-export function clipGradNorm(tensors: readonly (Float32Array | Float64Array)[], maxNorm: number): number {
+export function clipGradNorm(tensors: readonly (Float32Array | Float64Array)[], maxNorm: number, options?: ClipGradNormOptions): number {
   num('maxNorm', maxNorm, { gt: 0 });
-  if (!Array.isArray(tensors) || !tensors.every((t) => t instanceof Float32Array || t instanceof Float64Array)) throw new ShapeError(`Expected an array of Float32Array/Float64Array for tensors but received ${describe(tensors)}`, 'tensors');
+  const o = checkKeys('options', options, ['errorIfNonfinite']);
+  const errorIfNonfinite = bool('options.errorIfNonfinite', o.errorIfNonfinite, true);
+  const what = 'an array of Float32Array/Float64Array';
+  if (!Array.isArray(tensors)) throw invalid('tensors', what, tensors, ShapeError);
+  const list = readArgument('tensors', what, tensors, () => Array.from(tensors as unknown[]), ShapeError);
+  list.forEach((t, i) => {
+    if (!(ArrayBuffer.isView(t) && (t instanceof Float32Array || t instanceof Float64Array))) throw invalid(`tensors[${i}]`, 'a Float32Array or Float64Array', t, ShapeError);
+  });
+  const ts = list as (Float32Array | Float64Array)[];
   let s = 0;
-  for (const t of tensors) for (const v of t) s += v * v;
-  const total = Math.sqrt(s);
+  for (const t of ts) for (let i = 0; i < t.length; i++) s += t[i]! * t[i]!;
+  let total = Math.sqrt(s);
+  let bad: { i: number; j: number; v: number } | undefined;
+  if (!Number.isFinite(total)) {
+    // A non-finite element, or squares of finite float64 elements that overflow: find the largest |element|.
+    let m = 0;
+    for (let i = 0; i < ts.length && !bad; i++) {
+      const t = ts[i]!;
+      for (let j = 0; j < t.length; j++) {
+        const v = t[j]!;
+        if (!Number.isFinite(v)) {
+          bad = { i, j, v };
+          break;
+        }
+        m = Math.max(m, Math.abs(v));
+      }
+    }
+    if (!bad) {
+      let s2 = 0;
+      for (const t of ts) {
+        for (let j = 0; j < t.length; j++) {
+          const r = t[j]! / m;
+          s2 += r * r;
+        }
+      }
+      total = m * Math.sqrt(s2);
+    }
+  }
+  if (!Number.isFinite(total)) {
+    if (errorIfNonfinite) {
+      const cause = bad
+        ? `tensors[${bad.i}][${bad.j}] is ${bad.v}`
+        : 'every element is finite but the norm exceeds the largest double';
+      throw new DivergenceError(
+        0,
+        0,
+        NaN,
+        'gradient norm',
+        `clipGradNorm: the total gradient norm is ${total}, not finite (${cause}); the tensors are left unchanged. ` +
+          'Lower the learning rate or look for the NaN/Infinity upstream; pass { errorIfNonfinite: false } to scale ' +
+          'them anyway as PyTorch does.',
+      );
+    }
+    // PyTorch 1.13: clip_coef = max_norm / (total_norm + 1e-6), clamped to at most 1, multiplied into every element.
+    const coef = Math.min(maxNorm / (total + 1e-6), 1);
+    for (const t of ts) for (let i = 0; i < t.length; i++) t[i]! *= coef;
+    return total;
+  }
   const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) for (const t of tensors) for (let i = 0; i < t.length; i++) t[i]! *= coef;
+  if (coef < 1) for (const t of ts) for (let i = 0; i < t.length; i++) t[i]! *= coef;
   return total;
 }

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include <mutex>
+#include <vector>
 
 #include "../kernels/blas.h"
 #include "../kernels/dispatch.h"
@@ -70,6 +71,87 @@ Napi::Value SetSimd(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, simd::Select(info[0].As<Napi::String>().Utf8Value()));
 }
 
+// A kernel field's facts by its C++ type in spec.def: booleans have no bounds.
+void SetFieldFacts(Napi::Env env, Napi::Object& f, bool def, double, double) {
+  f.Set("type", "boolean");
+  f.Set("default", Napi::Boolean::New(env, def));
+}
+void SetFieldFacts(Napi::Env env, Napi::Object& f, double def, double lo, double hi) {
+  f.Set("type", "number");
+  f.Set("default", Napi::Number::New(env, def));
+  f.Set("min", Napi::Number::New(env, lo));
+  f.Set("max", Napi::Number::New(env, hi));
+}
+
+// engineFacts(): the spec.def lists as the addon was compiled with them (test/05 compares them with
+// lib/engine/spec.ts, so a stale build or an edited spec.def shows up as a test failure, not as wrong numbers).
+Napi::Value EngineFacts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto entry = [&](const char* name) {
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("name", name);
+    return e;
+  };
+  auto push = [](Napi::Array& a, const Napi::Object& e) { a.Set(a.Length(), e); };
+  Napi::Array dtypes = Napi::Array::New(env), acts = Napi::Array::New(env), losses = Napi::Array::New(env),
+              kernels = Napi::Array::New(env), fields = Napi::Array::New(env);
+#define DESCENT_DTYPE(e, name, bytes) \
+  {                                   \
+    Napi::Object o = entry(name);     \
+    o.Set("bytes", double(bytes));    \
+    push(dtypes, o);                  \
+  }
+#include "../kernels/spec.def"
+#define DESCENT_ACTIVATION(e, name, paramDefault) \
+  {                                               \
+    Napi::Object o = entry(name);                 \
+    o.Set("paramDefault", double(paramDefault));  \
+    push(acts, o);                                \
+  }
+#include "../kernels/spec.def"
+#define DESCENT_LOSS(e, name, cols)                                         \
+  {                                                                         \
+    Napi::Object o = entry(name);                                           \
+    o.Set("targetColumns", (cols) == 1 ? Napi::Value(Napi::Number::New(env, 1)) \
+                                       : Napi::Value(Napi::String::New(env, "outputs"))); \
+    push(losses, o);                                                        \
+  }
+#include "../kernels/spec.def"
+  std::vector<Napi::Array> slots;  // per kernel, in enum order
+#define DESCENT_KERNEL(e, name)              \
+  {                                          \
+    Napi::Object o = entry(name);            \
+    slots.push_back(Napi::Array::New(env));  \
+    o.Set("slots", slots.back());            \
+    push(kernels, o);                        \
+  }
+#include "../kernels/spec.def"
+  // Every slot a kernel can keep, conditional or not.
+#define DESCENT_SLOT(kernel, index, name, when, init) \
+  slots[static_cast<size_t>(OptKind::kernel)].Set(static_cast<uint32_t>(index), name);
+#include "../kernels/spec.def"
+#define DESCENT_KERNEL_FIELD(type, field, def, lo, hi)          \
+  {                                                             \
+    Napi::Object o = entry(#field);                             \
+    SetFieldFacts(env, o, static_cast<type>(def), lo, hi);      \
+    push(fields, o);                                            \
+  }
+#include "../kernels/spec.def"
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("dtypes", dtypes);
+  o.Set("activations", acts);
+  o.Set("losses", losses);
+  o.Set("kernels", kernels);
+  o.Set("kernelFields", fields);
+  return o;
+}
+
+// trainerBytes(spec): what new NativeTrainer(spec) would allocate (TrainerBytes), for a spec that parses.
+Napi::Value TrainerBytesOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Napi::Number::New(env, static_cast<double>(TrainerBytes(ParseSpec(env, info[0]))));
+}
+
 // The fused optimizer kernels for callers who compute gradients elsewhere (lib/optim/standalone.ts).
 class OptimizerKernel : public Napi::ObjectWrap<OptimizerKernel> {
  public:
@@ -84,7 +166,7 @@ class OptimizerKernel : public Napi::ObjectWrap<OptimizerKernel> {
   explicit OptimizerKernel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<OptimizerKernel>(info) {
     Napi::Env env = info.Env();
     cfg_ = ParseOptimizer(env, info[0], "optimizer");
-    f64_ = RequireBool(env, info[1], "float64");
+    f64_ = ParseDtype(env, info[1], "dtype") == Dtype::kFloat64;
   }
 
  private:
@@ -172,6 +254,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("setSimd", Napi::Function::New<SetSimd>(env, "setSimd"));
   exports.Set("setMemoryLimit", Napi::Function::New<SetMemoryLimit>(env, "setMemoryLimit"));
   exports.Set("memoryLimit", Napi::Function::New<GetMemoryLimit>(env, "memoryLimit"));
+  exports.Set("engineFacts", Napi::Function::New<EngineFacts>(env, "engineFacts"));
+  exports.Set("trainerBytes", Napi::Function::New<TrainerBytesOf>(env, "trainerBytes"));
   exports.Set("NativeTrainer", TrainerWrap::Define(env));
   exports.Set("OptimizerKernel", OptimizerKernel::Define(env));
   return exports;

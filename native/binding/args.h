@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace descent::binding {
@@ -63,6 +64,29 @@ inline void RequireMemory(Napi::Env env, uint64_t required, const std::string& a
   Throw(env, ErrKind::kShape, arg, msg);
 }
 
+// A received string as lib/validate.ts describe() shows it: JSON-quoted, cut after 40 characters.
+inline std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  size_t chars = 0, i = 0;
+  for (; i < s.size() && chars < 40; i++) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) != 0x80) chars++;  // count code points, not UTF-8 continuation bytes
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) out += s[i++];  // finish the last one
+  if (i < s.size()) out += "\u2026";
+  return out + "\"";
+}
+
 inline std::string Describe(const Napi::Value& v) {
   if (v.IsUndefined()) return "undefined";
   if (v.IsNull()) return "null";
@@ -72,7 +96,7 @@ inline std::string Describe(const Napi::Value& v) {
     return std::to_string(d);
   }
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
-  if (v.IsString()) return "a string";
+  if (v.IsString()) return Quote(v.As<Napi::String>().Utf8Value());
   if (v.IsTypedArray()) return "a typed array of length " + std::to_string(v.As<Napi::TypedArray>().ElementLength());
   if (v.IsArray()) return "an array";
   if (v.IsFunction()) return "a function";
@@ -108,6 +132,19 @@ inline int64_t RequireInt(Napi::Env env, const Napi::Value& v, const std::string
 inline bool RequireBool(Napi::Env env, const Napi::Value& v, const std::string& name) {
   if (!v.IsBoolean()) Expected(env, ErrKind::kOption, name, "a boolean", v);
   return v.As<Napi::Boolean>().Value();
+}
+
+// The index of v in `names` (one of the spec.def lists); else an OptionError listing every name.
+inline int RequireName(Napi::Env env, const Napi::Value& v, const std::string& name, const char* const* names,
+                       size_t count) {
+  if (v.IsString()) {
+    const std::string s = v.As<Napi::String>().Utf8Value();
+    for (size_t i = 0; i < count; i++)
+      if (s == names[i]) return static_cast<int>(i);
+  }
+  std::string list = "one of ";
+  for (size_t i = 0; i < count; i++) list += (i > 0 ? ", \"" : "\"") + std::string(names[i]) + "\"";
+  Expected(env, ErrKind::kOption, name, list, v);
 }
 
 inline double PropNumber(Napi::Env env, const Napi::Object& o, const char* key, const std::string& name, double lo,

@@ -17,34 +17,62 @@ constexpr int64_t kMaxRows = (int64_t(1) << 32) - 1;    // row indices are uint3
 napi_typedarray_type FloatType(bool f64) { return f64 ? napi_float64_array : napi_float32_array; }
 const char* FloatName(bool f64) { return f64 ? "Float64Array" : "Float32Array"; }
 
+// Names of the spec.def lists, indexed by their enums' values.
+constexpr const char* kDtypeNames[] = {
+#define DESCENT_DTYPE(e, name, bytes) name,
+#include "../kernels/spec.def"
+};
+constexpr const char* kActivationNames[] = {
+#define DESCENT_ACTIVATION(e, name, paramDefault) name,
+#include "../kernels/spec.def"
+};
+constexpr const char* kLossNames[] = {
+#define DESCENT_LOSS(e, name, cols) name,
+#include "../kernels/spec.def"
+};
+constexpr const char* kKernelNames[] = {
+#define DESCENT_KERNEL(e, name) name,
+#include "../kernels/spec.def"
+};
+
+template <typename E, size_t N>
+E ParseName(Napi::Env env, const Napi::Value& v, const std::string& name, const char* const (&names)[N]) {
+  return static_cast<E>(RequireName(env, v, name, names, N));
+}
+
+// One kernel field, by its C++ type in spec.def.
+template <typename F>
+F ReadField(Napi::Env env, const Napi::Object& o, const char* key, const std::string& name, double lo, double hi);
+template <>
+double ReadField<double>(Napi::Env env, const Napi::Object& o, const char* key, const std::string& name, double lo,
+                         double hi) {
+  return PropNumber(env, o, key, name, lo, hi);
+}
+template <>
+bool ReadField<bool>(Napi::Env env, const Napi::Object& o, const char* key, const std::string& name, double, double) {
+  return PropBool(env, o, key, name);
+}
+
 }  // namespace
 
+Dtype ParseDtype(Napi::Env env, const Napi::Value& v, const std::string& name) {
+  return ParseName<Dtype>(env, v, name, kDtypeNames);
+}
+
+// { kernel: name, ...every DESCENT_KERNEL_FIELD } (lib/engine/spec.ts KernelConfig), each field range-checked.
 OptConfig ParseOptimizer(Napi::Env env, const Napi::Value& v, const std::string& name) {
   Napi::Object o = RequireObject(env, v, name);
   OptConfig c;
-  c.kind = static_cast<OptKind>(RequireInt(env, o.Get("kind"), name + ".kind", 0, 6));
-  c.momentum = PropNumber(env, o, "momentum", name, 0, 1e6);
-  c.dampening = PropNumber(env, o, "dampening", name, 0, 1);
-  c.nesterov = PropBool(env, o, "nesterov", name);
-  c.beta1 = PropNumber(env, o, "beta1", name, 0, 1);
-  c.beta2 = PropNumber(env, o, "beta2", name, 0, 1);
-  c.eps = PropNumber(env, o, "epsilon", name, 0, 1e6);
-  c.amsgrad = PropBool(env, o, "amsgrad", name);
-  c.weightDecay = PropNumber(env, o, "weightDecay", name, 0, 1e6);
-  c.decoupled = PropBool(env, o, "decoupled", name);
-  c.alpha = PropNumber(env, o, "alpha", name, 0, 1);
-  c.centered = PropBool(env, o, "centered", name);
-  c.lrDecay = PropNumber(env, o, "lrDecay", name, 0, 1e6);
-  c.initialAccumulatorValue = PropNumber(env, o, "initialAccumulatorValue", name, 0, 1e30);
-  c.rho = PropNumber(env, o, "rho", name, 0, 1);
-  c.momentumDecay = PropNumber(env, o, "momentumDecay", name, 0, 1e6);
+  c.kind = ParseName<OptKind>(env, o.Get("kernel"), name + ".kernel", kKernelNames);
+#define DESCENT_KERNEL_FIELD(type, field, def, lo, hi) c.field = ReadField<type>(env, o, #field, name, lo, hi);
+#include "../kernels/spec.def"
   return c;
 }
 
 NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
   Napi::Object o = RequireObject(env, v, "spec");
   NetworkSpec s;
-  s.float64 = PropBool(env, o, "float64", "spec");
+  s.dtype = ParseDtype(env, o.Get("dtype"), "spec.dtype");
   Napi::Value lv = o.Get("layers");
   if (!lv.IsArray()) Expected(env, ErrKind::kOption, "spec.layers", "an array of layers", lv);
   Napi::Array layers = lv.As<Napi::Array>();
@@ -57,7 +85,7 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
     LayerSpec ls;
     ls.inputs = RequireInt(env, lo.Get("inputs"), nm + ".inputs", 1, kMaxDim);
     ls.units = RequireInt(env, lo.Get("units"), nm + ".units", 1, kMaxDim);
-    ls.activation = static_cast<Act>(RequireInt(env, lo.Get("activation"), nm + ".activation", 0, 6));
+    ls.activation = ParseName<Act>(env, lo.Get("activation"), nm + ".activation", kActivationNames);
     ls.activationParam = PropNumber(env, lo, "activationParam", nm, -1e6, 1e6);
     ls.useBias = PropBool(env, lo, "useBias", nm);
     ls.dropout = PropNumber(env, lo, "dropout", nm, 0, 0.999999);
@@ -72,7 +100,7 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
     Throw(env, ErrKind::kOption, "spec.layers", "the last layer cannot have dropout: the loss head takes its logits");
   if (s.layers.back().activation != Act::kLinear)
     Throw(env, ErrKind::kOption, "spec.layers", "the last layer must be linear: the loss head takes logits");
-  s.loss = static_cast<Loss>(RequireInt(env, o.Get("loss"), "spec.loss", 0, 2));
+  s.loss = ParseName<Loss>(env, o.Get("loss"), "spec.loss", kLossNames);
   s.optimizer = ParseOptimizer(env, o.Get("optimizer"), "spec.optimizer");
   s.l1 = PropNumber(env, o, "l1", "spec", 0, 1e30);
   s.l2 = PropNumber(env, o, "l2", "spec", 0, 1e30);
@@ -255,11 +283,11 @@ Napi::Value TrainerWrap::SetData(const Napi::CallbackInfo& info) {
   const int64_t n = RequireInt(env, info[2], "n", 1, kMaxRows);
   const uint64_t inputs = static_cast<uint64_t>(s.layers.front().inputs);
   const uint64_t ycols = TargetCols(s.loss, static_cast<size_t>(s.layers.back().units));
-  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.float64), FloatName(s.float64), "X");
-  Napi::TypedArray Y = RequireTypedArray(env, info[1], FloatType(s.float64), FloatName(s.float64), "y");
+  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.f64()), FloatName(s.f64()), "X");
+  Napi::TypedArray Y = RequireTypedArray(env, info[1], FloatType(s.f64()), FloatName(s.f64()), "y");
   Napi::TypedArray W;
   const bool weighted = info.Length() > 3 && !info[3].IsNull() && !info[3].IsUndefined();
-  if (weighted) W = RequireTypedArray(env, info[3], FloatType(s.float64), FloatName(s.float64), "sampleWeight");
+  if (weighted) W = RequireTypedArray(env, info[3], FloatType(s.f64()), FloatName(s.f64()), "sampleWeight");
   // Lengths are checked after every argument was read (reading one may run JS that detaches another).
   RequireLength(env, X, static_cast<uint64_t>(n) * inputs, "X", "n * inputs");
   RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
@@ -355,9 +383,9 @@ Napi::Value TrainerWrap::Predict(const Napi::CallbackInfo& info) {
   RequireIdle(env, "predict");
   const NetworkSpec& s = trainer_->Spec();
   const int64_t n = RequireInt(env, info[1], "n", 0, kMaxRows);
-  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.float64), FloatName(s.float64), "X");
+  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.f64()), FloatName(s.f64()), "X");
   RequireLength(env, X, static_cast<uint64_t>(n) * static_cast<uint64_t>(s.layers.front().inputs), "X", "n * inputs");
-  Napi::TypedArray out = RequireTypedArray(env, info[2], FloatType(s.float64), FloatName(s.float64), "out");
+  Napi::TypedArray out = RequireTypedArray(env, info[2], FloatType(s.f64()), FloatName(s.f64()), "out");
   RequireLength(env, out, static_cast<uint64_t>(n) * static_cast<uint64_t>(s.layers.back().units), "out",
                 "n * outputs");
   if (n > 0) trainer_->Predict(DataOf<void>(X), static_cast<size_t>(n), DataOf<void>(out));
@@ -370,19 +398,19 @@ Napi::Value TrainerWrap::Gradients(const Napi::CallbackInfo& info) {
   RequireIdle(env, "gradients");
   const NetworkSpec& s = trainer_->Spec();
   const int64_t n = RequireInt(env, info[2], "n", 1, s.maxBatch);
-  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.float64), FloatName(s.float64), "X");
+  Napi::TypedArray X = RequireTypedArray(env, info[0], FloatType(s.f64()), FloatName(s.f64()), "X");
   RequireLength(env, X, static_cast<uint64_t>(n) * static_cast<uint64_t>(s.layers.front().inputs), "X", "n * inputs");
   const uint64_t ycols = TargetCols(s.loss, static_cast<size_t>(s.layers.back().units));
-  Napi::TypedArray Y = RequireTypedArray(env, info[1], FloatType(s.float64), FloatName(s.float64), "y");
+  Napi::TypedArray Y = RequireTypedArray(env, info[1], FloatType(s.f64()), FloatName(s.f64()), "y");
   RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
   if (s.loss == Loss::kSoftmaxCrossEntropy) {
     for (int64_t i = 0; i < n; i++) {
-      const double y = s.float64 ? DataOf<double>(Y)[i] : DataOf<float>(Y)[i];
+      const double y = s.f64() ? DataOf<double>(Y)[i] : DataOf<float>(Y)[i];
       if (!(y >= 0 && y < static_cast<double>(s.layers.back().units) && y == std::floor(y)))
         Throw(env, ErrKind::kShape, "y", "Expected class labels in [0, units) for y but y[" + std::to_string(i) + "] = " + std::to_string(y));
     }
   }
-  Napi::TypedArray out = RequireTypedArray(env, info[3], FloatType(s.float64), FloatName(s.float64), "out");
+  Napi::TypedArray out = RequireTypedArray(env, info[3], FloatType(s.f64()), FloatName(s.f64()), "out");
   RequireLength(env, out, trainer_->NumParams(), "out", "number of parameters");
   return Napi::Number::New(env, trainer_->Gradients(DataOf<void>(X), DataOf<void>(Y), nullptr, static_cast<size_t>(n), DataOf<void>(out)));
 }
@@ -403,13 +431,13 @@ Napi::Value CopyOut(Napi::Env env, bool f64, const void* src, size_t n) {
 Napi::Value TrainerWrap::GetParams(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireIdle(env, "getParams");
-  return CopyOut(env, trainer_->Spec().float64, trainer_->Params(), trainer_->NumParams());
+  return CopyOut(env, trainer_->Spec().f64(), trainer_->Params(), trainer_->NumParams());
 }
 
 Napi::Value TrainerWrap::SetParams(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireIdle(env, "setParams");
-  const bool f64 = trainer_->Spec().float64;
+  const bool f64 = trainer_->Spec().f64();
   Napi::TypedArray a = RequireTypedArray(env, info[0], FloatType(f64), FloatName(f64), "params");
   RequireLength(env, a, trainer_->NumParams(), "params", "number of parameters");
   std::memcpy(trainer_->Params(), DataOf<void>(a), a.ByteLength());
@@ -420,14 +448,14 @@ Napi::Value TrainerWrap::GetSlot(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireIdle(env, "getSlot");
   const int64_t i = RequireInt(env, info[0], "slot", 0, trainer_->NumSlots() - 1);
-  return CopyOut(env, trainer_->Spec().float64, trainer_->Slot(static_cast<int>(i)), trainer_->NumParams());
+  return CopyOut(env, trainer_->Spec().f64(), trainer_->Slot(static_cast<int>(i)), trainer_->NumParams());
 }
 
 Napi::Value TrainerWrap::SetSlot(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireIdle(env, "setSlot");
   const int64_t i = RequireInt(env, info[0], "slot", 0, trainer_->NumSlots() - 1);
-  const bool f64 = trainer_->Spec().float64;
+  const bool f64 = trainer_->Spec().f64();
   Napi::TypedArray a = RequireTypedArray(env, info[1], FloatType(f64), FloatName(f64), "values");
   RequireLength(env, a, trainer_->NumParams(), "values", "number of parameters");
   std::memcpy(trainer_->Slot(static_cast<int>(i)), DataOf<void>(a), a.ByteLength());

@@ -8,9 +8,11 @@
 
 namespace descent::binding {
 
-// Parses and validates a model spec object (see lib/backend/types.ts, NativeSpec).
+// Parse and validate the objects of lib/engine/spec.ts (EngineSpec, KernelConfig, Dtype): names are looked up in
+// the spec.def lists, every other field type- and range-checked, before anything is allocated.
 NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v);
 OptConfig ParseOptimizer(Napi::Env env, const Napi::Value& v, const std::string& name);
+Dtype ParseDtype(Napi::Env env, const Napi::Value& v, const std::string& name);
 
 class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
  public:

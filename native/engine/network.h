@@ -10,6 +10,21 @@
 
 namespace descent {
 
+// Storage and arithmetic types in the order of lib/engine/spec.ts DTYPES (spec.def).
+enum class Dtype : int32_t {
+#define DESCENT_DTYPE(e, name, bytes) e,
+#include "../kernels/spec.def"
+};
+
+inline size_t DtypeBytes(Dtype d) {
+  switch (d) {
+#define DESCENT_DTYPE(e, name, bytes) \
+  case Dtype::e: return bytes;
+#include "../kernels/spec.def"
+  }
+  return 0;
+}
+
 struct LayerSpec {
   int64_t inputs = 0;
   int64_t units = 0;
@@ -22,13 +37,15 @@ struct LayerSpec {
 struct NetworkSpec {
   std::vector<LayerSpec> layers;
   Loss loss = Loss::kSquaredError;
-  bool float64 = false;
+  Dtype dtype = Dtype::kFloat32;
   OptConfig optimizer;
   double l1 = 0, l2 = 0;       // on kernels (and biases if penalizeBias)
   bool penalizeBias = false;
   double clipNorm = 0;         // 0 = off; global L2 norm as torch.nn.utils.clip_grad_norm_
   double clipValue = 0;        // 0 = off; elementwise clamp to [-clipValue, clipValue]
   int64_t maxBatch = 1;        // workspace rows
+
+  bool f64() const { return dtype == Dtype::kFloat64; }
 };
 
 // Where each tensor lives in the flat parameter vector: [W0, b0, W1, b1, ...]; W is [units, inputs] like PyTorch.

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "../kernels/blas.h"
+#include "../kernels/kernels.h"
 
 namespace descent {
 namespace {
@@ -86,6 +87,8 @@ class Trainer final : public TrainerBase {
     const T* Y = static_cast<const T*>(Yv);
     const T* W = static_cast<const T*>(Wv);
     RunResult res;
+    // One table for the whole chunk, even if setSimd() switches tables meanwhile.
+    const KernelSet<T>& k = Kernels().Of<T>();
     Snapshot();
     for (size_t c = 0; c < count; c++) {
       if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return Fail(res, 3, c, "cancelled");
@@ -137,7 +140,7 @@ class Trainer final : public TrainerBase {
         return Fail(res, 1, c, "loss");
       }
       Backward(xb, rows);
-      Regularize();
+      Regularize(k);
       // The norm costs a pass over every gradient: only when asked for or needed by clipNorm. Without it a
       // non-finite gradient is still caught, by the optimizer's check of the updated parameters.
       if (gradNorms != nullptr || spec_.clipNorm > 0) {
@@ -147,15 +150,15 @@ class Trainer final : public TrainerBase {
           Restore();
           return Fail(res, 1, c, "gradient");
         }
-        Clip(norm);
+        Clip(k, norm);
       } else if (spec_.clipValue > 0) {
-        Clip(0);
+        Clip(k, 0);
       }
       const double lr = lrs[c];
       const StepScalars s = Prepare(spec_.optimizer, ost_, lr);
-      bool ok = Step(spec_.optimizer, s, layout_.total, params_.data(), grads_.data(), SlotPtr(0), SlotPtr(1),
+      bool ok = Step(k, spec_.optimizer, s, layout_.total, params_.data(), grads_.data(), SlotPtr(0), SlotPtr(1),
                      SlotPtr(2));
-      if (spec_.l1 > 0) ProximalL1(lr * spec_.l1);
+      if (spec_.l1 > 0) ProximalL1(k, lr * spec_.l1);
       if (!ok) {
         Restore();
         return Fail(res, 1, c, "parameters");
@@ -181,7 +184,7 @@ class Trainer final : public TrainerBase {
                                     static_cast<const T*>(Wv), T(1) / static_cast<T>(n), d0_.data()) /
                         static_cast<double>(n);
     Backward(X, n);
-    Regularize();
+    Regularize(Kernels().Of<T>());
     std::memcpy(out, grads_.data(), grads_.size() * sizeof(T));
     return loss;
   }
@@ -288,43 +291,47 @@ class Trainer final : public TrainerBase {
     }
   }
 
-  void Regularize() {
+  void Regularize(const KernelSet<T>& k) {
     if (spec_.l2 <= 0) return;
     const T l2 = static_cast<T>(spec_.l2);
-    ForPenalized([&](size_t off, size_t len) {
-      T* g = grads_.data() + off;
-      const T* p = params_.data() + off;
-      for (size_t i = 0; i < len; i++) g[i] += l2 * p[i];
-    });
+    ForPenalized([&](size_t off, size_t len) { k.axpy(len, l2, params_.data() + off, grads_.data() + off); });
   }
 
+  // Global L2 norm of the gradient, accumulated in double. A float64 sum of squares overflows long before the
+  // norm does (every element 1e200 is finite, its square is not): then it is recomputed scaled by the largest
+  // |g| (LAPACK dnrm2's idea). A non-finite element still gives a non-finite norm, which stops the chunk.
   double GradNorm() const {
+    const T* g = grads_.data();
+    const size_t n = grads_.size();
     double s = 0;
-    for (size_t i = 0; i < grads_.size(); i++) s += static_cast<double>(grads_[i]) * static_cast<double>(grads_[i]);
-    return std::sqrt(s);
+    for (size_t i = 0; i < n; i++) s += static_cast<double>(g[i]) * static_cast<double>(g[i]);
+    if (std::isfinite(s)) return std::sqrt(s);
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+      const double a = std::fabs(static_cast<double>(g[i]));
+      if (!std::isfinite(a)) return std::sqrt(s);
+      if (a > m) m = a;
+    }
+    double t = 0;  // each term <= 1, so t <= n
+    for (size_t i = 0; i < n; i++) {
+      const double x = static_cast<double>(g[i]) / m;
+      t += x * x;
+    }
+    return m * std::sqrt(t);
   }
 
-  void Clip(double norm) {
-    if (spec_.clipValue > 0) {
-      const T cv = static_cast<T>(spec_.clipValue);
-      for (auto& g : grads_) g = g > cv ? cv : (g < -cv ? -cv : g);
-    }
+  void Clip(const KernelSet<T>& k, double norm) {
+    if (spec_.clipValue > 0) k.clamp(grads_.size(), static_cast<T>(spec_.clipValue), grads_.data());
     if (spec_.clipNorm > 0) {
       const double coef = spec_.clipNorm / (norm + 1e-6);  // torch.nn.utils.clip_grad_norm_
-      if (coef < 1.0) {
-        const T c = static_cast<T>(coef);
-        for (auto& g : grads_) g *= c;
-      }
+      if (coef < 1.0) k.scale(grads_.size(), static_cast<T>(coef), grads_.data());
     }
   }
 
   // Soft-threshold: the proximal step of lr*l1*|w|, so weights reach exact zeros.
-  void ProximalL1(double thr) {
+  void ProximalL1(const KernelSet<T>& k, double thr) {
     const T t = static_cast<T>(thr);
-    ForPenalized([&](size_t off, size_t len) {
-      T* p = params_.data() + off;
-      for (size_t i = 0; i < len; i++) p[i] = p[i] > t ? p[i] - t : (p[i] < -t ? p[i] + t : T(0));
-    });
+    ForPenalized([&](size_t off, size_t len) { k.softThreshold(len, t, params_.data() + off); });
   }
 
   void Snapshot() {
@@ -357,7 +364,7 @@ class Trainer final : public TrainerBase {
 
 uint64_t TrainerBytes(const NetworkSpec& spec) {
   const Layout layout = MakeLayout(spec);
-  const uint64_t sz = spec.float64 ? 8 : 4;
+  const uint64_t sz = DtypeBytes(spec.dtype);
   const uint64_t B = static_cast<uint64_t>(spec.maxBatch);
   const uint64_t P = layout.total;
   const uint64_t slots = static_cast<uint64_t>(NumSlots(spec.optimizer));
@@ -376,7 +383,7 @@ uint64_t TrainerBytes(const NetworkSpec& spec) {
 }
 
 std::unique_ptr<TrainerBase> MakeTrainer(const NetworkSpec& spec) {
-  if (spec.float64) return std::make_unique<Trainer<double>>(spec);
+  if (spec.f64()) return std::make_unique<Trainer<double>>(spec);
   return std::make_unique<Trainer<float>>(spec);
 }
 

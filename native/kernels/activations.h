@@ -7,7 +7,11 @@
 
 namespace descent {
 
-enum class Act : int32_t { kLinear = 0, kRelu = 1, kSigmoid = 2, kTanh = 3, kLeakyRelu = 4, kElu = 5, kGelu = 6 };
+// Activations in the order of lib/engine/spec.ts (spec.def): the binding maps names to these.
+enum class Act : int32_t {
+#define DESCENT_ACTIVATION(e, name, paramDefault) e,
+#include "spec.def"
+};
 
 template <typename T>
 inline T StableSigmoid(T z) {

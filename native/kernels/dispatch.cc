@@ -3,22 +3,19 @@
 #include <atomic>
 #include <cstdlib>
 
-#include "optimizers.h"
+#include "kernels.h"
 #include "parallel.h"
 
 namespace descent {
 namespace isa_scalar {
-bool StepF32(const OptConfig&, const StepScalars&, size_t, float*, const float*, float*, float*, float*);
-bool StepF64(const OptConfig&, const StepScalars&, size_t, double*, const double*, double*, double*, double*);
+void Override(KernelTable&);
 }  // namespace isa_scalar
 #if defined(__x86_64__)
 namespace isa_avx2 {
-bool StepF32(const OptConfig&, const StepScalars&, size_t, float*, const float*, float*, float*, float*);
-bool StepF64(const OptConfig&, const StepScalars&, size_t, double*, const double*, double*, double*, double*);
+void Override(KernelTable&);
 }  // namespace isa_avx2
 namespace isa_avx512 {
-bool StepF32(const OptConfig&, const StepScalars&, size_t, float*, const float*, float*, float*, float*);
-bool StepF64(const OptConfig&, const StepScalars&, size_t, double*, const double*, double*, double*, double*);
+void Override(KernelTable&);
 }  // namespace isa_avx512
 #endif
 
@@ -80,41 +77,65 @@ void InitFromEnv() {
 }  // namespace simd
 
 namespace {
+// Reference table first; each ISA starts from the table below it and overrides what its unit provides.
+struct Tables {
+  KernelTable t[3];
+  Tables() {
+    t[0].isa = simd::Name(simd::Isa::kScalar);
+    isa_scalar::Override(t[0]);
+    t[1] = t[0];
+    t[1].isa = simd::Name(simd::Isa::kAvx2);
+#if defined(__x86_64__)
+    isa_avx2::Override(t[1]);
+#endif
+    t[2] = t[1];
+    t[2].isa = simd::Name(simd::Isa::kAvx512);
+#if defined(__x86_64__)
+    isa_avx512::Override(t[2]);
+#endif
+  }
+};
+
+const Tables& AllTables() {
+  static const Tables tables;
+  return tables;
+}
+
 // Passes of at least this many elements are split across the pool: below it, waking threads (~10 µs) costs
 // more than a second core saves (an MLP's 235k-parameter Adam step still gains).
 constexpr size_t kParallelMin = size_t(1) << 17;
+}  // namespace
 
-template <typename T, typename F>
-bool SplitStep(F kernel, const OptConfig& c, const StepScalars& s, size_t n, T* p, const T* g, T* s0, T* s1, T* s2) {
+const KernelTable& Kernels() { return AllTables().t[static_cast<int>(simd::Current())]; }
+
+const KernelTable* TableFor(simd::Isa isa) {
+  const int i = static_cast<int>(isa);
+  return i >= 0 && i <= static_cast<int>(simd::Best()) ? &AllTables().t[i] : nullptr;
+}
+
+template <typename T>
+bool Step(const KernelSet<T>& k, const OptConfig& c, const StepScalars& s, size_t n, T* p, const T* g, T* s0, T* s1,
+          T* s2) {
   std::atomic<bool> ok{true};
   parallel::For(n, kParallelMin, [&](size_t b, size_t e) {
-    if (!kernel(c, s, e - b, p + b, g + b, s0 ? s0 + b : nullptr, s1 ? s1 + b : nullptr, s2 ? s2 + b : nullptr))
+    if (!k.step(c, s, e - b, p + b, g + b, s0 ? s0 + b : nullptr, s1 ? s1 + b : nullptr, s2 ? s2 + b : nullptr))
       ok.store(false, std::memory_order_relaxed);
   });
   return ok.load();
 }
-}  // namespace
+template bool Step<float>(const KernelSet<float>&, const OptConfig&, const StepScalars&, size_t, float*, const float*,
+                          float*, float*, float*);
+template bool Step<double>(const KernelSet<double>&, const OptConfig&, const StepScalars&, size_t, double*,
+                           const double*, double*, double*, double*);
 
 bool Step(const OptConfig& c, const StepScalars& s, size_t n, float* p, const float* g, float* s0, float* s1,
           float* s2) {
-  switch (simd::Current()) {
-#if defined(__x86_64__)
-    case simd::Isa::kAvx512: return SplitStep(isa_avx512::StepF32, c, s, n, p, g, s0, s1, s2);
-    case simd::Isa::kAvx2: return SplitStep(isa_avx2::StepF32, c, s, n, p, g, s0, s1, s2);
-#endif
-    default: return SplitStep(isa_scalar::StepF32, c, s, n, p, g, s0, s1, s2);
-  }
+  return Step(Kernels().f32, c, s, n, p, g, s0, s1, s2);
 }
 
 bool Step(const OptConfig& c, const StepScalars& s, size_t n, double* p, const double* g, double* s0, double* s1,
           double* s2) {
-  switch (simd::Current()) {
-#if defined(__x86_64__)
-    case simd::Isa::kAvx512: return SplitStep(isa_avx512::StepF64, c, s, n, p, g, s0, s1, s2);
-    case simd::Isa::kAvx2: return SplitStep(isa_avx2::StepF64, c, s, n, p, g, s0, s1, s2);
-#endif
-    default: return SplitStep(isa_scalar::StepF64, c, s, n, p, g, s0, s1, s2);
-  }
+  return Step(Kernels().f64, c, s, n, p, g, s0, s1, s2);
 }
 
 }  // namespace descent

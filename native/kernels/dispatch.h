@@ -1,5 +1,5 @@
-// Runtime SIMD dispatch without IFUNC: every kernel table is compiled (scalar baseline, AVX2+FMA, AVX-512),
-// the best one the CPU supports is chosen at load time, and DESCENT_SIMD=scalar|avx2|avx512 may force a lower one.
+// Runtime SIMD dispatch without IFUNC: every kernel table (kernels.h) is compiled (scalar reference, AVX2+FMA,
+// AVX-512), the best one the CPU supports is chosen at load, and DESCENT_SIMD=scalar|avx2|avx512 may force a lower one.
 #pragma once
 #include <string>
 

@@ -11,10 +11,21 @@
 
 namespace descent {
 
-enum class Loss : int32_t { kSquaredError = 0, kSigmoidCrossEntropy = 1, kSoftmaxCrossEntropy = 2 };
+// Loss heads in the order of lib/engine/spec.ts (spec.def): the binding maps names to these.
+enum class Loss : int32_t {
+#define DESCENT_LOSS(e, name, cols) e,
+#include "spec.def"
+};
 
-// Columns of the target matrix for a head with k outputs: class index for softmax, else k.
-inline size_t TargetCols(Loss loss, size_t k) { return loss == Loss::kSoftmaxCrossEntropy ? 1 : k; }
+// Columns of the target matrix for a head with k outputs: one class index (softmax), else k.
+inline size_t TargetCols(Loss loss, size_t k) {
+  switch (loss) {
+#define DESCENT_LOSS(e, name, cols) \
+  case Loss::e: return (cols) == 1 ? 1 : k;
+#include "spec.def"
+  }
+  return k;
+}
 
 // 0.5 * sum_k (z - y)^2 per row, i.e. the textbook 1/(2n) sum (h - y)^2 after the mean.
 template <typename T>

@@ -4,21 +4,21 @@
 
 namespace descent {
 
+// The slots a configuration keeps are its kernel's spec.def slots whose present-when holds; conditional slots are
+// always the last ones (scripts/gen-spec.ts checks), so a slot's list index is its index among those kept.
 int NumSlots(const OptConfig& c) {
-  switch (c.kind) {
-    case OptKind::kSgd: return c.momentum != 0 ? 1 : 0;               // momentum_buffer
-    case OptKind::kAdam: return c.amsgrad ? 3 : 2;                    // exp_avg, exp_avg_sq, max_exp_avg_sq
-    case OptKind::kRmsprop: return c.centered ? 3 : 2;                // square_avg, momentum_buffer, grad_avg
-    case OptKind::kAdagrad: return 1;                                 // sum
-    case OptKind::kAdadelta: return 2;                                // square_avg, acc_delta
-    case OptKind::kAdamax: return 2;                                  // exp_avg, exp_inf
-    case OptKind::kNadam: return 2;                                   // exp_avg, exp_avg_sq
-  }
-  return 0;
+  int n = 0;
+#define DESCENT_SLOT(kernel, index, name, when, init) \
+  if (c.kind == OptKind::kernel && (when)) n++;
+#include "spec.def"
+  return n;
 }
 
 double SlotInit(const OptConfig& c, int slot) {
-  return c.kind == OptKind::kAdagrad && slot == 0 ? c.initialAccumulatorValue : 0.0;
+#define DESCENT_SLOT(kernel, index, name, when, init) \
+  if (c.kind == OptKind::kernel && slot == (index)) return (init);
+#include "spec.def"
+  return 0.0;
 }
 
 StepScalars Prepare(const OptConfig& c, OptGlobalState& g, double lr) {

@@ -7,21 +7,18 @@
 
 namespace descent {
 
-enum class OptKind : int32_t { kSgd = 0, kAdam = 1, kRmsprop = 2, kAdagrad = 3, kAdadelta = 4, kAdamax = 5, kNadam = 6 };
+// The fused kernels in the order of lib/engine/spec.ts (spec.def): the binding maps names to these.
+enum class OptKind : int32_t {
+#define DESCENT_KERNEL(e, name) e,
+#include "spec.def"
+};
 
+// Every configuration field of lib/engine/spec.ts KERNEL_FIELDS, with its default; each kernel reads the ones it
+// needs (e.g. `decoupled`: AdamW's p <- p - lr*wd*p before the update instead of g += wd*p).
 struct OptConfig {
   OptKind kind = OptKind::kSgd;
-  double momentum = 0, dampening = 0;
-  bool nesterov = false;
-  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  bool amsgrad = false;
-  double weightDecay = 0;
-  bool decoupled = false;  // AdamW: p <- p - lr*wd*p before the update instead of g += wd*p
-  double alpha = 0.99;     // RMSprop smoothing
-  bool centered = false;
-  double lrDecay = 0, initialAccumulatorValue = 0;  // Adagrad
-  double rho = 0.9;                                 // Adadelta
-  double momentumDecay = 4e-3;                      // NAdam
+#define DESCENT_KERNEL_FIELD(type, field, def, lo, hi) type field = def;
+#include "spec.def"
 };
 
 // Optimizer-wide state that is not per element (kept by the owner, saved with checkpoints).
@@ -39,15 +36,16 @@ struct StepScalars {
   bool first = false;  // first step: momentum buffers are initialised to the gradient
 };
 
-// Number of state tensors (each the size of the parameter) the optimizer keeps per parameter.
+// Number of state tensors (each the size of the parameter) the optimizer keeps per parameter (spec.def slots).
 int NumSlots(const OptConfig& c);
-// Value the slots start at (Adagrad's initial accumulator; 0 otherwise), slot by slot.
+// Value slot `slot` starts at (Adagrad's initial accumulator; 0 otherwise).
 double SlotInit(const OptConfig& c, int slot);
 // Advances `g` (step, muProduct) and returns the scalars of the new step taken with learning rate `lr`.
 StepScalars Prepare(const OptConfig& c, OptGlobalState& g, double lr);
 
 // One fused update of n elements. Returns false if any updated parameter is not finite.
-// s0..s2 are the state slots (may be null when NumSlots() is smaller). Dispatched to the best SIMD table.
+// s0..s2 are the state slots (may be null when NumSlots() is smaller). Runs the current kernel table's entry
+// (kernels.h), split across the pool when large.
 bool Step(const OptConfig& c, const StepScalars& s, size_t n, float* p, const float* g, float* s0, float* s1, float* s2);
 bool Step(const OptConfig& c, const StepScalars& s, size_t n, double* p, const double* g, double* s0, double* s1, double* s2);
 

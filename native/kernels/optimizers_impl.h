@@ -1,7 +1,7 @@
-// Kernel bodies of the fused optimizer updates. Included once per ISA translation unit inside its own
-// namespace (scalar, avx2, avx512), compiled with that unit's target flags. No std templates here: an inline
-// template instantiated under different target flags in two units would be merged by the linker (ODR), and
-// the baseline table could end up running AVX-512 code.
+// Kernel bodies of the fused optimizer updates, part of the shared kernel body (kernels_impl.h): compiled once
+// per ISA inside its own namespace with that unit's target flags. No std templates here: an inline template
+// instantiated under different target flags in two units would be merged by the linker (ODR), and the
+// reference table could end up running AVX-512 code.
 // Expects: namespace-level context with descent::OptConfig, StepScalars visible.
 
 static inline float Sqrt_(float x) { return __builtin_sqrtf(x); }
@@ -15,7 +15,7 @@ template <bool kCentered, bool kMomentum, typename T>
 static T Rmsprop(const OptConfig& c, const StepScalars& s, size_t n, T* __restrict p, const T* __restrict g,
                  T* __restrict s0, T* __restrict s1, T* __restrict s2) {
   const T lr = T(s.lr), wd = T(s.wd), decay = T(s.decay);
-  const T a = T(c.alpha), oa = T(1.0 - c.alpha), eps = T(c.eps), mom = T(c.momentum);
+  const T a = T(c.alpha), oa = T(1.0 - c.alpha), eps = T(c.epsilon), mom = T(c.momentum);
   T bad = 0;
   for (size_t i = 0; i < n; i++) {
     const T gi = g[i] + wd * p[i];
@@ -85,7 +85,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
     }
     case OptKind::kAdam: {
       // c1 = lr / (1 - beta1^t), c2 = sqrt(1 - beta2^t)
-      const T b1 = T(c.beta1), b2 = T(c.beta2), ob1 = T(1.0 - c.beta1), ob2 = T(1.0 - c.beta2), eps = T(c.eps);
+      const T b1 = T(c.beta1), b2 = T(c.beta2), ob1 = T(1.0 - c.beta1), ob2 = T(1.0 - c.beta2), eps = T(c.epsilon);
       for (size_t i = 0; i < n; i++) {
         T pi = p[i] * decay;
         const T gi = g[i] + wd * pi;
@@ -116,7 +116,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
     }
     case OptKind::kAdagrad: {
       // c1 = lr / (1 + (t - 1) * lrDecay)
-      const T eps = T(c.eps);
+      const T eps = T(c.epsilon);
       for (size_t i = 0; i < n; i++) {
         const T gi = g[i] + wd * p[i];
         const T sum = s0[i] + gi * gi;
@@ -129,7 +129,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
       break;
     }
     case OptKind::kAdadelta: {
-      const T rho = T(c.rho), orho = T(1.0 - c.rho), eps = T(c.eps);
+      const T rho = T(c.rho), orho = T(1.0 - c.rho), eps = T(c.epsilon);
       for (size_t i = 0; i < n; i++) {
         const T gi = g[i] + wd * p[i];
         const T sq = rho * s0[i] + orho * gi * gi;
@@ -146,7 +146,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
     }
     case OptKind::kAdamax: {
       // c1 = lr / (1 - beta1^t)
-      const T b1 = T(c.beta1), ob1 = T(1.0 - c.beta1), b2 = T(c.beta2), eps = T(c.eps);
+      const T b1 = T(c.beta1), ob1 = T(1.0 - c.beta1), b2 = T(c.beta2), eps = T(c.epsilon);
       for (size_t i = 0; i < n; i++) {
         const T gi = g[i] + wd * p[i];
         const T m = b1 * s0[i] + ob1 * gi;
@@ -163,7 +163,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
     }
     case OptKind::kNadam: {
       // c1 = lr*(1-mu)/(1-muProduct), c2 = lr*muNext/(1-muProductNext), c3 = 1 - beta2^t
-      const T b1 = T(c.beta1), ob1 = T(1.0 - c.beta1), b2 = T(c.beta2), ob2 = T(1.0 - c.beta2), eps = T(c.eps);
+      const T b1 = T(c.beta1), ob1 = T(1.0 - c.beta1), b2 = T(c.beta2), ob2 = T(1.0 - c.beta2), eps = T(c.epsilon);
       for (size_t i = 0; i < n; i++) {
         const T gi = g[i] + wd * p[i];
         const T m = b1 * s0[i] + ob1 * gi;

@@ -3,10 +3,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "../engine/trainer.h"
 #include "../kernels/dispatch.h"
+#include "../kernels/kernels.h"
 #include "../kernels/losses.h"
 #include "../kernels/optimizers.h"
 #include "../kernels/parallel.h"
@@ -42,8 +44,10 @@ void TestRngMatchesTypeScript() {
 template <typename T>
 void TestSimdTablesEqualScalar(const char* dtype) {
   const size_t n = 1037;  // not a multiple of any vector width: exercises the tails
-  const OptKind kinds[] = {OptKind::kSgd, OptKind::kAdam, OptKind::kRmsprop, OptKind::kAdagrad,
-                           OptKind::kAdadelta, OptKind::kAdamax, OptKind::kNadam};
+  const OptKind kinds[] = {
+#define DESCENT_KERNEL(e, name) OptKind::e,
+#include "../kernels/spec.def"
+  };
   for (OptKind kind : kinds) {
     for (int variant = 0; variant < 2; variant++) {
       OptConfig c;
@@ -77,6 +81,188 @@ void TestSimdTablesEqualScalar(const char* dtype) {
   simd::InitFromEnv();
 }
 
+// Inputs for the table tests: mostly uniform values, with the edge cases a vector min/max or compare could get
+// wrong sprinkled in (signed zeros, infinities, NaN, subnormals, values exactly at the threshold).
+template <typename T>
+void FillSpecial(Rng& r, T* x, size_t n, T threshold) {
+  const T specials[] = {T(0), -T(0), threshold, -threshold, std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity(), std::numeric_limits<T>::quiet_NaN(),
+                        std::numeric_limits<T>::denorm_min(), -std::numeric_limits<T>::denorm_min(), T(1e30)};
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t u = r.NextU32();
+    x[i] = u % 7 == 0 ? specials[(u >> 8) % (sizeof specials / sizeof specials[0])] : static_cast<T>(4 * r.Uniform() - 2);
+  }
+}
+
+// Lengths around every vector width (and 0), each at several misaligned starts.
+const size_t kLengths[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 127, 129, 1037};
+const size_t kOffsets[] = {0, 1, 2, 3, 5};
+
+// An element-wise entry of table `t` against the reference on every length and start: bit-identical output.
+template <typename T, typename F>
+void CheckElementwise(const char* isa, const char* dtype, const char* entry, F call) {
+  Rng r(11);
+  bool same = true;
+  for (size_t n : kLengths) {
+    for (size_t off : kOffsets) {
+      std::vector<T> x(n + 8), y(n + 8);
+      FillSpecial(r, x.data(), x.size(), T(0.5));
+      FillSpecial(r, y.data(), y.size(), T(0.5));
+      std::vector<T> xr = x, yr = y;
+      call(true, n, x.data() + off, y.data() + (off + 3) % 8);
+      call(false, n, xr.data() + off, yr.data() + (off + 3) % 8);
+      if (std::memcmp(x.data(), xr.data(), x.size() * sizeof(T)) != 0 ||
+          std::memcmp(y.data(), yr.data(), y.size() * sizeof(T)) != 0) {
+        same = false;
+        std::printf("  %s %s %s differs at n=%zu offset=%zu\n", isa, dtype, entry, n, off);
+      }
+    }
+  }
+  CHECK(same, "%s table, %s %s: differs from the reference table", isa, dtype, entry);
+}
+
+// Every entry of every table this CPU can run, against the reference table (scalar), bit for bit.
+template <typename T>
+void TestKernelTables(const char* dtype) {
+  const KernelTable* ref = TableFor(simd::Isa::kScalar);
+  CHECK(ref != nullptr, "the reference table is always available");
+  if (ref == nullptr) return;
+  const KernelSet<T>& R = ref->Of<T>();
+  for (simd::Isa isa : {simd::Isa::kScalar, simd::Isa::kAvx2, simd::Isa::kAvx512}) {
+    const KernelTable* t = TableFor(isa);
+    if (t == nullptr) continue;
+    const KernelSet<T>& K = t->Of<T>();
+    CHECK(K.step && K.axpy && K.clamp && K.scale && K.softThreshold, "%s table, %s: an entry is null", t->isa, dtype);
+    CHECK(std::strcmp(t->isa, simd::Name(isa)) == 0, "table %d is named %s", static_cast<int>(isa), t->isa);
+    const T a = static_cast<T>(0.3), thr = static_cast<T>(0.5);
+    CheckElementwise<T>(t->isa, dtype, "axpy", [&](bool mine, size_t n, T* x, T* y) { (mine ? K : R).axpy(n, a, x, y); });
+    CheckElementwise<T>(t->isa, dtype, "clamp", [&](bool mine, size_t n, T* x, T*) { (mine ? K : R).clamp(n, thr, x); });
+    CheckElementwise<T>(t->isa, dtype, "scale", [&](bool mine, size_t n, T* x, T*) { (mine ? K : R).scale(n, a, x); });
+    CheckElementwise<T>(t->isa, dtype, "softThreshold",
+                        [&](bool mine, size_t n, T* x, T*) { (mine ? K : R).softThreshold(n, thr, x); });
+
+    // step: every kernel and its variants, 4 steps, parameters and every slot bit-identical, same return value.
+    const OptKind kinds[] = {
+#define DESCENT_KERNEL(e, name) OptKind::e,
+#include "../kernels/spec.def"
+    };
+    bool same = true;
+    for (OptKind kind : kinds) {
+      for (int variant = 0; variant < 4; variant++) {
+        OptConfig c;
+        c.kind = kind;
+        c.weightDecay = variant & 1 ? 0.01 : 0;
+        c.decoupled = variant == 3;
+        if (variant >= 2) {
+          c.momentum = 0.9;
+          c.nesterov = kind == OptKind::kSgd && variant == 2;
+          c.amsgrad = true;
+          c.centered = true;
+          c.initialAccumulatorValue = 0.1;
+        }
+        const int ns = NumSlots(c);
+        for (size_t n : kLengths) {
+          for (size_t off : kOffsets) {
+            Rng r(5 + static_cast<uint32_t>(n));
+            std::vector<T> buf[2][5];
+            for (int side = 0; side < 2; side++)
+              for (int b = 0; b < 5; b++) buf[side][b].assign(n + 8, T(0));
+            for (size_t i = 0; i < n + 8; i++) buf[0][0][i] = static_cast<T>(r.Uniform() - 0.5);
+            for (int si = 0; si < ns; si++) std::fill(buf[0][2 + si].begin(), buf[0][2 + si].end(), static_cast<T>(SlotInit(c, si)));
+            OptGlobalState st;
+            for (int step = 0; step < 4; step++) {
+              for (size_t i = 0; i < n + 8; i++) buf[0][1][i] = static_cast<T>(r.Uniform() - 0.5);
+              for (int b = 0; b < 5; b++) buf[1][b] = buf[0][b];
+              const StepScalars sc = Prepare(c, st, 0.01);
+              bool ok[2];
+              for (int side = 0; side < 2; side++) {
+                auto& v = buf[side];
+                T* sl[3] = {nullptr, nullptr, nullptr};
+                for (int si = 0; si < ns; si++) sl[si] = v[2 + si].data() + (off + 1 + si) % 8;
+                ok[side] = (side == 0 ? K : R).step(c, sc, n, v[0].data() + off, v[1].data() + (off + 2) % 8, sl[0], sl[1], sl[2]);
+              }
+              bool eq = ok[0] == ok[1];
+              for (int b = 0; b < 5; b++) eq = eq && std::memcmp(buf[0][b].data(), buf[1][b].data(), (n + 8) * sizeof(T)) == 0;
+              if (!eq) {
+                same = false;
+                std::printf("  %s %s step kernel %d variant %d differs at n=%zu offset=%zu step %d\n", t->isa, dtype,
+                            static_cast<int>(kind), variant, n, off, step);
+                break;
+              }
+            }
+          }
+        }
+      }
+    }
+    CHECK(same, "%s table, %s step: differs from the reference table", t->isa, dtype);
+  }
+}
+
+// The slot counts and starting values spec.def gives, for the configurations that change them.
+void TestSlotsFromSpec() {
+  OptConfig c;
+  c.kind = OptKind::kSgd;
+  CHECK(NumSlots(c) == 0, "sgd without momentum keeps no slot");
+  c.momentum = 0.9;
+  CHECK(NumSlots(c) == 1, "sgd with momentum keeps momentum_buffer");
+  c.kind = OptKind::kAdam;
+  CHECK(NumSlots(c) == 2, "adam keeps exp_avg, exp_avg_sq");
+  c.amsgrad = true;
+  CHECK(NumSlots(c) == 3, "adam with amsgrad keeps max_exp_avg_sq too");
+  c.kind = OptKind::kRmsprop;
+  CHECK(NumSlots(c) == 2, "rmsprop keeps square_avg, momentum_buffer");
+  c.centered = true;
+  CHECK(NumSlots(c) == 3, "centered rmsprop keeps grad_avg too");
+  c.kind = OptKind::kAdagrad;
+  c.initialAccumulatorValue = 0.25;
+  CHECK(NumSlots(c) == 1 && SlotInit(c, 0) == 0.25, "adagrad's sum starts at initialAccumulatorValue");
+  c.kind = OptKind::kNadam;
+  CHECK(NumSlots(c) == 2 && SlotInit(c, 0) == 0 && SlotInit(c, 1) == 0, "nadam's slots start at 0");
+  OptConfig d;
+  CHECK(d.epsilon == 1e-8 && d.beta2 == 0.999 && d.momentumDecay == 4e-3 && !d.nesterov, "OptConfig defaults from spec.def");
+}
+
+// A float64 gradient whose squares overflow (1e200) still has a finite norm; an infinite one stops the chunk.
+void TestGradNormWithoutOverflow() {
+  NetworkSpec s;
+  s.layers.push_back(LayerSpec{1, 1, Act::kLinear, 0, true, 0});
+  s.dtype = Dtype::kFloat64;
+  s.maxBatch = 1;
+  s.clipNorm = 1;
+  auto t = MakeTrainer(s);
+  t->Initialize(1);
+  double* p = static_cast<double*>(t->Params());
+  p[0] = 0;
+  p[1] = 0;
+  // z = 0, r = z - y = 1e100: loss 5e199, dW = r*x = 1e200, db = 1e100; dW^2 overflows a double.
+  const double X[1] = {1e100}, Y[1] = {-1e100};
+  double lrs[1] = {0.1}, losses[1], norms[1];
+  RunResult r = t->RunBatches(X, Y, nullptr, 1, nullptr, 1, 0, 1, lrs, losses, norms);
+  CHECK(r.status == 0, "gradient of 1e200: status %d (%s), want 0", r.status, r.what.c_str());
+  CHECK(std::fabs(norms[0] / 1e200 - 1) < 1e-15, "gradient norm %g, want 1e200", norms[0]);
+  // clipNorm 1 scales the step to lr * unit direction: W moves by -0.1.
+  CHECK(std::fabs(p[0] + 0.1) < 1e-12 && std::fabs(p[1]) < 1e-90, "clipped step: W=%g b=%g", p[0], p[1]);
+
+  // Two elements of 1e200 in float32 cannot happen; in float64 with several terms the scaled sum must add up:
+  // x = 1e100 twice in a 2-input layer: dW = [1e200, 1e200], db = 1e100, norm = sqrt(2)*1e200.
+  NetworkSpec s2 = s;
+  s2.layers[0].inputs = 2;
+  auto t2 = MakeTrainer(s2);
+  t2->Initialize(1);
+  std::memset(t2->Params(), 0, 3 * sizeof(double));
+  const double X2[2] = {1e100, 1e100};
+  r = t2->RunBatches(X2, Y, nullptr, 1, nullptr, 1, 0, 1, lrs, losses, norms);
+  CHECK(r.status == 0 && std::fabs(norms[0] / (std::sqrt(2.0) * 1e200) - 1) < 1e-15, "norm of two 1e200: %g (status %d)",
+        norms[0], r.status);
+
+  // x = 1e200, r = 1e150: the loss (5e299) is finite but dW = 1e350 is not: still "gradient", parameters kept.
+  p[0] = 0;
+  p[1] = 0;
+  const double X3[1] = {1e200}, Y3[1] = {-1e150};
+  r = t->RunBatches(X3, Y3, nullptr, 1, nullptr, 1, 0, 1, lrs, losses, norms);
+  CHECK(r.status == 1 && r.what == "gradient", "infinite gradient: status %d (%s), want 1 (gradient)", r.status, r.what.c_str());
+  CHECK(p[0] == 0 && p[1] == 0, "parameters restored after an infinite gradient");
+}
+
 void TestStableLosses() {
   // Softmax and sigmoid cross-entropy on logits of +-1e4 stay finite and exact.
   const float Z[3] = {1e4f, -1e4f, 0.0f};
@@ -97,7 +283,7 @@ void TestTrainerReachesLeastSquares() {
   // y = 2x + 1 exactly: full-batch GD must recover the line.
   NetworkSpec s;
   s.layers.push_back(LayerSpec{1, 1, Act::kLinear, 0, true});
-  s.float64 = true;
+  s.dtype = Dtype::kFloat64;
   s.maxBatch = 8;
   auto t = MakeTrainer(s);
   t->Initialize(1);
@@ -156,6 +342,10 @@ int main() {
   TestRngMatchesTypeScript();
   TestSimdTablesEqualScalar<float>("float32");
   TestSimdTablesEqualScalar<double>("float64");
+  TestKernelTables<float>("float32");
+  TestKernelTables<double>("float64");
+  TestSlotsFromSpec();
+  TestGradNormWithoutOverflow();
   TestStableLosses();
   TestTrainerReachesLeastSquares();
   TestDivergenceRestores();

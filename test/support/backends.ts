@@ -13,8 +13,6 @@ export function requireNative(ctx: Mocha.Context | Mocha.Suite): void {
   }
 }
 
-export const SHARED = require('node:path').resolve(__dirname, '..', '..', '..', 'shared');
-
 /** `max|a − b| / max|b|`, the agreement measure of the acceptance criteria. */
 export function relMaxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0, m = 0;

@@ -3,24 +3,9 @@
  * element-wise operations in the same order (torch.optim, PyTorch 1.13 single-tensor path). Arithmetic is
  * done in double and stored into the parameter's own array type.
  */
-import { OptimizerConfig, FloatArray, OptimizerKernel } from '../types';
+import type { Dtype, FloatArray, KernelConfig, OptimizerKernel } from '../types';
+import { numSlots } from '../../engine/spec';
 import { ShapeError, StateError } from '../../errors';
-
-export const KIND = { sgd: 0, adam: 1, rmsprop: 2, adagrad: 3, adadelta: 4, adamax: 5, nadam: 6 } as const;
-
-export function numSlots(c: OptimizerConfig): number {
-  switch (c.kind) {
-    case KIND.sgd: return c.momentum !== 0 ? 1 : 0;
-    case KIND.adam: return c.amsgrad ? 3 : 2;
-    case KIND.rmsprop: return c.centered ? 3 : 2;
-    case KIND.adagrad: return 1;
-    default: return 2;
-  }
-}
-
-export function slotInit(c: OptimizerConfig, slot: number): number {
-  return c.kind === KIND.adagrad && slot === 0 ? c.initialAccumulatorValue : 0;
-}
 
 export interface GlobalState {
   step: number;
@@ -38,24 +23,24 @@ export interface StepScalars {
 }
 
 /** Advances the step count and returns the step's scalars (bias corrections folded in). */
-export function prepare(c: OptimizerConfig, g: GlobalState, lr: number): StepScalars {
+export function prepare(c: KernelConfig, g: GlobalState, lr: number): StepScalars {
   g.step += 1;
   const t = g.step;
   const s: StepScalars = { lr, wd: 0, decay: 1, c1: 0, c2: 0, c3: 0, first: t === 1 };
   if (c.decoupled) s.decay = 1 - lr * c.weightDecay;
   else s.wd = c.weightDecay;
-  switch (c.kind) {
-    case KIND.adam:
+  switch (c.kernel) {
+    case 'adam':
       s.c1 = lr / (1 - Math.pow(c.beta1, t));
       s.c2 = Math.sqrt(1 - Math.pow(c.beta2, t));
       break;
-    case KIND.adagrad:
+    case 'adagrad':
       s.c1 = lr / (1 + (t - 1) * c.lrDecay);
       break;
-    case KIND.adamax:
+    case 'adamax':
       s.c1 = lr / (1 - Math.pow(c.beta1, t));
       break;
-    case KIND.nadam: {
+    case 'nadam': {
       const mu = c.beta1 * (1 - 0.5 * Math.pow(0.96, t * c.momentumDecay));
       const muNext = c.beta1 * (1 - 0.5 * Math.pow(0.96, (t + 1) * c.momentumDecay));
       g.muProduct *= mu;
@@ -76,7 +61,7 @@ export function prepare(c: OptimizerConfig, g: GlobalState, lr: number): StepSca
  * native float kernel (which rounds every operation) in the last bits; float64 results match op for op.
  */
 export function step(
-  c: OptimizerConfig,
+  c: KernelConfig,
   s: StepScalars,
   p: FloatArray,
   g: FloatArray,
@@ -89,8 +74,8 @@ export function step(
   const lr = (s.lr), wd = (s.wd), decay = (s.decay), c1 = (s.c1), c2 = (s.c2), c3 = (s.c3);
   let bad = 0;
   const end = off + n;
-  switch (c.kind) {
-    case KIND.sgd: {
+  switch (c.kernel) {
+    case 'sgd': {
       const mom = (c.momentum), damp1 = (1 - c.dampening);
       for (let i = off; i < end; i++) {
         const pi = (p[i]! * decay);
@@ -105,7 +90,7 @@ export function step(
       }
       break;
     }
-    case KIND.adam: {
+    case 'adam': {
       const b1 = (c.beta1), b2 = (c.beta2), ob1 = (1 - c.beta1), ob2 = (1 - c.beta2), eps = (c.epsilon);
       for (let i = off; i < end; i++) {
         let pi = (p[i]! * decay);
@@ -126,7 +111,7 @@ export function step(
       }
       break;
     }
-    case KIND.rmsprop: {
+    case 'rmsprop': {
       const a = (c.alpha), oa = (1 - c.alpha), eps = (c.epsilon), mom = (c.momentum);
       for (let i = off; i < end; i++) {
         const gi = (g[i]! + (wd * p[i]!));
@@ -153,7 +138,7 @@ export function step(
       }
       break;
     }
-    case KIND.adagrad: {
+    case 'adagrad': {
       const eps = (c.epsilon);
       for (let i = off; i < end; i++) {
         const gi = (g[i]! + (wd * p[i]!));
@@ -166,7 +151,7 @@ export function step(
       }
       break;
     }
-    case KIND.adadelta: {
+    case 'adadelta': {
       const rho = (c.rho), orho = (1 - c.rho), eps = (c.epsilon);
       for (let i = off; i < end; i++) {
         const gi = (g[i]! + (wd * p[i]!));
@@ -182,7 +167,7 @@ export function step(
       }
       break;
     }
-    case KIND.adamax: {
+    case 'adamax': {
       const b1 = (c.beta1), ob1 = (1 - c.beta1), b2 = (c.beta2), eps = (c.epsilon);
       for (let i = off; i < end; i++) {
         const gi = (g[i]! + (wd * p[i]!));
@@ -198,7 +183,7 @@ export function step(
       }
       break;
     }
-    case KIND.nadam: {
+    case 'nadam': {
       const b1 = (c.beta1), ob1 = (1 - c.beta1), b2 = (c.beta2), ob2 = (1 - c.beta2), eps = (c.epsilon);
       for (let i = off; i < end; i++) {
         const gi = (g[i]! + (wd * p[i]!));
@@ -224,15 +209,15 @@ export class JsOptimizerKernel implements OptimizerKernel {
   private state: GlobalState = { step: 0, muProduct: 1 };
   private scalars: StepScalars | undefined;
   constructor(
-    private readonly config: OptimizerConfig,
-    private readonly float64: boolean,
+    private readonly config: KernelConfig,
+    private readonly dtype: Dtype,
   ) {}
   prepare(learningRate: number): void {
     this.scalars = prepare(this.config, this.state, learningRate);
   }
   apply(params: FloatArray, grads: FloatArray, ...slots: FloatArray[]): boolean {
     if (!this.scalars) throw new StateError('Call prepare(learningRate) before apply()', 'apply');
-    const Want = this.float64 ? Float64Array : Float32Array;
+    const Want = this.dtype === 'float64' ? Float64Array : Float32Array;
     const check = (a: unknown, name: string) => {
       if (!(a instanceof Want)) throw new ShapeError(`Expected a ${Want.name} for ${name}`, name);
       if ((a as FloatArray).length !== params.length)

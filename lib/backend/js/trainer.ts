@@ -5,29 +5,25 @@
  */
 import { Rng } from '../../rng';
 import { StateError, ShapeError } from '../../errors';
-import { BackendTrainer, FloatArray, NativeSpec, RunResult, TrainerState } from '../types';
-import { GlobalState, numSlots, prepare, slotInit, step } from './optimizers';
+import type { BackendTrainer, EngineSpec, FloatArray, RunResult, TrainerState } from '../types';
+import { layoutOf, numSlots, slotInit, targetColumns } from '../../engine/spec';
+import { ACT, activate, activationGrad, stableSigmoid } from './activations';
+import { GlobalState, prepare, step } from './optimizers';
+import { l2Norm } from '../../numerics';
 
-const ACT = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leakyRelu: 4, elu: 5, gelu: 6 };
-const LOSS = { squared: 0, sigmoid: 1, softmax: 2 };
-const GELU_K = 0.7978845608028654;
-const GELU_C = 0.044715;
-
-function stableSigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
 
 const YIELD_MS = 10;
 let lastYield = performance.now();
 
 export class JsTrainer implements BackendTrainer {
-  private readonly spec: NativeSpec;
+  private readonly spec: EngineSpec;
+  /** Per layer, the activation's switch code. */
+  private readonly act: number[];
+  private readonly softmax: boolean;
   private readonly F: Float32ArrayConstructor | Float64ArrayConstructor;
   private readonly r: (x: number) => number;
-  private readonly wOff: number[] = [];
-  private readonly bOff: number[] = [];
+  private readonly wOff: number[];
+  private readonly bOff: number[];
   private readonly total: number;
   private readonly inputs: number;
   private readonly outputs: number;
@@ -54,23 +50,21 @@ export class JsTrainer implements BackendTrainer {
   /** The last forward applied dropout masks (training), so backward must too. */
   private dropped = false;
 
-  constructor(spec: NativeSpec) {
+  constructor(spec: EngineSpec) {
     this.spec = spec;
-    this.F = spec.float64 ? Float64Array : Float32Array;
-    this.r = spec.float64 ? (x) => x : Math.fround;
-    let off = 0;
-    let maxWidth = 0;
-    for (const L of spec.layers) {
-      this.wOff.push(off);
-      off += L.units * L.inputs;
-      this.bOff.push(off);
-      if (L.useBias) off += L.units;
-      maxWidth = Math.max(maxWidth, L.units, L.inputs);
-    }
-    this.total = off;
+    const f64 = spec.dtype === 'float64';
+    this.F = f64 ? Float64Array : Float32Array;
+    this.r = f64 ? (x) => x : Math.fround;
+    const layout = layoutOf(spec.layers);
+    const maxWidth = layout.maxWidth;
+    this.wOff = [...layout.weight];
+    this.bOff = [...layout.bias];
+    this.total = layout.total;
+    this.act = spec.layers.map((L) => ACT[L.activation]);
+    this.softmax = spec.loss === 'softmaxCrossEntropy';
     this.inputs = spec.layers[0]!.inputs;
     this.outputs = spec.layers[spec.layers.length - 1]!.units;
-    this.ycols = spec.loss === LOSS.softmax ? 1 : this.outputs;
+    this.ycols = targetColumns(spec);
     this.nslots = numSlots(spec.optimizer);
     this.params = new this.F(this.total);
     this.grads = new this.F(this.total);
@@ -81,7 +75,7 @@ export class JsTrainer implements BackendTrainer {
     this.wb = new this.F(B);
     for (const L of spec.layers) {
       this.Z.push(new this.F(B * L.units));
-      this.A.push(L.activation === ACT.linear ? this.Z[this.Z.length - 1]! : new this.F(B * L.units));
+      this.A.push(L.activation === 'linear' ? this.Z[this.Z.length - 1]! : new this.F(B * L.units));
       this.M.push(L.dropout > 0 ? new this.F(B * L.units) : null);
       this.D.push(L.dropout > 0 ? new this.F(B * L.units) : null);
     }
@@ -188,7 +182,7 @@ export class JsTrainer implements BackendTrainer {
           yb = this.yb;
           if (weights) wb = this.wb;
         }
-        if (this.spec.loss === LOSS.softmax) {
+        if (this.softmax) {
           for (let q = 0; q < rows; q++) {
             const y = yb[q]!;
             if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) return { status: 2, batch: c, what: 'class label out of range' };
@@ -205,9 +199,7 @@ export class JsTrainer implements BackendTrainer {
         this.regularize();
         // As native: the norm only when asked for or needed by clipNorm.
         if (gradNorms || this.spec.clipNorm > 0) {
-          let ss = 0;
-          for (let i = 0; i < this.total; i++) ss += this.grads[i]! * this.grads[i]!;
-          const norm = Math.sqrt(ss);
+          const norm = l2Norm([this.grads]);
           if (gradNorms) gradNorms[c] = norm;
           if (!Number.isFinite(norm)) {
             restore();
@@ -254,7 +246,7 @@ export class JsTrainer implements BackendTrainer {
     this.idle('gradients');
     if (!(n >= 1 && n <= this.spec.maxBatch)) throw new ShapeError(`Expected n in [1, ${this.spec.maxBatch}] but received ${n}`, 'n');
     if (X.length !== n * this.inputs || Y.length !== n * this.ycols || out.length !== this.total) throw new ShapeError('X, y or out has the wrong length', 'X');
-    if (this.spec.loss === LOSS.softmax) {
+    if (this.softmax) {
       for (let q = 0; q < n; q++) {
         const y = Y[q]!;
         if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) throw new ShapeError(`Expected class labels in [0, units) for y but y[${q}] = ${y}`, 'y');
@@ -275,6 +267,7 @@ export class JsTrainer implements BackendTrainer {
     let input: FloatArray = X;
     this.spec.layers.forEach((L, l) => {
       const Z = this.Z[l]!;
+      const act = this.act[l]!;
       const A = this.A[l]!;
       const W = this.wOff[l]!;
       const b = this.bOff[l]!;
@@ -289,7 +282,7 @@ export class JsTrainer implements BackendTrainer {
           let z = r(s);
           if (L.useBias) z = r(z + p[b + u]!);
           Z[q * units + u] = z;
-          if (L.activation !== ACT.linear) A[q * units + u] = r(activate(L.activation, L.activationParam, z));
+          if (act !== ACT.linear) A[q * units + u] = r(activate(act, L.activationParam, z));
         }
       }
       input = A;
@@ -314,14 +307,14 @@ export class JsTrainer implements BackendTrainer {
     const d = this.d0;
     const inv = r(1 / rows);
     let sum = 0;
-    if (this.spec.loss === LOSS.squared) {
+    if (this.spec.loss === 'squaredError') {
       for (let i = 0; i < rows * k; i++) {
         const e = r(Z[i]! - Y[i]!);
         const wi = w ? w[Math.floor(i / k)]! : 1;
         sum += 0.5 * wi * e * e;
         if (grad) d[i] = w ? r(r(e * wi) * inv) : r(e * inv);
       }
-    } else if (this.spec.loss === LOSS.sigmoid) {
+    } else if (this.spec.loss === 'sigmoidCrossEntropy') {
       for (let i = 0; i < rows * k; i++) {
         const z = Z[i]!, y = Y[i]!;
         const wi = w ? w[Math.floor(i / k)]! : 1;
@@ -384,6 +377,7 @@ export class JsTrainer implements BackendTrainer {
       }
       if (li > 0) {
         const P = this.spec.layers[li - 1]!;
+        const pact = this.act[li - 1]!;
         const Zp = this.Z[li - 1]!;
         const Ap = this.A[li - 1]!;
         const Mp = this.dropped ? this.M[li - 1] : null;
@@ -398,7 +392,7 @@ export class JsTrainer implements BackendTrainer {
           const o = q * inputs;
           for (let i = 0; i < inputs; i++) {
             const d = Mp ? r(r(acc[i]!) * Mp[o + i]!) : r(acc[i]!);
-            next[o + i] = r(d * activationGrad(P.activation, P.activationParam, Zp[o + i]!, Ap[o + i]!));
+            next[o + i] = r(d * activationGrad(pact, P.activationParam, Zp[o + i]!, Ap[o + i]!));
           }
         }
         const t = delta;
@@ -491,32 +485,5 @@ export class JsTrainer implements BackendTrainer {
   }
   isBusy(): boolean {
     return this.busy;
-  }
-}
-
-function activate(act: number, param: number, z: number): number {
-  switch (act) {
-    case ACT.relu: return z > 0 ? z : 0;
-    case ACT.sigmoid: return stableSigmoid(z);
-    case ACT.tanh: return Math.tanh(z);
-    case ACT.leakyRelu: return z > 0 ? z : param * z;
-    case ACT.elu: return z > 0 ? z : param * Math.expm1(z);
-    case ACT.gelu: return 0.5 * z * (1 + Math.tanh(GELU_K * (z + GELU_C * z * z * z)));
-    default: return z;
-  }
-}
-
-function activationGrad(act: number, param: number, z: number, a: number): number {
-  switch (act) {
-    case ACT.relu: return z > 0 ? 1 : 0;
-    case ACT.sigmoid: return a * (1 - a);
-    case ACT.tanh: return 1 - a * a;
-    case ACT.leakyRelu: return z > 0 ? 1 : param;
-    case ACT.elu: return z > 0 ? 1 : a + param;
-    case ACT.gelu: {
-      const th = Math.tanh(GELU_K * (z + GELU_C * z * z * z));
-      return 0.5 * (1 + th) + 0.5 * z * (1 - th * th) * GELU_K * (1 + 3 * GELU_C * z * z);
-    }
-    default: return 1;
   }
 }

@@ -7,6 +7,17 @@ import * as path from 'node:path';
 import { ShapeError, OptionError, StateError, MemoryLimitError } from '../../errors';
 import { onMemoryLimit } from '../../memory';
 
+/** The addon's view of the engine facts: native/kernels/spec.def as it was compiled (test/05 checks it). */
+export interface NativeEngineFacts {
+  dtypes: { name: string; bytes: number }[];
+  activations: { name: string; paramDefault: number }[];
+  losses: { name: string; targetColumns: 'outputs' | 1 }[];
+  /** Every slot each kernel can keep, in order (conditional ones included). */
+  kernels: { name: string; slots: string[] }[];
+  /** `min`/`max` only for numbers. */
+  kernelFields: { name: string; type: 'number' | 'boolean'; default: number | boolean; min?: number; max?: number }[];
+}
+
 export interface NativeBinding {
   init(errors: { ShapeError: unknown; OptionError: unknown; StateError: unknown; MemoryLimitError: unknown }): void;
   setMemoryLimit(bytes: number): void;
@@ -14,8 +25,14 @@ export interface NativeBinding {
   info(): { openblasConfig: string; threads: number; simd: string; simdBest: string };
   setNumThreads(n: number): void;
   setSimd(name: string): boolean;
+  /** The spec.def lists compiled into the addon. */
+  engineFacts(): NativeEngineFacts;
+  /** Bytes `new NativeTrainer(spec)` allocates (native `TrainerBytes()`); validates `spec` as the constructor does. */
+  trainerBytes(spec: unknown): number;
+  /** `spec`: an `EngineSpec` (lib/engine/spec.ts). */
   NativeTrainer: new (spec: unknown) => unknown;
-  OptimizerKernel: new (config: unknown, float64: boolean) => unknown;
+  /** `config`: a `KernelConfig`; `dtype`: `'float32'` or `'float64'`. */
+  OptimizerKernel: new (config: unknown, dtype: 'float32' | 'float64') => unknown;
 }
 
 let cached: { binding?: NativeBinding; error?: Error; path?: string } | undefined;

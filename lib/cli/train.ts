@@ -1,0 +1,190 @@
+/**
+ * `descent train`: the command line's way into the same `fit` as the API. Its training flags are derived from the
+ * option table (lib/train/options.ts `TRAINING_OPTIONS[*].cli`) and its optimizer flags from the engine table
+ * (lib/engine/spec.ts `OPTIMIZERS`), and every value goes to `fit`/`optimizerByName` as given: the one validator
+ * (`resolvePlan`) checks it and names the option; {@link flagFor} turns that name back into the flag.
+ */
+import * as fs from 'node:fs';
+import { Command, Option } from 'commander';
+import Table from 'cli-table3';
+import { ACTIVATION_NAMES, OPTIMIZERS, OPTIMIZER_NAMES } from '../engine/spec';
+import { OptionError } from '../errors';
+import { loadCsv } from '../data/csv';
+import type { Dataset } from '../data/csv';
+import { loadFashionMnist } from '../data/idx';
+import { trainTestSplit } from '../data/split';
+import { LinearRegression, LogisticRegression, SoftmaxRegression } from '../models/linear';
+import { MLPClassifier, MLPRegressor } from '../models/mlp';
+import { optimizerByName } from '../optim/optimizers';
+import { parseScheduleSpec } from '../optim/schedules';
+import { TRAINING_OPTIONS, TRAINING_OPTION_NAMES, type FitOptions, type TrainingOption } from '../train/options';
+import type { BatchInfo } from '../train/types';
+import { progressBar } from './progress';
+
+/** Numbers stay numbers; anything else stays the text it was, so the validator's message shows what was typed. */
+const value = (v: string): number | string => {
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) ? n : v;
+};
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Every hyperparameter of every optimizer in the engine table (one flag each), plus decoupled weight decay. */
+const HYPER: Map<string, { boolean: boolean; doc: string }> = (() => {
+  const m = new Map<string, { boolean: boolean; doc: string }>();
+  for (const name of OPTIMIZER_NAMES) {
+    for (const [key, h] of Object.entries(OPTIMIZERS[name].hyper)) {
+      const used = m.get(key);
+      if (!used) m.set(key, { boolean: typeof h.default === 'boolean', doc: `${h.doc} (${name}` });
+      else if (!used.doc.includes(`${name},`)) used.doc += `, ${name}`;
+    }
+  }
+  for (const v of m.values()) v.doc += ')';
+  m.set('decoupledWeightDecay', { boolean: true, doc: 'apply weightDecay decoupled, p ← p·(1 − lr·λ), AdamW-style (any optimizer)' });
+  return m;
+})();
+
+const TABLE_FLAGS = TRAINING_OPTION_NAMES.filter((k) => 'cli' in TRAINING_OPTIONS[k]);
+
+/** The flag that set an option or argument a DescentError names (`batchSize` → `--batch-size`), if any. */
+export function flagFor(argument: string | undefined): string | undefined {
+  if (!argument) return undefined;
+  const key = argument.replace(/^options\./, '').split('.').pop()!;
+  if ((TABLE_FLAGS as string[]).includes(key)) return (TRAINING_OPTIONS[key as TrainingOption] as { cli: { flag: string } }).cli.flag.split(' ')[0];
+  if (key === 'learningRate') return '--learning-rate';
+  if (key === 'optimizer') return '--optimizer';
+  if (HYPER.has(key)) return `--${kebab(key)}`;
+  return undefined;
+}
+
+const MODELS = ['linear', 'logistic', 'softmax', 'mlp', 'mlp-regressor'] as const;
+
+/** `--hidden 256,128` → [256, 128]. */
+function parseHidden(v: string): number[] {
+  const sizes = String(v).split(',').map((p) => (/^\s*\d+\s*$/.test(p) ? Number(p) : NaN));
+  if (sizes.some((n) => !(n >= 1))) throw new OptionError(`Expected positive integers separated by commas (e.g. 256,128) for --hidden but received ${JSON.stringify(String(v))}`, '--hidden');
+  return sizes;
+}
+
+type Flags = Record<string, unknown>;
+
+function makeModel(o: Flags, standardize: boolean): LinearRegression | LogisticRegression | SoftmaxRegression {
+  const kind = o.model as string;
+  if (!(MODELS as readonly string[]).includes(kind)) throw new OptionError(`Expected one of ${MODELS.join(', ')} for --model but received ${JSON.stringify(kind)}`, '--model');
+  // --dropout exists in the MLP models only; ignoring it would silently train something else than asked.
+  if (o.dropout !== undefined && !kind.startsWith('mlp')) throw new OptionError(`--dropout applies to the mlp models only, not to --model ${kind}`, '--dropout');
+  const base = { standardize, dtype: o.dtype as never, backend: o.backend as never };
+  const mlp = { ...base, hiddenLayers: parseHidden(o.hidden as string), activation: o.activation as never, dropout: (o.dropout ?? 0) as never };
+  switch (kind) {
+    case 'linear': return new LinearRegression(base);
+    case 'logistic': return new LogisticRegression(base);
+    case 'softmax': return new SoftmaxRegression(base);
+    case 'mlp': return new MLPClassifier(mlp);
+    default: return new MLPRegressor(mlp);
+  }
+}
+
+/** `fit` options from the flags: the table-derived ones as given, the optimizer built from its flags. */
+function fitOptions(o: Flags, cmd: Command): FitOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of TABLE_FLAGS) {
+    const attr = cmd.options.find((x) => x.long === flagFor(key))!.attributeName();
+    if (o[attr] !== undefined) out[key] = o[attr];
+  }
+  if (out.checkpoint !== undefined) out.checkpoint = { path: out.checkpoint };
+  const name = o.optimizer as string;
+  optimizerByName(name); // a bad name is reported before a learning rate is derived from it
+  const hyper: Record<string, unknown> = {};
+  for (const key of HYPER.keys()) if (o[key] !== undefined) hyper[key] = o[key];
+  const lr = (o.learningRate ?? OPTIMIZERS[name as keyof typeof OPTIMIZERS].learningRate) as number;
+  const learningRate = o.schedule !== undefined ? parseScheduleSpec(o.schedule as string, lr) : lr;
+  out.optimizer = optimizerByName(name, { ...hyper, learningRate });
+  return out as FitOptions;
+}
+
+export function addTrainCommand(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train a model on a CSV file or an IDX directory (MNIST layout) and report train/test metrics')
+    .requiredOption('--data <path>', 'CSV file with a header row, or a directory with train-/t10k- IDX files (e.g. /usr/share/datasets/fashion-mnist)')
+    .addOption(new Option('--model <kind>', 'the model').choices(MODELS).makeOptionMandatory())
+    .option('--hidden <sizes>', 'hidden layer sizes for mlp models, e.g. 256,128', '100')
+    .addOption(new Option('--activation <name>', 'hidden activation for mlp models').choices(ACTIVATION_NAMES).default('relu'))
+    .option('--dropout <rate>', 'dropout after each hidden layer (mlp models)', value)
+    .addOption(new Option('--optimizer <name>', 'the optimizer (torch.optim update rules)').choices(OPTIMIZER_NAMES).default('sgd'))
+    .option('--learning-rate <x>', "learning rate (default: the optimizer's, as PyTorch: sgd 0.01, adam 0.001, …)", value)
+    .option('--schedule <spec>', 'learning-rate schedule, e.g. cosine:tMax=1000 or warmup:steps=50+cosine:tMax=950 (see `descent schedule --help`)')
+    .option('--test-fraction <f>', 'fraction of a CSV held out for testing', value, 0.2)
+    .option('--no-standardize', 'do not standardize features (IDX images are scaled to [0, 1] and not standardized)')
+    .option('--stream', 'read the CSV as a stream (files larger than memory): no test split; reports rows/s')
+    .option('--save <file>', 'save the trained model (safetensors, with optimizer state) to this file');
+  for (const key of TABLE_FLAGS) {
+    const cli = (TRAINING_OPTIONS[key] as { cli: { flag: string; doc: string } }).cli;
+    cmd.addOption(new Option(cli.flag, cli.doc).argParser(value));
+  }
+  for (const [key, h] of HYPER) cmd.addOption(h.boolean ? new Option(`--${kebab(key)}`, h.doc) : new Option(`--${kebab(key)} <x>`, h.doc).argParser(value));
+  cmd.action(async (o: Flags) => (o.stream ? trainStream(o, cmd) : trainInMemory(o, cmd)));
+}
+
+async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
+  const isDir = fs.existsSync(o.data as string) && fs.statSync(o.data as string).isDirectory();
+  let train: Dataset, test: Dataset, name: string;
+  if (isDir) {
+    ({ train, test } = loadFashionMnist(o.data as string, { dtype: o.dtype as never }));
+    name = `${o.data} (IDX)`;
+  } else {
+    const data = loadCsv(o.data as string, { target: o.target as string | undefined, dtype: o.dtype as never });
+    ({ train, test } = trainTestSplit(data, { testFraction: o.testFraction as number, seed: (o.seed ?? 0) as number }));
+    name = o.data as string;
+  }
+  const model = makeModel(o, isDir ? false : (o.standardize as boolean));
+  const { target: _target, ...options } = fitOptions(o, cmd); // the target column was used to load the CSV
+  void _target;
+  const bs = (options.batchSize ?? 32) as number;
+  const trainRows = options.validationSplit ? Math.round(train.X.rows * (1 - (options.validationSplit as number))) : train.X.rows;
+  const bar = progressBar(o.model as string, ((options.epochs ?? 100) as number) * Math.ceil(trainRows / Math.min(bs, trainRows)));
+  const h = await model.fit(train.X, train.y, {
+    ...options,
+    batchesPerChunk: 64,
+    onBatchEnd: (b: BatchInfo) => bar.batch(b.epoch, b.loss, Math.min(bs, trainRows - b.batch * bs)),
+  });
+  bar.stop();
+  const style = process.stdout.isTTY ? {} : { head: [], border: [] };
+  const table = new Table({ style, head: ['set', 'rows', 'loss', 'metric'] });
+  for (const [set, ds] of [['train', train], ['test', test]] as const) {
+    const m = model.evaluate(ds.X, ds.y) as { loss: number; r2?: number; accuracy?: number };
+    table.push([set, ds.X.rows, m.loss.toPrecision(6), m.r2 !== undefined ? `R² ${m.r2.toFixed(4)}` : `accuracy ${m.accuracy!.toFixed(4)}`]);
+  }
+  const sps = (trainRows * h.epoch.length) / h.seconds;
+  console.log(`${o.model} on ${train.X.rows + test.X.rows} × ${train.X.cols} (${name}): ${h.epoch.length} epochs in ${h.seconds.toFixed(2)} s (${sps.toFixed(0)} samples/s) on the ${model.backendName} backend`);
+  if (h.valLoss.length) console.log(`validation loss ${h.valLoss.at(-1)!.toPrecision(6)}`);
+  console.log(table.toString());
+  if (o.save) {
+    model.featureNames = train.featureNames;
+    model.save(o.save as string, { checkpoint: true });
+    console.log(`saved ${o.save}`);
+  }
+}
+
+/** `train --stream`: passes over a CSV read as a stream, memory bounded by the chunk size. */
+async function trainStream(o: Flags, cmd: Command): Promise<void> {
+  const model = makeModel(o, o.standardize as boolean);
+  const bar = progressBar(`${o.model} (stream)`, 0);
+  const h = await model.fit(o.data as string, {
+    ...fitOptions(o, cmd),
+    onBatchEnd: (b: BatchInfo) => {
+      if (b.batch % 256 === 0) bar.batch(b.epoch, b.loss, 0);
+    },
+  });
+  bar.stop();
+  h.epoch.forEach((e, i) => {
+    const t = h.throughput[i]!;
+    console.log(`epoch ${e}: ${t.rows} rows, loss ${h.loss[i]!.toPrecision(6)}, ${t.rowsPerSecond.toFixed(0)} rows/s, ${(t.waitFraction * 100).toFixed(1)}% waiting for data`);
+  });
+  const mem = process.memoryUsage();
+  console.log(`${o.model} streamed from ${o.data} on the ${model.backendName} backend in ${h.seconds.toFixed(2)} s; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (now ${(mem.rss / 1048576).toFixed(0)} MB)`);
+  if (o.save) {
+    model.save(o.save as string, { checkpoint: true });
+    console.log(`saved ${o.save}`);
+  }
+}

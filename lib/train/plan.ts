@@ -1,0 +1,250 @@
+/**
+ * `resolvePlan`: the one validator of training options. Every entry point — `fit(X, y)`, `fit(source)`,
+ * `partialFit` and the CLI (which calls them) — hands its options here; the result is a frozen
+ * {@link TrainingPlan} with every default filled in, and nothing downstream re-validates an option.
+ */
+import { OptionError, StateError } from '../errors';
+import { DTYPES, Dtype } from '../engine/spec';
+import type { ModelSnapshot } from '../io/model-file';
+import { decodeModel } from '../io/model-file';
+import { readFileChecked } from '../io/util';
+import { FormatError } from '../errors';
+import { LearningRate, OptimizerSpec, isOptimizerSpec, isPlateau, learningRateJSON, optimizerByName, optimizerFromJSON, sgd } from '../optim/optimizers';
+import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
+import { Entry, TRAINING_OPTIONS, TRAINING_OPTION_NAMES, TrainingOption } from './options';
+import type { BatchCallback, EarlyStopping, EpochCallback } from './types';
+
+/** What resolvePlan needs to know about the model being trained. */
+export interface PlanTarget {
+  readonly className: string;
+  /** The model's own dtype and backend (constructor options), the plan's defaults. */
+  readonly dtype: Dtype;
+  readonly backend: 'native' | 'js' | 'auto' | undefined;
+  readonly standardize: boolean;
+  readonly isClassifier: boolean;
+  /** Metric names of the model's head besides `loss`. */
+  readonly metricNames: readonly string[];
+}
+
+/** A validated, frozen description of one training run (or of a partialFit session's calls). */
+export interface TrainingPlan {
+  readonly entry: Entry;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly dtype: Dtype;
+  readonly backend: 'native' | 'js' | 'auto' | undefined;
+  readonly optimizer: OptimizerSpec;
+  readonly stepUnit: 'batch' | 'epoch';
+  /** Batches per backend call (a whole block when larger). */
+  readonly batchesPerChunk: number;
+  readonly onEpochEnd?: EpochCallback;
+  readonly onBatchEnd?: BatchCallback;
+  readonly signal?: AbortSignal;
+  readonly validationSplit?: number;
+  readonly validationData?: readonly [unknown, unknown];
+  /** Training-data metrics to compute after each epoch (includes a `train_` metric early stopping monitors). */
+  readonly metrics: readonly string[];
+  readonly earlyStopping?: EarlyStopping;
+  readonly sampleWeight?: unknown;
+  /** `'balanced'` or label → weight (labels checked against the classes once they are known). */
+  readonly classWeight?: 'balanced' | Readonly<Record<string, number>>;
+  readonly checkpoint?: { readonly path: string; readonly every: number };
+  readonly resume?: { readonly path: string; readonly snapshot: ModelSnapshot };
+  readonly shuffleBuffer: number;
+  readonly chunkRows: number;
+  readonly target?: string;
+  readonly features?: readonly string[];
+  readonly classes?: number;
+  /** Standardizing scaler during partialFit: updated with each chunk, or kept as fitted. */
+  readonly scaler: 'incremental' | 'frozen';
+  /** Which call fixed the options a partialFit continues: a fit(), or the first partialFit. */
+  readonly fixedBy: 'fit' | 'partialFit';
+}
+
+const MAXIMIZED = ['accuracy', 'precision', 'recall', 'f1', 'r2'];
+const BACKENDS = ['native', 'js', 'auto'] as const;
+const SEED = { integer: true, min: 0, max: 4294967295 } as const;
+
+function optimizerOf(o: Record<string, unknown>, fallback: () => OptimizerSpec): OptimizerSpec {
+  if (o.optimizer === undefined) {
+    if (o.learningRate === undefined) return fallback();
+    const lr = o.learningRate;
+    return sgd({ learningRate: (typeof lr === 'number' ? num('learningRate', lr, { gt: 0 }) : lr) as LearningRate });
+  }
+  if (o.learningRate !== undefined) throw new OptionError('Pass learningRate inside the optimizer (e.g. adam({ learningRate })) when optimizer is given', 'learningRate');
+  if (typeof o.optimizer === 'string') return optimizerByName(o.optimizer);
+  if (!isOptimizerSpec(o.optimizer)) throw new OptionError(`Expected an optimizer from sgd(), adam(), … or a name for optimizer but received ${describe(o.optimizer)}`, 'optimizer');
+  return o.optimizer;
+}
+
+/** Two optimizer choices are the same when name, normalized options and learning rate (as JSON) agree. */
+export function sameOptimizer(a: OptimizerSpec, b: OptimizerSpec): boolean {
+  return a.name === b.name && JSON.stringify(a.options) === JSON.stringify(b.options) && JSON.stringify(learningRateJSON(a.learningRate)) === JSON.stringify(learningRateJSON(b.learningRate));
+}
+
+function optimizerText(o: OptimizerSpec): string {
+  return `${o.name} ${JSON.stringify({ learningRate: learningRateJSON(o.learningRate), ...o.options })}`;
+}
+
+function callback<T>(name: string, v: unknown): T | undefined {
+  if (v !== undefined && typeof v !== 'function') throw new OptionError(`Expected a function for ${name} but received ${describe(v)}`, name);
+  return v as T | undefined;
+}
+
+function earlyStoppingOf(spec: unknown, target: PlanTarget, hasValidation: boolean): EarlyStopping | undefined {
+  if (spec === undefined) return undefined;
+  const e = checkKeys('earlyStopping', spec, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
+  const names = ['loss', 'valLoss', ...target.metricNames.flatMap((m) => [`val_${m}`, `train_${m}`])];
+  const monitor = oneOf('earlyStopping.monitor', e.monitor, names, hasValidation ? 'valLoss' : 'loss');
+  if ((monitor === 'valLoss' || monitor.startsWith('val_')) && !hasValidation)
+    throw new OptionError(`earlyStopping.monitor ${JSON.stringify(monitor)} needs validationSplit or validationData`, 'earlyStopping.monitor');
+  const mode = oneOf('earlyStopping.mode', e.mode, ['min', 'max', 'auto'] as const, 'auto');
+  return Object.freeze({
+    monitor,
+    patience: num('earlyStopping.patience', e.patience, { integer: true, min: 0 }, 0),
+    minDelta: num('earlyStopping.minDelta', e.minDelta, { min: 0 }, 0),
+    mode: mode === 'auto' ? (MAXIMIZED.some((m) => monitor.endsWith(m)) ? 'max' : 'min') : mode,
+    restoreBestWeights: bool('earlyStopping.restoreBestWeights', e.restoreBestWeights, false),
+  });
+}
+
+function classWeightOf(v: unknown, target: PlanTarget, entry: Entry): TrainingPlan['classWeight'] {
+  if (v === undefined) return undefined;
+  if (!target.isClassifier) throw new OptionError('classWeight applies to classifiers only', 'classWeight');
+  if (v === 'balanced') {
+    // scikit-learn refuses it in partial_fit too: a chunk's class counts are not the data's.
+    if (entry === 'partialFit') throw new OptionError("classWeight 'balanced' needs every label at once; partialFit takes a { label: weight } map", 'classWeight');
+    return 'balanced';
+  }
+  if (!isPlainObject(v)) throw new OptionError(`Expected 'balanced' or a { label: weight } map for classWeight but received ${describe(v)}`, 'classWeight');
+  const out: Record<string, number> = {};
+  for (const [key, w] of Object.entries(v)) {
+    const label = Number(key);
+    if (!(Number.isInteger(label) && label >= 0 && String(label) === key)) throw new OptionError(`Expected non-negative integer class labels as classWeight keys but received ${JSON.stringify(key)}`, `classWeight.${key}`);
+    out[key] = num(`classWeight.${key}`, w, { min: 0 });
+  }
+  return Object.freeze(out);
+}
+
+function resumeOf(path: unknown, target: PlanTarget): TrainingPlan['resume'] {
+  if (path === undefined) return undefined;
+  if (typeof path !== 'string' || path === '') throw new OptionError(`Expected a file path for resumeFrom but received ${describe(path)}`, 'resumeFrom');
+  let snapshot: ModelSnapshot;
+  try {
+    snapshot = decodeModel(readFileChecked(path, 'resumeFrom'));
+  } catch (e) {
+    if (e instanceof FormatError) throw new FormatError(`resumeFrom ${path}: ${e.message}`, 'resumeFrom', { cause: e });
+    throw e;
+  }
+  if (!snapshot.checkpoint) throw new OptionError(`${path} holds a model without training state; save it with { checkpoint: true } (or fit's checkpoint option) to resume`, 'resumeFrom');
+  if (snapshot.className !== target.className) throw new OptionError(`${path} holds a ${snapshot.className}, not a ${target.className}`, 'resumeFrom');
+  if (!!snapshot.scaler !== target.standardize)
+    throw new OptionError(`${path} was trained ${snapshot.scaler ? 'with' : 'without'} standardize; create the model with { standardize: ${!!snapshot.scaler} } to resume it`, 'resumeFrom');
+  return Object.freeze({ path, snapshot });
+}
+
+/**
+ * Validates `options` for `entry` and fills every default. For partialFit, `previous` is the plan of the session
+ * the call continues (a first partialFit, or the fit it follows): options it fixed may be repeated but not changed.
+ *
+ * @throws OptionError naming the option for an unknown name (with "did you mean"), an option the entry point does
+ * not take (saying why), a bad value, or a change to an option a previous partialFit fixed.
+ */
+export function resolvePlan(target: PlanTarget, entry: Entry, options: unknown, previous?: TrainingPlan): TrainingPlan {
+  const o = checkKeys('options', options, TRAINING_OPTION_NAMES);
+  for (const key of Object.keys(o) as TrainingOption[]) {
+    const fact = TRAINING_OPTIONS[key];
+    if (o[key] !== undefined && !(fact.entries as readonly Entry[]).includes(entry)) {
+      const where = entry === 'stream' ? 'a streaming fit' : entry === 'partialFit' ? 'partialFit' : 'an in-memory fit';
+      throw new OptionError(`${key} is not an option of ${where}${'why' in fact ? ` (${fact.why})` : ''}`, key);
+    }
+  }
+  const prev = entry === 'partialFit' ? previous : undefined;
+  const resume = entry === 'fit' ? resumeOf(o.resumeFrom, target) : undefined;
+  const optimizer = optimizerOf(o, () => (prev ? prev.optimizer : resume ? optimizerFromJSON(resume.snapshot.checkpoint!.optimizer) : sgd()));
+  const hasValidation = o.validationSplit !== undefined || o.validationData !== undefined;
+  if (o.validationSplit !== undefined && o.validationData !== undefined) throw new OptionError('Give validationSplit or validationData, not both', 'validationData');
+  if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2))
+    throw new OptionError(`Expected [X, y] for validationData but received ${describe(o.validationData)}`, 'validationData');
+  if (o.metrics !== undefined && !Array.isArray(o.metrics)) throw new OptionError(`Expected an array of metric names for metrics but received ${describe(o.metrics)}`, 'metrics');
+  const metrics = ((o.metrics as unknown[] | undefined) ?? []).map((m, i) => oneOf(`metrics[${i}]`, m, target.metricNames as string[]));
+  const earlyStopping = earlyStoppingOf(o.earlyStopping, target, hasValidation);
+  // A train_ metric monitored by early stopping is computed even if not listed in metrics.
+  if (earlyStopping?.monitor.startsWith('train_') && !metrics.includes(earlyStopping.monitor.slice(6))) metrics.push(earlyStopping.monitor.slice(6));
+  if (earlyStopping?.monitor.startsWith('train_') && entry === 'stream')
+    throw new OptionError(`earlyStopping.monitor ${JSON.stringify(earlyStopping.monitor)} needs the training rows in memory; monitor "loss" or a validation metric`, 'earlyStopping.monitor');
+  let checkpoint: TrainingPlan['checkpoint'];
+  if (o.checkpoint !== undefined) {
+    const c = checkKeys('checkpoint', o.checkpoint, ['path', 'every']);
+    if (typeof c.path !== 'string' || c.path === '') throw new OptionError(`Expected a file path for checkpoint.path but received ${describe(c.path)}`, 'checkpoint.path');
+    const every = c.every === undefined || c.every === 'epoch' ? 1 : num('checkpoint.every', c.every, { integer: true, min: 1 });
+    const lr = optimizer.learningRate as unknown;
+    if (typeof lr === 'object' && lr !== null && typeof (lr as { toJSON?: unknown }).toJSON !== 'function')
+      throw new OptionError('checkpoint needs a schedule that can be saved (a built-in one, or one with toJSON())', 'checkpoint');
+    checkpoint = Object.freeze({ path: c.path, every });
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new OptionError(`Expected an AbortSignal for signal but received ${describe(o.signal)}`, 'signal');
+  if (o.features !== undefined && !(Array.isArray(o.features) && o.features.every((f) => typeof f === 'string')))
+    throw new OptionError(`Expected an array of column names for features but received ${describe(o.features)}`, 'features');
+  if (o.target !== undefined && typeof o.target !== 'string') throw new OptionError(`Expected a column name for target but received ${describe(o.target)}`, 'target');
+  const plan: TrainingPlan = {
+    entry,
+    epochs: entry === 'partialFit' ? 1 : num('epochs', o.epochs, { integer: true, min: 0 }, entry === 'stream' ? 1 : 100),
+    batchSize: num('batchSize', o.batchSize, { integer: true, min: 1 }, prev?.batchSize ?? 32),
+    shuffle: bool('shuffle', o.shuffle, entry === 'fit'),
+    seed: num('seed', o.seed, SEED, prev?.seed ?? 0),
+    dtype: oneOf('dtype', o.dtype, DTYPES, prev?.dtype ?? target.dtype),
+    backend: o.backend === undefined ? prev?.backend ?? target.backend : oneOf('backend', o.backend, BACKENDS),
+    optimizer,
+    stepUnit: oneOf('stepUnit', o.stepUnit, ['batch', 'epoch'] as const, prev?.stepUnit ?? 'batch'),
+    batchesPerChunk: num('batchesPerChunk', o.batchesPerChunk, { integer: true, min: 1 }, Number.MAX_SAFE_INTEGER),
+    onEpochEnd: callback<EpochCallback>('onEpochEnd', o.onEpochEnd),
+    onBatchEnd: callback<BatchCallback>('onBatchEnd', o.onBatchEnd),
+    signal: o.signal as AbortSignal | undefined,
+    validationSplit: o.validationSplit === undefined ? undefined : num('validationSplit', o.validationSplit, { gt: 0, lt: 1 }),
+    validationData: o.validationData as [unknown, unknown] | undefined,
+    metrics: Object.freeze(metrics),
+    earlyStopping,
+    sampleWeight: o.sampleWeight,
+    classWeight: classWeightOf(o.classWeight, target, entry),
+    checkpoint,
+    resume,
+    shuffleBuffer: num('shuffleBuffer', o.shuffleBuffer, { integer: true, min: 0, max: 1 << 26 }, 0),
+    chunkRows: num('chunkRows', o.chunkRows, { integer: true, min: 1, max: 1 << 24 }, 8192),
+    target: o.target as string | undefined,
+    features: o.features === undefined ? undefined : Object.freeze([...(o.features as string[])]),
+    classes: o.classes === undefined ? prev?.classes : num('classes', o.classes, { integer: true, min: 2, max: 1 << 24 }),
+    // After fit() the scaler stays as fitted unless asked; a first partialFit grows it with every chunk.
+    scaler: oneOf('scaler', o.scaler, ['incremental', 'frozen'] as const, prev ? (prev.entry === 'partialFit' ? prev.scaler : 'frozen') : 'incremental'),
+    fixedBy: prev ? prev.fixedBy : entry === 'partialFit' ? 'partialFit' : 'fit',
+  };
+  if (prev) requireSameFixed(prev, plan, o);
+  if (isPlateau(plan.optimizer.learningRate) && plan.optimizer.learningRate !== prev?.optimizer.learningRate && !resume) {
+    // A plateau schedule's state belongs to one training run: a new run starts it afresh.
+    plan.optimizer.learningRate.reset?.();
+  }
+  return Object.freeze(plan);
+}
+
+/** partialFit: the options the session fixed may be repeated (scikit-learn accepts identical parameters), not changed. */
+function requireSameFixed(prev: TrainingPlan, next: TrainingPlan, given: Record<string, unknown>): void {
+  const by = prev.fixedBy === 'partialFit' ? 'the first partialFit call' : 'the fit() that trained this model';
+  const fail = (key: string, was: string, now: string) => {
+    throw new OptionError(`${key} is fixed by ${by} (${was}); this call gives ${now}. Call fit() to start over`, key);
+  };
+  if ((given.optimizer !== undefined || given.learningRate !== undefined) && !sameOptimizer(prev.optimizer, next.optimizer))
+    fail(given.optimizer !== undefined ? 'optimizer' : 'learningRate', optimizerText(prev.optimizer), optimizerText(next.optimizer));
+  // After fit(), the first partialFit chooses how the scaler continues; later calls may only repeat it.
+  const fixed = prev.entry === 'partialFit' ? (['seed', 'dtype', 'backend', 'stepUnit', 'scaler'] as const) : (['seed', 'dtype', 'backend', 'stepUnit'] as const);
+  for (const key of fixed) {
+    if (given[key] !== undefined && next[key] !== prev[key]) fail(key, String(prev[key]), String(next[key]));
+  }
+  if (given.classes !== undefined && prev.classes !== undefined && next.classes !== prev.classes) fail('classes', String(prev.classes), String(next.classes));
+}
+
+/** A StateError for a partialFit that cannot continue a loaded model. */
+export function cannotContinue(): StateError {
+  return new StateError('partialFit() on a loaded model would discard its weights: continue a checkpoint with fit(X, y, { resumeFrom }), or call fit() to start over', 'partialFit');
+}

@@ -1,0 +1,328 @@
+/**
+ * `TrainingSession`: the one training loop. It runs a {@link TrainingPlan} on any {@link BatchSource} — epochs,
+ * chunks of batches per backend call, the learning-rate schedule, callbacks, history, validation and metrics,
+ * early stopping, checkpoints, abort, the divergence guard — with one map from the backend's status to errors.
+ * `fit(X, y)`, `fit(source)` and `partialFit` are thin wrappers: a session per `fit`, and for `partialFit` a
+ * session that stays open for the next call.
+ *
+ * The boundary to the backend is crossed once per chunk (by default a whole block, i.e. an epoch in memory): TS
+ * evaluates the schedule into a `Float64Array` of per-step learning rates, the backend runs every batch on a worker
+ * thread and returns per-batch losses and gradient norms. Plateau schedules, validation, early stopping, callbacks
+ * and abort act between chunks, never inside the native loop.
+ */
+import { getBackend } from '../backend';
+import type { BackendTrainer, FloatArray } from '../backend/types';
+import { KERNEL_FIELD_NAMES, type EngineSpec } from '../engine/spec';
+import { AbortError, DivergenceError, OptionError, ShapeError } from '../errors';
+import { writeFileAtomic } from '../io/safetensors';
+import { requireTrainerMemory } from '../memory';
+import { StandardScaler } from '../data/scale';
+import { arrayFor, type Matrix } from '../data/matrix';
+import type { Head } from '../models/heads';
+import { initialParams } from '../models/init';
+import { buildSpec, type LayerDef, type Regularization } from '../models/layers';
+import { isPlateau, learningRateAt } from '../optim/optimizers';
+import type { TrainingPlan } from './plan';
+import type { BatchSource, Block, ScalerMode } from './source';
+import { type EpochInfo, type History, isThenable, monitored } from './types';
+
+/** What a session needs of the model it trains. */
+export interface SessionModel {
+  readonly className: string;
+  readonly head: Head;
+  readonly standardize: boolean;
+  readonly regularization: Regularization;
+  /** Every layer, input to output, for `outputs` output units. */
+  layerDefs(outputs: number): LayerDef[];
+  /** Output units fixed by the architecture (Sequential's last layer), or undefined to size them from the labels. */
+  fixedOutputs(): number | undefined;
+  /** The option that sizes the parameters, named by a MemoryLimitError when they do not fit. */
+  paramsOption(): string;
+}
+
+export interface RunHooks {
+  /** The bytes of a checkpoint of the model as it is now (written when the plan asks for checkpoints). */
+  checkpoint?: () => Uint8Array;
+  /** Told when a user callback starts (true) and returns (false): the model may be read only then during a run. */
+  calling?: (inside: boolean) => void;
+}
+
+/** Per-batch values of one epoch, grown as blocks arrive (a streaming epoch's batch count is not known ahead). */
+class EpochBuffers {
+  losses = new Float64Array(64);
+  norms = new Float64Array(64);
+  lrs = new Float64Array(64);
+  reserve(n: number): void {
+    if (n <= this.losses.length) return;
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(Math.max(n, 2 * a.length));
+      b.set(a);
+      return b;
+    };
+    this.losses = grow(this.losses);
+    this.norms = grow(this.norms);
+    this.lrs = grow(this.lrs);
+  }
+}
+
+export class TrainingSession {
+  /** Optimizer steps taken; epochs (partialFit: passes) completed. */
+  step = 0;
+  epoch = 0;
+
+  private constructor(
+    readonly model: SessionModel,
+    public plan: TrainingPlan,
+    readonly trainer: BackendTrainer,
+    readonly spec: EngineSpec,
+    readonly backendName: 'native' | 'js',
+    readonly scaler: StandardScaler | undefined,
+    readonly featureNames: string[] | undefined,
+  ) {}
+
+  get inputs(): number {
+    return this.spec.layers[0]!.inputs;
+  }
+  get outputs(): number {
+    return this.spec.layers[this.spec.layers.length - 1]!.units;
+  }
+
+  /**
+   * Opens `source`, sizes the model from it, creates and initializes the backend trainer (or restores the plan's
+   * checkpoint). Nothing of the model changes here: the caller adopts the session once it exists.
+   */
+  static async start(model: SessionModel, plan: TrainingPlan, source: BatchSource): Promise<TrainingSession> {
+    const resume = plan.resume?.snapshot;
+    let scaler: StandardScaler | undefined;
+    if (model.standardize) {
+      scaler = new StandardScaler();
+      if (resume?.scaler) {
+        scaler.mean = resume.scaler.mean;
+        scaler.std = resume.scaler.std;
+      }
+    }
+    const scalerMode: ScalerMode = plan.entry !== 'fit' ? 'update' : resume ? 'apply' : 'fit';
+    const opened = await source.open({ head: model.head, fixedOutputs: model.fixedOutputs(), scaler, scalerMode, scaleHint: plan.entry === 'fit' && !scaler });
+    const defs = model.layerDefs(opened.outputs);
+    const batchRows = opened.rows !== undefined ? Math.min(plan.batchSize, opened.rows) : plan.batchSize;
+    const spec = buildSpec(defs, opened.cols, model.head.loss, plan.dtype, plan.optimizer, model.regularization, batchRows);
+    requireTrainerMemory(spec, model.paramsOption(), model.head.loss === 'softmaxCrossEntropy' && model.fixedOutputs() === undefined ? 'y' : undefined);
+    if (resume) {
+      const r = resume.spec;
+      if (JSON.stringify(r.layers) !== JSON.stringify(spec.layers) || r.loss !== spec.loss || r.dtype !== spec.dtype)
+        throw new OptionError(`${plan.resume!.path} was trained with a different architecture, loss or dtype than this model and data`, 'resumeFrom');
+      if (r.optimizer.kernel !== spec.optimizer.kernel || KERNEL_FIELD_NAMES.some((f) => r.optimizer[f] !== spec.optimizer[f]))
+        throw new OptionError(`${plan.resume!.path} was trained with a different optimizer (${resume.checkpoint!.optimizer.name} ${JSON.stringify(resume.checkpoint!.optimizer.options)})`, 'resumeFrom');
+    }
+    if (plan.signal?.aborted) throw new AbortError('fit() was aborted before it started; the model keeps its previous parameters', { cause: plan.signal.reason });
+    const backend = getBackend(plan.backend);
+    const trainer = backend.createTrainer(spec);
+    const session = new TrainingSession(model, plan, trainer, spec, backend.name, scaler, opened.featureNames);
+    try {
+      // initialize() resets optimizer state; the weights and the generator position come from lib/models/init.ts.
+      trainer.initialize(plan.seed);
+      if (resume) {
+        const ck = resume.checkpoint!;
+        trainer.setParams(resume.params);
+        ck.slots.forEach((v, i) => trainer.setSlot(i, v));
+        trainer.setState({ step: ck.step, muProduct: ck.muProduct, rng: ck.rng });
+        if (ck.plateau !== undefined && isPlateau(plan.optimizer.learningRate)) plan.optimizer.learningRate.setState(ck.plateau as never);
+        session.epoch = ck.epoch;
+        session.step = ck.step;
+      } else {
+        const init = initialParams(spec, defs.map((d) => d.kernelInitializer ?? 'torchDefault'), plan.seed);
+        trainer.setParams(init.params);
+        trainer.setState({ step: 0, muProduct: 1, rng: init.rng });
+      }
+    } catch (e) {
+      trainer.dispose();
+      throw e;
+    }
+    session.source = source;
+    return session;
+  }
+
+  /** The source the session was started with (already open). */
+  private source: BatchSource | undefined;
+
+  /**
+   * partialFit: opens another chunk for this session (same columns and outputs; the scaler updated with it unless
+   * the plan keeps it frozen).
+   */
+  async attach(source: BatchSource, plan: TrainingPlan): Promise<void> {
+    await source.open({
+      head: this.model.head, outputs: this.outputs, cols: this.inputs, scaler: this.scaler,
+      scalerMode: plan.scaler === 'incremental' ? 'update' : 'apply', scaleHint: false,
+    });
+    if (plan.classes !== undefined && plan.classes !== this.outputs && this.model.head.loss === 'softmaxCrossEntropy')
+      throw new OptionError(`classes is fixed by the model's ${this.outputs} output units; this call gives ${plan.classes}. Call fit() to start over`, 'classes');
+    this.source = source;
+  }
+
+  /**
+   * Trains: epochs `epoch + 1 … plan.epochs` (partialFit: one pass) over the attached source. Resolves to this run's
+   * history; throws `DivergenceError` (the model keeps the parameters of the failed chunk's start), `AbortError`,
+   * `ShapeError` (invalid rows the backend found), or whatever a callback or the source threw.
+   */
+  async run(plan: TrainingPlan, hooks: RunHooks = {}): Promise<History> {
+    this.plan = plan;
+    const source = this.source!;
+    const { trainer, model } = this;
+    const t0 = process.hrtime.bigint();
+    const history: History = {
+      epoch: [], loss: [], valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [], seconds: 0, stoppedEarly: false, bestEpoch: 0, throughput: [],
+    };
+    const es = plan.earlyStopping;
+    let best = es ? (es.mode === 'min' ? Infinity : -Infinity) : 0;
+    let bestParams: FloatArray | undefined;
+    let bestEpoch = 0;
+    let wait = 0;
+    let lastFinite = NaN;
+    // Gradient norms cost a pass over all gradients per batch: computed only when a callback can see them.
+    const wantNorms = plan.onBatchEnd !== undefined || plan.onEpochEnd !== undefined;
+    const buf = new EpochBuffers();
+    const checkAbort = () => {
+      if (plan.signal?.aborted) throw new AbortError('fit() was aborted; the model keeps the parameters of the last completed chunk', { cause: plan.signal.reason });
+    };
+    const lastEpoch = plan.entry === 'partialFit' ? this.epoch + 1 : plan.epochs;
+    let current: Block | undefined;
+    try {
+      for (let epoch = this.epoch + 1; epoch <= lastEpoch; epoch++) {
+        checkAbort();
+        const epochStart = process.hrtime.bigint();
+        let rows = 0, lossSum = 0, batches = 0;
+        for await (const block of source.epoch(epoch)) {
+          if (block !== current) {
+            trainer.setData(block.X, block.Y, block.rows, block.W);
+            current = block;
+          }
+          // Each pass shuffles the identity, so its order depends only on the generator state (resumable).
+          if (block.shuffle) trainer.shuffle();
+          const bs = Math.min(plan.batchSize, block.rows);
+          if (bs > this.spec.maxBatch) throw new OptionError(`batchSize ${bs} exceeds the ${this.spec.maxBatch} rows the trainer's workspace was sized for (by the first fit or partialFit call)`, 'batchSize');
+          const nb = Math.ceil(block.rows / bs);
+          const chunk = Math.max(1, Math.min(plan.batchesPerChunk, nb));
+          buf.reserve(batches + nb);
+          for (let first = 0; first < nb; first += chunk) {
+            const count = Math.min(chunk, nb - first);
+            const at = batches + first;
+            const lrs = buf.lrs.subarray(at, at + count), losses = buf.losses.subarray(at, at + count), norms = buf.norms.subarray(at, at + count);
+            for (let b = 0; b < count; b++) {
+              const t = plan.stepUnit === 'epoch' ? epoch - 1 : this.step + b;
+              const lr = learningRateAt(plan.optimizer.learningRate, t);
+              if (!(Number.isFinite(lr) && lr >= 0)) throw new OptionError(`The learning-rate schedule returned ${lr} at step ${t}`, 'learningRate');
+              lrs[b] = lr;
+            }
+            const res = await trainer.runBatches(block.shuffle, bs, first, count, lrs, losses, wantNorms ? norms : null);
+            if (res.status === 3) throw new AbortError('fit() was cancelled because its environment is shutting down');
+            if (res.status === 2) throw new ShapeError(`Invalid training data at epoch ${epoch}, batch ${at + res.batch}: ${res.what}`, 'y');
+            if (res.status === 1) {
+              for (let b = 0; b < res.batch; b++) if (Number.isFinite(losses[b]!)) lastFinite = losses[b]!;
+              throw new DivergenceError(epoch, at + res.batch, lastFinite, res.what);
+            }
+            for (let b = 0; b < count; b++) {
+              const r = first + b === nb - 1 ? block.rows - (first + b) * bs : bs;
+              lossSum += losses[b]! * r;
+              history.learningRates.push(lrs[b]!);
+            }
+            lastFinite = losses[count - 1]!;
+            this.step += count;
+            if (plan.onBatchEnd) {
+              for (let b = 0; b < count; b++) {
+                // An async callback's rejection must reach fit's caller, not become an unhandled rejection.
+                await this.call(hooks, () => plan.onBatchEnd!({ epoch, batch: at + b, loss: losses[b]!, learningRate: lrs[b]!, gradNorm: norms[b]! }));
+              }
+            }
+            if (first + count < nb) checkAbort();
+          }
+          batches += nb;
+          rows += block.rows;
+        }
+        const seconds = Number(process.hrtime.bigint() - epochStart) / 1e9;
+        const loss = lossSum / rows;
+        const metrics = this.evaluate();
+        const valLoss = metrics.validation.loss;
+        history.epoch.push(epoch);
+        history.loss.push(loss);
+        if (valLoss !== undefined) history.valLoss.push(valLoss);
+        for (const side of ['train', 'validation'] as const) {
+          for (const [k, v] of Object.entries(metrics[side])) (history.metrics[side][k] ??= []).push(v);
+        }
+        history.throughput.push({ rows, rowsPerSecond: rows / seconds, waitFraction: Math.min(1, source.waitSeconds / seconds) });
+        const info: EpochInfo = {
+          epoch, loss, valLoss, metrics, learningRate: buf.lrs[batches - 1]!, batchLosses: buf.losses.slice(0, batches), gradNorms: buf.norms.slice(0, batches),
+        };
+        // Plateau schedules act between chunks on the validation loss (or the training loss without validation).
+        if (isPlateau(plan.optimizer.learningRate)) plan.optimizer.learningRate.report(valLoss ?? loss);
+        this.epoch = epoch;
+        if (plan.checkpoint && hooks.checkpoint && (epoch % plan.checkpoint.every === 0 || epoch === lastEpoch)) writeFileAtomic(plan.checkpoint.path, hooks.checkpoint());
+        let stop = false;
+        if (es) {
+          // Keras EarlyStopping: wait counts epochs without improvement; stop when it reaches patience.
+          const v = monitored(es, info);
+          wait++;
+          if (es.mode === 'min' ? v < best - es.minDelta : v > best + es.minDelta) {
+            best = v;
+            wait = 0;
+            bestEpoch = epoch;
+            if (es.restoreBestWeights) bestParams = trainer.getParams();
+          } else if (wait >= es.patience) {
+            stop = true;
+          }
+        }
+        if (plan.onEpochEnd && (await this.call(hooks, () => plan.onEpochEnd!(info))) === false) stop = true;
+        if (stop) {
+          history.stoppedEarly = epoch < lastEpoch;
+          break;
+        }
+      }
+    } finally {
+      history.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (!trainer.isBusy()) trainer.clearData(); // the backend's copy of the rows is not needed between runs
+      // Between runs the session keeps only what fixes the training, not the caller's data or callbacks.
+      this.source = undefined;
+      this.plan = Object.freeze({ ...plan, validationData: undefined, sampleWeight: undefined, onEpochEnd: undefined, onBatchEnd: undefined, signal: undefined, resume: undefined });
+    }
+    // Restore the best epoch's weights whether or not early stopping triggered (as Keras ≥ 2.11 with restore_best_weights).
+    if (es?.restoreBestWeights && bestParams) {
+      trainer.setParams(bestParams);
+      history.bestEpoch = bestEpoch;
+    } else {
+      history.bestEpoch = history.epoch.at(-1) ?? 0;
+    }
+    return history;
+  }
+
+  /** Runs a user callback (awaiting a returned promise, so its rejection rejects fit), telling the model it may be read meanwhile. */
+  private async call(hooks: RunHooks, f: () => unknown): Promise<unknown> {
+    hooks.calling?.(true);
+    try {
+      const r = f();
+      return isThenable(r) ? await r : r;
+    } finally {
+      hooks.calling?.(false);
+    }
+  }
+
+  /** Validation metrics (every one) and the requested training metrics, from the model's outputs as they are now. */
+  private evaluate(): { train: Record<string, number>; validation: Record<string, number> } {
+    const val = this.source!.validation();
+    const validation = val ? this.metricsOf(val.X, val.y) : {};
+    const train: Record<string, number> = {};
+    if (this.plan.metrics.length) {
+      const rows = this.source!.trainingRows()!;
+      const all = this.metricsOf(rows.X, rows.y);
+      for (const k of this.plan.metrics) train[k] = all[k]!;
+    }
+    return { train, validation };
+  }
+
+  /** Outputs that overflow the dtype make every metric NaN (visible in history and to early stopping), not an accuracy of NaN logits. */
+  private metricsOf(m: Matrix, y: Float64Array): Record<string, number> {
+    const out = arrayFor(this.spec.dtype, m.rows * this.outputs);
+    this.trainer.predict(m.data, m.rows, out);
+    const o = { data: out, rows: m.rows, cols: this.outputs };
+    if (out.every(Number.isFinite)) return this.model.head.metrics(o, y);
+    return Object.fromEntries(['loss', ...this.model.head.metricNames].map((k) => [k, NaN]));
+  }
+}

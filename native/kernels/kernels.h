@@ -1,0 +1,52 @@
+// One table of kernel function pointers per ISA (BLIS style): a reference table compiled from the plain body
+// (kernels_impl.h in kernels_scalar.cc), and per-ISA tables that start from the one below and override entries
+// (kernels_avx2.cc, kernels_avx512.cc). dispatch.cc picks the table at load; callers fetch it once per pass.
+// Every entry is bit-identical across tables: the body has no reassociated reductions and kernels build with
+// -ffp-contract=off (native/test/kernel_tests.cc checks each entry of each table against the reference).
+#pragma once
+#include <cstddef>
+
+#include "dispatch.h"
+#include "optimizers.h"
+
+namespace descent {
+
+// One ISA's kernels for element type T. Pointers never alias unless said.
+template <typename T>
+struct KernelSet {
+  // Fused optimizer update of n elements (see Step in optimizers.h); false if a parameter became non-finite.
+  bool (*step)(const OptConfig& c, const StepScalars& s, size_t n, T* p, const T* g, T* s0, T* s1, T* s2);
+  void (*axpy)(size_t n, T a, const T* x, T* y);  // y += a*x: coupled L2, g += l2*p
+  void (*clamp)(size_t n, T c, T* x);             // x = x > c ? c : x < -c ? -c : x: clipValue
+  void (*scale)(size_t n, T a, T* x);             // x *= a: clipNorm's coefficient
+  void (*softThreshold)(size_t n, T t, T* x);     // x = x > t ? x - t : x < -t ? x + t : 0: proximal L1
+};
+
+struct KernelTable {
+  const char* isa = nullptr;
+  KernelSet<float> f32{};
+  KernelSet<double> f64{};
+
+  template <typename T>
+  const KernelSet<T>& Of() const;
+};
+template <>
+inline const KernelSet<float>& KernelTable::Of<float>() const {
+  return f32;
+}
+template <>
+inline const KernelSet<double>& KernelTable::Of<double>() const {
+  return f64;
+}
+
+// The table in use (simd::Current()).
+const KernelTable& Kernels();
+// The table compiled for `isa`, or null when this CPU cannot run it.
+const KernelTable* TableFor(simd::Isa isa);
+
+// Step through a given set (the caller fetched the table once), split across the pool when n is large.
+template <typename T>
+bool Step(const KernelSet<T>& k, const OptConfig& c, const StepScalars& s, size_t n, T* p, const T* g, T* s0, T* s1,
+          T* s2);
+
+}  // namespace descent

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import {
   AbortError, DivergenceError, LinearRegression, LogisticRegression, OptionError, SoftmaxRegression, StandardScaler,
@@ -47,6 +47,115 @@ describe('50 gradient clipping', () => {
       assert.ok(Math.abs(total - c.total_norm) < 1e-12 * c.total_norm);
       g.forEach((t, i) => t.forEach((v, j) => assert.ok(Math.abs(v - c.clipped[i]![j]!) < 1e-12, `${v} vs ${c.clipped[i]![j]}`)));
     }
+  });
+
+  it('clipGradNorm: float64 elements whose squares overflow give the finite norm (scaled by the largest |g|) and clip', () => {
+    // ‖(1e200, 3e200)‖ = √10·1e200, but 1e400 overflows a double: the fast path gives Inf, the scaled pass the norm.
+    const g = [Float64Array.of(1e200), Float64Array.of(3e200)];
+    const expected = Math.sqrt(10) * 1e200;
+    const total = clipGradNorm(g, 1);
+    assert.ok(Number.isFinite(total) && Math.abs(total - expected) <= 1e-12 * expected, `norm ${total} vs ${expected}`);
+    // coef = 1 / (norm + 1e-6) = 1 / (√10·1e200) at this magnitude: the clipped values are 1/√10 and 3/√10.
+    const want = [[1 / Math.sqrt(10)], [3 / Math.sqrt(10)]];
+    g.forEach((t, i) => t.forEach((v, j) => assert.ok(Math.abs(v - want[i]![j]!) <= 1e-12 * Math.abs(want[i]![j]!), `tensors[${i}][${j}] = ${v}, want ${want[i]![j]}`)));
+    // Several elements, one negative, another maxNorm: ‖(1e200, 3e200, −3e200)‖ = √19·1e200, clipped to norm 2.
+    const g2 = [Float64Array.of(1e200), Float64Array.of(3e200, -3e200)];
+    const e2 = Math.sqrt(19) * 1e200;
+    assert.ok(Math.abs(clipGradNorm(g2, 2) - e2) <= 1e-12 * e2);
+    const want2 = [2e200 / e2, 6e200 / e2, -6e200 / e2];
+    [...g2[0]!, ...g2[1]!].forEach((v, k) => assert.ok(Math.abs(v - want2[k]!) <= 1e-12 * Math.abs(want2[k]!), `element ${k}: ${v} vs ${want2[k]}`));
+    // Below the limit: the norm is returned, nothing changes.
+    const h = [Float64Array.of(1e200, 3e200)];
+    assert.ok(Math.abs(clipGradNorm(h, 1e201) - Math.sqrt(10) * 1e200) <= 1e-12 * Math.sqrt(10) * 1e200);
+    assert.deepEqual(Array.from(h[0]!), [1e200, 3e200]);
+  });
+
+  const nonFinite: [string, () => (Float32Array | Float64Array)[]][] = [
+    ['a NaN', () => [Float64Array.of(1, NaN), Float32Array.of(3)]],
+    ['an Infinity', () => [Float64Array.of(1, 2), Float32Array.of(-Infinity, 4)]],
+    ['Infinity and NaN', () => [Float64Array.of(Infinity, 2), Float64Array.of(NaN)]],
+  ];
+  for (const [label, make] of nonFinite) {
+    it(`clipGradNorm: a gradient with ${label} is a DivergenceError (ERR_DIVERGENCE) by default; the tensors are unchanged`, () => {
+      const g = make();
+      const before = g.map((t) => Array.from(t));
+      assert.throws(
+        () => clipGradNorm(g, 1),
+        (e: unknown) =>
+          e instanceof DivergenceError && e.code === 'ERR_DIVERGENCE' && e.argument === 'gradient norm' && e.epoch === 0 && e.batch === 0 &&
+          /clipGradNorm: the total gradient norm is (NaN|Infinity), not finite \(tensors\[\d\]\[\d\] is -?(NaN|Infinity)\)/.test(e.message),
+      );
+      g.forEach((t, i) => assert.deepEqual(Array.from(t), before[i]));
+      assert.throws(() => clipGradNorm(make(), 1, { errorIfNonfinite: true }), DivergenceError);
+    });
+  }
+
+  // PyTorch 1.13, error_if_nonfinite=False, by hand: clip_coef = max_norm / (total + 1e-6), clamp(max=1), mul_.
+  // Inf norm → coef 0: finite elements → 0 (sign kept: −3·0 = −0), ±Inf·0 = NaN. NaN norm → coef NaN: all NaN.
+  const torchCases: { label: string; grads: number[][]; maxNorm: number; norm: number; clipped: number[][] }[] = [
+    { label: 'an Infinity', grads: [[1, -3], [Infinity, 0.5]], maxNorm: 1, norm: Infinity, clipped: [[0, -0], [NaN, 0]] },
+    { label: 'a -Infinity', grads: [[-Infinity], [2]], maxNorm: 5, norm: Infinity, clipped: [[NaN], [0]] },
+    { label: 'a NaN', grads: [[1, NaN], [2]], maxNorm: 1, norm: NaN, clipped: [[NaN, NaN], [NaN]] },
+    { label: 'Infinity and NaN', grads: [[Infinity], [NaN, 1]], maxNorm: 1, norm: NaN, clipped: [[NaN], [NaN, NaN]] },
+    { label: 'finite values (as with the default)', grads: [[3], [4]], maxNorm: 1, norm: 5, clipped: [[3 / (5 + 1e-6)], [4 / (5 + 1e-6)]] },
+  ];
+  for (const c of torchCases) {
+    it(`clipGradNorm with errorIfNonfinite: false and ${c.label} does what PyTorch 1.13 does (derived by hand)`, () => {
+      const g = c.grads.map((t) => Float64Array.from(t));
+      const total = clipGradNorm(g, c.maxNorm, { errorIfNonfinite: false });
+      assert.ok(Object.is(total, c.norm), `norm ${total}, want ${c.norm}`);
+      g.forEach((t, i) => t.forEach((v, j) => assert.ok(Object.is(v, c.clipped[i]![j]) || Math.abs(v - c.clipped[i]![j]!) < 1e-15, `tensors[${i}][${j}] = ${v}, want ${c.clipped[i]![j]}`)));
+    });
+  }
+
+  it('clipGradNorm with errorIfNonfinite: false agrees with torch.nn.utils.clip_grad_norm_ run in a child process', function () {
+    const python = '/usr/bin/python3';
+    const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60000 });
+    if (probe.status !== 0) {
+      console.log(`      (skipped: ${python} cannot import torch: ${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop()})`);
+      this.skip();
+    }
+    this.timeout(120000);
+    // JSON has no NaN/Infinity: pass them as strings, as float('nan') / float('inf') understand them.
+    const enc = (x: number) => (Number.isFinite(x) ? x : String(x).replace('Infinity', 'inf'));
+    const script = [
+      'import json, sys, torch',
+      'cases = json.load(sys.stdin)',
+      'out = []',
+      'for c in cases:',
+      '    ps = [torch.nn.Parameter(torch.zeros(len(g), dtype=torch.float64)) for g in c["grads"]]',
+      '    for p, g in zip(ps, c["grads"]):',
+      '        p.grad = torch.tensor([float(v) for v in g], dtype=torch.float64)',
+      '    n = torch.nn.utils.clip_grad_norm_(ps, c["max_norm"], error_if_nonfinite=False)',
+      '    out.append({"norm": repr(float(n)), "clipped": [[repr(float(v)) for v in p.grad.tolist()] for p in ps]})',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const cases = torchCases.filter((c) => c.grads.flat().every((v) => Math.abs(v) < 1e150 || !Number.isFinite(v)));
+    const r = spawnSync(python, ['-c', script], {
+      input: JSON.stringify(cases.map((c) => ({ max_norm: c.maxNorm, grads: c.grads.map((t) => t.map(enc)) }))),
+      encoding: 'utf8',
+      timeout: 120000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const dec = (s: string) => (s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s));
+    const torchOut = JSON.parse(r.stdout) as { norm: string; clipped: string[][] }[];
+    cases.forEach((c, k) => {
+      const g = c.grads.map((t) => Float64Array.from(t));
+      const total = clipGradNorm(g, c.maxNorm, { errorIfNonfinite: false });
+      const tn = dec(torchOut[k]!.norm);
+      assert.ok(Object.is(total, tn) || Math.abs(total - tn) <= 1e-15 * Math.abs(tn), `${c.label}: norm ${total}, torch ${tn}`);
+      g.forEach((t, i) => t.forEach((v, j) => {
+        const tv = dec(torchOut[k]!.clipped[i]![j]!);
+        assert.ok(Object.is(v, tv) || Math.abs(v - tv) <= 1e-15, `${c.label}: tensors[${i}][${j}] = ${v}, torch ${tv}`);
+      }));
+    });
+  });
+
+  it('clipGradNorm validates its options: errorIfNonfinite must be a boolean, no unknown keys', () => {
+    const g = () => [Float64Array.of(1)];
+    assert.throws(() => clipGradNorm(g(), 1, { errorIfNonfinite: 'no' as never }), (e: unknown) => e instanceof OptionError && e.argument === 'options.errorIfNonfinite');
+    assert.throws(() => clipGradNorm(g(), 1, { errorIfNonFinite: false } as never), (e: unknown) => e instanceof OptionError && /Unknown option "errorIfNonFinite"/.test((e as Error).message));
+    assert.throws(() => clipGradNorm(g(), 1, null as never), OptionError);
   });
 
   for (const backend of BACKENDS) {

@@ -1,6 +1,7 @@
 import { backendReason, getBackend } from './backend';
 import { loadNative } from './backend/native/loader';
 import { memoryLimit } from './memory';
+import { num } from './validate';
 
 export interface Info {
   /** descent's version. */
@@ -53,8 +54,13 @@ function safeLimit(): number | null {
   }
 }
 
-/** Sets the number of OpenBLAS threads (process-wide; `OPENBLAS_NUM_THREADS` sets the initial value). */
-export function setNumThreads(n: number): void {
+/**
+ * Sets the number of OpenBLAS threads (process-wide; `OPENBLAS_NUM_THREADS` sets the initial value). Without the
+ * native addon it only checks its argument (the JS backend is single-threaded).
+ * @throws OptionError (argument `"threads"`) unless `threads` is an integer in [1, 1024].
+ */
+export function setNumThreads(threads: number): void {
+  num('threads', threads, { integer: true, min: 1, max: 1024 });
   const native = loadNative().binding;
-  if (native) native.setNumThreads(n);
+  if (native) native.setNumThreads(threads);
 }

@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import { MemoryLimitError, OptionError } from './errors';
+import { describe } from './validate';
 import { EngineSpec, DTYPE_BYTES, layoutOf, numSlots, trainerBytes } from './engine/spec';
 
 let limit: number | undefined;
@@ -49,7 +50,7 @@ export function setMemoryLimit(bytes: number | null): void {
     limit = undefined;
   } else {
     if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 1) {
-      throw new OptionError(`Expected a positive integer number of bytes or null for bytes but received ${String(bytes)}`, 'bytes');
+      throw new OptionError(`Expected a positive integer number of bytes or null for bytes but received ${describe(bytes)}`, 'bytes');
     }
     limit = bytes;
   }

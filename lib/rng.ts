@@ -2,7 +2,13 @@
  * xoshiro128** (Blackman & Vigna, 2018, https://prng.di.unimi.it/xoshiro128starstar.c) seeded by splitmix32.
  * Implemented bit-for-bit identically in native/kernels/rng.h so that one `seed` gives the same initial
  * weights and the same shuffles on both backends. Only 32-bit integer operations: exact in JS.
+ *
+ * Every method checks its argument: a bad one is an OptionError naming it.
  */
+import { invalid, readArgument } from './validate';
+
+const TWO_32 = 4294967296;
+
 export class Rng {
   private s = new Uint32Array(4);
 
@@ -10,9 +16,13 @@ export class Rng {
     this.seed(seed);
   }
 
-  /** Re-seeds from a 32-bit integer seed (values are reduced modulo 2^32). */
+  /**
+   * Re-seeds from an integer seed (values are reduced modulo 2^32, so -1 and 2^32 − 1 give the same stream).
+   * @throws OptionError (argument `"seed"`) for anything but an integer.
+   */
   seed(seed: number): void {
-    let x = seed >>> 0;
+    if (typeof seed !== 'number' || !Number.isInteger(seed)) throw invalid('seed', 'an integer', seed);
+    let x = seed >>> 0; // ToUint32: modulo 2^32
     for (let i = 0; i < 4; i++) {
       // splitmix32 (Hash Prospector constants) to spread the seed over the 128-bit state.
       x = (x + 0x9e3779b9) >>> 0;
@@ -43,8 +53,16 @@ export class Rng {
     return this.nextU32() * 2.3283064365386963e-10;
   }
 
-  /** Uniform integer in [0, bound), bound ≤ 2^32: `(u·bound) >> 32` (Lemire 2019, without the rejection step). */
+  /**
+   * Uniform integer in [0, bound), bound ≤ 2^32: `(u·bound) >> 32` (Lemire 2019, without the rejection step).
+   * @throws OptionError (argument `"bound"`) unless `bound` is an integer in [1, 2^32].
+   */
   below(bound: number): number {
+    if (typeof bound !== 'number' || !Number.isInteger(bound) || bound < 1 || bound > TWO_32) throw invalid('bound', 'an integer >= 1 and <= 4294967296', bound);
+    return this.#below(bound);
+  }
+
+  #below(bound: number): number {
     // floor(u * bound / 2^32) in exact double arithmetic (u < 2^32, bound ≤ 2^32 ⇒ product < 2^64 is not exact);
     // use the high part of a 32x32 multiply computed by splitting into 16-bit halves.
     const u = this.nextU32();
@@ -54,10 +72,15 @@ export class Rng {
     return Math.floor((hi * bound + Math.floor((lo * bound) / 65536)) / 65536);
   }
 
-  /** In-place Fisher–Yates shuffle of `a` (Knuth, TAOCP vol. 2, Algorithm P), from the end. */
-  shuffle(a: Uint32Array): void {
+  /**
+   * In-place Fisher–Yates shuffle of `array` (Knuth, TAOCP vol. 2, Algorithm P), from the end.
+   * @throws OptionError (argument `"array"`) unless `array` is a Uint32Array.
+   */
+  shuffle(array: Uint32Array): void {
+    if (!(ArrayBuffer.isView(array) && array instanceof Uint32Array)) throw invalid('array', 'a Uint32Array', array);
+    const a = array;
     for (let i = a.length - 1; i > 0; i--) {
-      const j = this.below(i + 1);
+      const j = this.#below(i + 1);
       const t = a[i]!;
       a[i] = a[j]!;
       a[j] = t;
@@ -68,8 +91,22 @@ export class Rng {
     return Array.from(this.s);
   }
 
+  /**
+   * Restores a state from {@link Rng.getState}.
+   * @throws OptionError (argument `"state"`) unless `state` holds 4 integers in [0, 2^32), not all 0 (xoshiro's one
+   *   forbidden state).
+   */
   setState(state: readonly number[]): void {
-    for (let i = 0; i < 4; i++) this.s[i] = state[i]! >>> 0;
+    const what = 'an array of 4 integers in [0, 4294967295], not all 0';
+    if (!(Array.isArray(state) || (ArrayBuffer.isView(state) && !(state instanceof DataView)))) throw invalid('state', what, state);
+    const s = readArgument('state', what, state, () => {
+      const a = state as ArrayLike<unknown>;
+      return a.length === 4 ? [a[0], a[1], a[2], a[3]] : [];
+    });
+    if (s.length !== 4 || !s.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < TWO_32) || s.every((v) => v === 0)) {
+      throw invalid('state', what, state);
+    }
+    for (let i = 0; i < 4; i++) this.s[i] = s[i] as number;
   }
 }
 

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { OptionError } from '../errors';
+import { invalid } from '../validate';
 import { packageRoot } from '../backend/native/loader';
 
 /** The real data sets shipped in `datasets/` (see datasets/README.md for sources and licences). */
@@ -11,9 +11,13 @@ export const BUNDLED_DATASETS = {
 
 export type BundledName = keyof typeof BUNDLED_DATASETS;
 
-/** Absolute path of a bundled data set's CSV. */
+/**
+ * Absolute path of a bundled data set's CSV.
+ * @throws OptionError (argument `"name"`) unless `name` is one of the keys of {@link BUNDLED_DATASETS}.
+ */
 export function datasetPath(name: BundledName): string {
-  const d = BUNDLED_DATASETS[name];
-  if (!d) throw new OptionError(`Expected one of ${Object.keys(BUNDLED_DATASETS).join(', ')} for name but received ${JSON.stringify(name)}`, 'name');
-  return path.join(packageRoot, 'datasets', d.file);
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(BUNDLED_DATASETS, name)) {
+    throw invalid('name', `one of ${Object.keys(BUNDLED_DATASETS).map((k) => JSON.stringify(k)).join(', ')}`, name);
+  }
+  return path.join(packageRoot, 'datasets', BUNDLED_DATASETS[name].file);
 }

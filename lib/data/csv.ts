@@ -5,7 +5,7 @@
 import { parse } from 'csv-parse/sync';
 import { FormatError, MemoryLimitError } from '../errors';
 import { readFileChecked } from '../io/util';
-import { checkKeys, oneOf } from '../validate';
+import { checkKeys, invalid, oneOf } from '../validate';
 import type { Dtype } from '../backend/types';
 import { Matrix, arrayFor } from './matrix';
 
@@ -28,11 +28,20 @@ export interface LoadCsvOptions {
 
 /**
  * Reads a numeric CSV with a header row. Throws `FormatError` when the target column is missing (listing the
- * columns), a row has the wrong number of fields, or a cell is not a finite number (naming line and column).
+ * columns), a row has the wrong number of fields, or a cell is not a finite number (naming line and column);
+ * OptionError for a `path` that is not a non-empty string or a bad option (`target` a non-empty string,
+ * `delimiter` a non-empty string without quotes or line breaks).
  */
-export function loadCsv(file: string, options: LoadCsvOptions = {}): Dataset {
-  checkKeys('options', options, ['target', 'dtype', 'delimiter']);
-  const dtype = oneOf('options.dtype', options.dtype, ['float32', 'float64'] as const, 'float32');
+export function loadCsv(path: string, options: LoadCsvOptions = {}): Dataset {
+  if (typeof path !== 'string' || path === '') throw invalid('path', 'a non-empty CSV file path string', path);
+  const file = path;
+  const o = checkKeys('options', options, ['target', 'dtype', 'delimiter']);
+  const dtype = oneOf('options.dtype', o.dtype, ['float32', 'float64'] as const, 'float32');
+  if (o.target !== undefined && (typeof o.target !== 'string' || o.target === '')) throw invalid('options.target', 'a column name (a non-empty string)', o.target);
+  const delimiter = o.delimiter ?? ',';
+  if (typeof delimiter !== 'string' || delimiter === '' || /["\r\n]/.test(delimiter))
+    throw invalid('options.delimiter', 'a non-empty string without quotes or line breaks', delimiter);
+  const target = o.target as string | undefined;
   let text: string;
   try {
     text = readFileChecked(file).toString('utf8');
@@ -48,13 +57,13 @@ export function loadCsv(file: string, options: LoadCsvOptions = {}): Dataset {
   }
   let records: string[][];
   try {
-    records = parse(text, { delimiter: options.delimiter ?? ',', bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+    records = parse(text, { delimiter, bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
   } catch (e) {
     throw new FormatError(`Cannot parse CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
   }
   if (records.length < 2) throw new FormatError(`Expected a header row and at least one data row in ${file} but found ${records.length} row(s)`, 'path');
   const header = records[0]!;
-  const targetName = options.target ?? header[header.length - 1]!;
+  const targetName = target ?? header[header.length - 1]!;
   const t = header.indexOf(targetName);
   if (t < 0)
     throw new FormatError(`Target column ${JSON.stringify(targetName)} not found in ${file}; columns are: ${header.join(', ')}`, 'target');

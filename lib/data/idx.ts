@@ -78,7 +78,7 @@ function swapBytes(bytes: Uint8Array, size: number): void {
  */
 function parse(buf: Uint8Array, source: string, argument: string, copyBytes: boolean): IdxArray {
   const bad = (problem: string) => new FormatError(`Malformed IDX data in ${source}: ${problem}`, argument);
-  if (!(buf instanceof Uint8Array)) throw invalid(argument, 'a Uint8Array or Buffer', buf);
+  if (!(ArrayBuffer.isView(buf) && buf instanceof Uint8Array)) throw invalid(argument, 'a Uint8Array or Buffer', buf);
   if (buf.length < 4) throw bad(`expected at least 4 header bytes but found ${buf.length}`);
   if (buf[0] !== 0 || buf[1] !== 0)
     throw bad(`bad magic number: expected the first two bytes to be 0x00 0x00 but found 0x${hex(buf[0]!)} 0x${hex(buf[1]!)}`);
@@ -147,9 +147,11 @@ function hex(b: number): string {
  * @param buf - the whole file contents (not gzipped; see {@link loadIdx} for .gz files).
  * @param source - a name for error messages, e.g. the file path.
  * @throws FormatError naming `source` and the problem (too short, bad magic, unknown dtype, truncated header,
- *   data shorter or longer than the dimensions say).
+ *   data shorter or longer than the dimensions say); OptionError when `buf` is not a Uint8Array/Buffer or `source`
+ *   not a string.
  */
 export function parseIdx(buf: Uint8Array, source = '<buffer>'): IdxArray {
+  if (typeof source !== 'string') throw invalid('source', 'a string naming the data (e.g. its file path)', source);
   return parse(buf, source, 'buf', true);
 }
 
@@ -270,9 +272,9 @@ export function loadFashionMnist(
   options: LoadFashionMnistOptions = {},
 ): { train: Dataset; test: Dataset; classNames: string[] } {
   if (typeof dir !== 'string' || dir === '') throw invalid('dir', 'a directory path string', dir);
-  checkKeys('options', options, ['dtype', 'limit']);
-  const dtype = oneOf('options.dtype', options.dtype, ['float32', 'float64'] as const, 'float32');
-  const limit = options.limit === undefined ? undefined : num('options.limit', options.limit, { integer: true, min: 1 });
+  const o = checkKeys('options', options, ['dtype', 'limit']);
+  const dtype = oneOf('options.dtype', o.dtype, ['float32', 'float64'] as const, 'float32');
+  const limit = o.limit === undefined ? undefined : num('options.limit', o.limit, { integer: true, min: 1 });
   let isDir = false;
   try {
     isDir = fs.statSync(dir).isDirectory();

@@ -4,7 +4,7 @@
  */
 import { ShapeError } from '../errors';
 import { requireMemory } from '../memory';
-import { describe } from '../validate';
+import { describe, invalid, num, oneOf, readArgument } from '../validate';
 import type { Dtype, FloatArray } from '../backend/types';
 
 /** A row-major `[rows, cols]` matrix over a `Float32Array` or `Float64Array`. */
@@ -26,17 +26,64 @@ export function isMatrix(x: unknown): x is Matrix {
   );
 }
 
+/** A Float32Array or Float64Array (checked without running the caller's code: a Proxy is not one). */
+export function isFloatArray(x: unknown): x is FloatArray {
+  return ArrayBuffer.isView(x) && (x instanceof Float32Array || x instanceof Float64Array);
+}
+
+/**
+ * Checks a `{ data, rows, cols }` argument, reading each field once: `data` a Float32Array or Float64Array, `rows`
+ * an integer >= 0, `cols` an integer >= 1, `data.length === rows * cols`. ShapeError naming `name.data`,
+ * `name.rows`… otherwise (also when reading a field throws). Returns a Matrix over the same `data` (no copy).
+ */
+export function checkMatrix(X: unknown, name: string): Matrix {
+  const what = 'a Matrix ({ data, rows, cols })';
+  if (typeof X !== 'object' || X === null || Array.isArray(X) || ArrayBuffer.isView(X)) throw invalid(name, what, X, ShapeError);
+  const { data, rows, cols } = readArgument(name, what, X, () => ({ data: (X as Matrix).data, rows: (X as Matrix).rows, cols: (X as Matrix).cols }), ShapeError);
+  return matrixOf(data, rows, cols, `${name}.`);
+}
+
+function matrixOf(data: unknown, rows: unknown, cols: unknown, prefix: string): Matrix {
+  if (!isFloatArray(data)) throw invalid(`${prefix}data`, 'a Float32Array or Float64Array', data, ShapeError);
+  if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 0) throw invalid(`${prefix}rows`, 'an integer >= 0', rows, ShapeError);
+  if (typeof cols !== 'number' || !Number.isSafeInteger(cols) || cols < 1) throw invalid(`${prefix}cols`, 'an integer >= 1', cols, ShapeError);
+  if (data.length !== rows * cols)
+    throw new ShapeError(`Expected ${prefix}data of length rows * cols = ${rows} * ${cols} but received length ${data.length}`, `${prefix}data`);
+  return { data, rows, cols };
+}
+
+/**
+ * The values of `value` — a `number[]` (copied; each element read once and checked to be a number, NaN allowed) or
+ * a typed array of numbers (returned as is) — else a ShapeError naming `name` (also when reading it throws).
+ */
+export function toNumbers(name: string, value: unknown): ArrayLike<number> {
+  const what = 'number[] or a typed array of numbers';
+  if (ArrayBuffer.isView(value)) {
+    if (value instanceof DataView || value instanceof BigInt64Array || value instanceof BigUint64Array) throw invalid(name, what, value, ShapeError);
+    return value as unknown as ArrayLike<number>;
+  }
+  if (!Array.isArray(value)) throw invalid(name, what, value, ShapeError);
+  return readArgument(name, what, value, () => {
+    const out: number[] = [];
+    for (let i = 0, n = value.length; i < n; i++) {
+      const v: unknown = value[i];
+      if (typeof v !== 'number') throw new ShapeError(`Expected numbers in ${name} but ${name}[${i}] is ${describe(v)}`, `${name}[${i}]`);
+      out.push(v);
+    }
+    return out;
+  }, ShapeError);
+}
+
 export function arrayFor(dtype: Dtype, n: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
-/** Builds a {@link Matrix}, checking `data.length === rows * cols`. */
+/**
+ * Builds a {@link Matrix} over `data` (no copy), checking that `data` is a Float32Array or Float64Array, `rows` an
+ * integer >= 0, `cols` an integer >= 1 and `data.length === rows * cols` (ShapeError naming the argument).
+ */
 export function matrix(data: FloatArray, rows: number, cols: number): Matrix {
-  if (!(data instanceof Float32Array || data instanceof Float64Array))
-    throw new ShapeError(`Expected a Float32Array or Float64Array for data but received ${describe(data)}`, 'data');
-  if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 1 || data.length !== rows * cols)
-    throw new ShapeError(`Expected data of length rows * cols = ${rows} * ${cols} but received length ${data.length}`, 'data');
-  return { data, rows, cols };
+  return matrixOf(data, rows, cols, '');
 }
 
 function overflow(cell: string, v: number): ShapeError {
@@ -51,14 +98,24 @@ export function requireRepresentable(dst: FloatArray, src: ArrayLike<number>, na
 
 /**
  * Converts features to a matrix of `dtype`, copying once. Throws `ShapeError` for empty input, ragged rows
- * (naming the row) and NaN/±Infinity (naming the cell, e.g. `X[3][1]`).
+ * (naming the row) and NaN/±Infinity (naming the cell, e.g. `X[3][1]`), and when reading `X` throws (a Proxy or a
+ * getter); OptionError for a bad `name`, `dtype` or `expectedCols`.
  */
 export function toMatrix(X: unknown, name: string, dtype: Dtype, expectedCols?: number): Matrix {
+  if (typeof name !== 'string' || name === '') throw invalid('name', 'a non-empty string', name);
+  oneOf('dtype', dtype, ['float32', 'float64'] as const);
+  if (expectedCols !== undefined) num('expectedCols', expectedCols, { integer: true, min: 1 });
+  const out = readArgument(name, 'number[][] or a Matrix ({ data, rows, cols })', X, () => convert(X, name, dtype), ShapeError);
+  if (out.rows === 0) throw new ShapeError(`Expected at least one row in ${name} but received 0 rows`, name);
+  if (expectedCols !== undefined && out.cols !== expectedCols)
+    throw new ShapeError(`Expected ${expectedCols} columns in ${name} (as in training) but received ${out.cols}`, name);
+  return out;
+}
+
+function convert(X: unknown, name: string, dtype: Dtype): Matrix {
   let out: Matrix;
-  if (isMatrix(X)) {
-    const { data, rows, cols } = X;
-    if (!(data instanceof Float32Array || data instanceof Float64Array) || data.length !== rows * cols || !Number.isInteger(cols) || cols < 1)
-      throw new ShapeError(`Expected ${name}.data to be a Float32Array or Float64Array of length rows * cols but received ${describe(data)} with rows=${rows}, cols=${cols}`, name);
+  if (typeof X === 'object' && X !== null && !Array.isArray(X) && !ArrayBuffer.isView(X) && ArrayBuffer.isView((X as Matrix).data)) {
+    const { data, rows, cols } = checkMatrix(X, name);
     requireMemory(data.length * (dtype === 'float64' ? 8 : 4), name, `A ${dtype} copy of ${name} (${rows} × ${cols})`);
     const copy = arrayFor(dtype, data.length);
     copy.set(data);
@@ -95,9 +152,6 @@ export function toMatrix(X: unknown, name: string, dtype: Dtype, expectedCols?: 
   } else {
     throw new ShapeError(`Expected number[][] or a Matrix ({ data, rows, cols }) for ${name} but received ${describe(X)}`, name);
   }
-  if (out.rows === 0) throw new ShapeError(`Expected at least one row in ${name} but received 0 rows`, name);
-  if (expectedCols !== undefined && out.cols !== expectedCols)
-    throw new ShapeError(`Expected ${expectedCols} columns in ${name} (as in training) but received ${out.cols}`, name);
   return out;
 }
 
@@ -105,17 +159,20 @@ export function toMatrix(X: unknown, name: string, dtype: Dtype, expectedCols?: 
 export function toVector(y: unknown, name: string, expectedLength: number): Float64Array {
   if (!(Array.isArray(y) || (ArrayBuffer.isView(y) && !(y instanceof DataView))))
     throw new ShapeError(`Expected number[] or a typed array for ${name} but received ${describe(y)}`, name);
-  const a = y as ArrayLike<unknown>;
-  if (a.length !== expectedLength)
-    throw new ShapeError(`Expected ${name} to have ${expectedLength} values (one per row of X) but received ${a.length}`, name);
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (typeof v !== 'number' || !Number.isFinite(v))
-      throw new ShapeError(`Expected finite numbers in ${name} but ${name}[${i}] is ${describe(v)}`, `${name}[${i}]`);
-    out[i] = v;
-  }
-  return out;
+  return readArgument(name, 'number[] or a typed array', y, () => {
+    const a = y as ArrayLike<unknown>;
+    const n = a.length;
+    if (n !== expectedLength)
+      throw new ShapeError(`Expected ${name} to have ${expectedLength} values (one per row of X) but received ${n}`, name);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = a[i];
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new ShapeError(`Expected finite numbers in ${name} but ${name}[${i}] is ${describe(v)}`, `${name}[${i}]`);
+      out[i] = v;
+    }
+    return out;
+  }, ShapeError);
 }
 
 /** Rows `idx` of `m`, as a new matrix of the same dtype. */

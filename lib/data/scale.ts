@@ -1,6 +1,7 @@
 import { ShapeError, StateError } from '../errors';
 import type { Dtype } from '../backend/types';
-import { Matrix, arrayFor, matrix } from './matrix';
+import { oneOf } from '../validate';
+import { Matrix, arrayFor, checkMatrix } from './matrix';
 
 /**
  * Standardizes features: `z = (x − mean) / std` with the population standard deviation (ddof = 0), as
@@ -100,6 +101,7 @@ export class StandardScaler {
 
   /** Returns a new standardized matrix of `dtype` (default: X's own). */
   transform(X: Matrix, dtype?: Dtype): Matrix {
+    checkDtype(dtype);
     if (!this.mean || !this.std) throw new StateError('StandardScaler.transform called before fit()', 'scaler');
     const { rows, cols, data } = checked(X);
     if (cols !== this.mean.length) throw new ShapeError(`Expected ${this.mean.length} columns in X (as when the scaler was fitted) but received ${cols}`, 'X');
@@ -121,6 +123,7 @@ export class StandardScaler {
   }
 
   fitTransform(X: Matrix, dtype?: Dtype): Matrix {
+    checkDtype(dtype); // before fit, so a bad dtype leaves the scaler as it was
     return this.fit(X).transform(X, dtype);
   }
 
@@ -141,8 +144,11 @@ function pow2(v: number): number {
 
 /** A `{ data, rows, cols }` whose sizes are consistent (ShapeError otherwise), with at least one row. */
 function checked(X: Matrix): Matrix {
-  if (typeof X !== 'object' || X === null) throw new ShapeError(`Expected a Matrix ({ data, rows, cols }) for X but received ${String(X)}`, 'X');
-  const m = matrix(X.data, X.rows, X.cols);
-  if (m.rows < 1) throw new ShapeError('Expected at least one row in X', 'X');
+  const m = checkMatrix(X, 'X');
+  if (m.rows < 1) throw new ShapeError('Expected at least one row in X but received 0 rows', 'X');
   return m;
+}
+
+function checkDtype(dtype: unknown): void {
+  if (dtype !== undefined) oneOf('dtype', dtype, ['float32', 'float64'] as const);
 }

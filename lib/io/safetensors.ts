@@ -16,7 +16,8 @@ import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { DescentError, FormatError, IOError, ShapeError } from '../errors';
-import { checkKeys, describe, invalid, isPlainObject, num } from '../validate';
+import { checkKeys, describe, invalid, isPlainObject, num, readArgument } from '../validate';
+import { READ_NONBLOCK } from './util';
 
 /** Element types this module reads and writes (names as in the safetensors header). */
 export type TensorDtype = 'F32' | 'F64' | 'I32' | 'U32' | 'U8' | 'I64';
@@ -138,34 +139,46 @@ interface PendingTensor {
   bytes: Uint8Array;
 }
 
+/** Most dimensions accepted in a tensor's shape when encoding (a guard against huge sparse arrays, not a format limit). */
+const MAX_ENCODE_DIMS = 1024;
+
 function checkTensor(name: string, t: unknown): PendingTensor {
   const where = `tensors[${q(name)}]`;
   if (name === '' || name === METADATA_KEY || LONE_SURROGATE.test(name)) {
     throw invalid('tensor name', `a non-empty, well-formed string other than "${METADATA_KEY}"`, name);
   }
-  if (!isPlainObject(t)) throw invalid(where, 'a tensor object { dtype, shape, data }', t, ShapeError);
-  const dtype = t.dtype;
+  const what = 'a tensor object { dtype, shape, data }';
+  if (!isPlainObject(t)) throw invalid(where, what, t, ShapeError);
+  // Each field is read once, so a getter or Proxy trap that throws becomes an error naming the tensor.
+  const fields = readArgument(where, what, t, () => ({ dtype: t.dtype, shape: t.shape, data: t.data }), ShapeError);
+  const dtype = fields.dtype;
   if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPES, dtype)) {
     throw invalid(`${where}.dtype`, `one of ${SUPPORTED.map((d) => JSON.stringify(d)).join(', ')}`, dtype);
   }
   const info = DTYPES[dtype as TensorDtype];
-  const shape = t.shape;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw invalid(`${where}.shape`, 'an array of non-negative integers', shape, ShapeError);
+  const shapeWhat = `an array of at most ${MAX_ENCODE_DIMS} non-negative integers`;
+  const shapeIn = fields.shape;
+  const shape = Array.isArray(shapeIn)
+    ? readArgument(`${where}.shape`, shapeWhat, shapeIn, () => (shapeIn.length <= MAX_ENCODE_DIMS ? Array.from(shapeIn as unknown[]) : undefined), ShapeError)
+    : undefined;
+  if (!shape || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw invalid(`${where}.shape`, shapeWhat, shapeIn, ShapeError);
   }
-  const data = t.data;
+  const dims = shape as number[];
+  const data = fields.data;
   const tag = ArrayBuffer.isView(data) ? Object.prototype.toString.call(data).slice(8, -1) : undefined;
   if (tag !== info.tag) throw invalid(`${where}.data`, `a ${info.tag} (dtype ${dtype})`, data, ShapeError);
   const typed = data as TensorData;
-  const count = elementCount(shape);
+  const count = elementCount(dims);
   if (count !== BigInt(typed.length)) {
-    throw invalid(`${where}.data`, `${count} elements (the product of shape ${shapeText(shape)})`, data, ShapeError);
+    throw invalid(`${where}.data`, `${count} elements (the product of shape ${shapeText(dims)})`, data, ShapeError);
   }
   return {
     name,
     dtype: dtype as TensorDtype,
-    shape: shape.slice(),
-    bytes: new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength),
+    shape: dims,
+    // A view of a detached buffer cannot be made (it has 0 elements, so its bytes are empty anyway).
+    bytes: typed.byteLength === 0 ? new Uint8Array(0) : new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength),
   };
 }
 
@@ -203,15 +216,17 @@ export function encodeSafetensors(
   tensors: Record<string, Tensor> | Map<string, Tensor>,
   metadata?: Record<string, string>,
 ): Buffer {
-  let pairs: [string, unknown][];
-  if (tensors instanceof Map) pairs = [...tensors.entries()];
-  else if (isPlainObject(tensors)) pairs = Object.keys(tensors).map((k) => [k, (tensors as Record<string, unknown>)[k]]);
-  else throw invalid('tensors', 'a Map or an object of name → tensor', tensors);
+  const what = 'a Map or an object of name → tensor';
+  if (!isPlainObject(tensors)) throw invalid('tensors', what, tensors);
+  // Reading a caller's Map or object may run its code (a Proxy, a getter): anything it throws names `tensors`.
+  const pairs = readArgument('tensors', what, tensors, (): [unknown, unknown][] =>
+    tensors instanceof Map ? [...tensors.entries()] : Object.keys(tensors).map((k) => [k, (tensors as Record<string, unknown>)[k]]),
+  );
   const list = pairs.map(([name, t]) => {
     if (typeof name !== 'string') throw invalid('tensor name', 'a string', name);
     return checkTensor(name, t);
   });
-  const meta = metadata === undefined ? undefined : checkMetadata(metadata);
+  const meta = metadata === undefined ? undefined : readArgument('metadata', 'an object mapping strings to strings', metadata, () => checkMetadata(metadata));
 
   const utf8 = new Map(list.map((t) => [t, Buffer.from(t.name, 'utf8')] as const));
   list.sort((a, b) => DTYPES[b.dtype].rank - DTYPES[a.dtype].rank || Buffer.compare(utf8.get(a)!, utf8.get(b)!));
@@ -489,7 +504,7 @@ function materialize(t: PlannedTensor, fill: (target: Uint8Array) => void): Tens
  * @throws FormatError naming the problem (and the tensor) for any malformed input; OptionError for bad arguments.
  */
 export function decodeSafetensors(buf: Uint8Array, options?: DecodeOptions): DecodedSafetensors {
-  if (!(buf instanceof Uint8Array)) throw invalid('buf', 'a Uint8Array or Buffer', buf);
+  if (!(ArrayBuffer.isView(buf) && buf instanceof Uint8Array)) throw invalid('buf', 'a Uint8Array or Buffer', buf);
   const maxHeader = maxHeaderOption(options);
   const n = headerLength(buf, buf.length, maxHeader);
   const dataStart = 8 + n;
@@ -534,12 +549,14 @@ export function readSafetensorsFile(path: string, options?: DecodeOptions): Deco
   const maxHeader = maxHeaderOption(options);
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = fs.openSync(path, READ_NONBLOCK); // a FIFO must not block the open; it is refused below
   } catch (e) {
     throw new IOError(`Cannot read ${JSON.stringify(path)}: ${(e as Error).message}`, 'path', { cause: e });
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new IOError(`Cannot read ${JSON.stringify(path)}: not a regular file (a ${st.isDirectory() ? 'directory' : 'device, FIFO or socket'})`, 'path');
+    const size = st.size;
     const prefix = new Uint8Array(8);
     if (size >= 8) readFully(fd, prefix, 0);
     const n = headerLength(prefix, size, maxHeader);
@@ -573,7 +590,7 @@ export function readSafetensorsFile(path: string, options?: DecodeOptions): Deco
  */
 export function writeFileAtomic(path: string, data: Uint8Array): void {
   checkPath(path);
-  if (!(data instanceof Uint8Array)) throw invalid('data', 'a Uint8Array or Buffer', data);
+  if (!(ArrayBuffer.isView(data) && data instanceof Uint8Array)) throw invalid('data', 'a Uint8Array or Buffer', data);
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   let fd: number | undefined;
   try {

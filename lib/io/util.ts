@@ -2,6 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IOError } from '../errors';
 import { requireMemory } from '../memory';
+import { invalid } from '../validate';
+
+/**
+ * Flags to open a file for reading without blocking: opening a FIFO with plain O_RDONLY waits for a writer
+ * (forever, if there is none), before the regular-file check could refuse it. No effect on regular files.
+ */
+export const READ_NONBLOCK = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /** descent's version from package.json. */
 export function packageVersion(): string {
@@ -16,9 +23,10 @@ export function packageVersion(): string {
  * @param argument the option that named the file (`path`, `resumeFrom`), for the error.
  */
 export function readFileChecked(file: string, argument = 'path'): Buffer {
+  if (typeof file !== 'string' || file === '') throw invalid(argument, 'a non-empty file path string', file);
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = fs.openSync(file, READ_NONBLOCK);
   } catch (e) {
     throw new IOError(`Cannot read ${JSON.stringify(file)}: ${(e as Error).message}`, argument, { cause: e });
   }

@@ -11,7 +11,7 @@
  * than a {@link Schedule}.
  */
 import { OptionError } from '../errors';
-import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
+import { bool, checkKeys, describe, isPlainObject, num, oneOf, readArgument } from '../validate';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -68,10 +68,27 @@ const POSITIVE_INT = { integer: true, min: 1 } as const;
 
 /** Like `describe`, but shows short numeric arrays in full, since the fault is usually one element. */
 function render(value: unknown): string {
-  if (Array.isArray(value) && value.length <= 12 && value.every((v) => typeof v !== 'object' || v === null)) {
-    return `[${value.map((v) => describe(v)).join(', ')}]`;
+  try {
+    if (Array.isArray(value) && value.length <= 12 && value.every((v) => typeof v !== 'object' || v === null)) {
+      return `[${value.map((v) => describe(v)).join(', ')}]`;
+    }
+  } catch {
+    // a Proxy or an element getter that throws: describe() says so
   }
   return describe(value);
+}
+
+/**
+ * The elements of the caller's array `value`, each read once (so a Proxy or a getter that throws becomes an
+ * OptionError naming `name`); `undefined` if it is not an array.
+ */
+function elements(name: string, what: string, value: unknown): unknown[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return readArgument(name, what, value, () => {
+    const out: unknown[] = [];
+    for (let i = 0, n = value.length; i < n; i++) out.push(value[i]);
+    return out;
+  });
 }
 
 function fail(name: string, expected: string, value: unknown): OptionError {
@@ -81,14 +98,15 @@ function fail(name: string, expected: string, value: unknown): OptionError {
 /** Strictly increasing integers >= `min` (an empty list is allowed only when `allowEmpty`). */
 function increasingInts(name: string, value: unknown, min: number, allowEmpty: boolean): number[] {
   const what = `a${allowEmpty ? 'n' : ' non-empty'} array of strictly increasing integers >= ${min}`;
-  if (!Array.isArray(value) || (!allowEmpty && value.length === 0)) throw fail(name, what, value);
-  for (let i = 0; i < value.length; i++) {
-    const v: unknown = value[i];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || (i > 0 && v <= (value[i - 1] as number))) {
+  const xs = elements(name, what, value);
+  if (!xs || (!allowEmpty && xs.length === 0)) throw fail(name, what, value);
+  for (let i = 0; i < xs.length; i++) {
+    const v: unknown = xs[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || (i > 0 && v <= (xs[i - 1] as number))) {
       throw fail(name, what, value);
     }
   }
-  return value.slice() as number[];
+  return xs as number[];
 }
 
 function hasOwn(obj: object, key: string): boolean {
@@ -96,7 +114,7 @@ function hasOwn(obj: object, key: string): boolean {
 }
 
 function checkStep(step: number): void {
-  if (!Number.isInteger(step) || step < 0) throw fail('step', 'an integer >= 0', step);
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw fail('step', 'an integer >= 0', step);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -419,11 +437,12 @@ export interface SequentialOptions {
  */
 export function sequential(options: SequentialOptions): Schedule {
   const o = checkKeys('sequential', options, ['schedules', 'milestones']);
-  const schedules = o.schedules;
-  if (!Array.isArray(schedules) || schedules.length === 0 || !schedules.every(isSchedule)) {
-    throw fail('schedules', 'a non-empty array of schedules', schedules);
+  const what = 'a non-empty array of schedules';
+  const schedules = elements('schedules', what, o.schedules);
+  if (!schedules || schedules.length === 0 || !schedules.every(isSchedule)) {
+    throw fail('schedules', what, o.schedules);
   }
-  const parts = (schedules as Schedule[]).slice();
+  const parts = schedules as Schedule[];
   const milestones = increasingInts('milestones', o.milestones, 1, true);
   if (milestones.length !== parts.length - 1) {
     throw fail('milestones', `${parts.length - 1} milestone(s), one fewer than schedules`, o.milestones);
@@ -438,14 +457,19 @@ export function sequential(options: SequentialOptions): Schedule {
   );
 }
 
+/** Whether `v` looks like a schedule; `false` (not an exception) when reading it throws (a Proxy, a getter). */
 function isSchedule(v: unknown): v is Schedule {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as Schedule).at === 'function' &&
-    typeof (v as Schedule).toJSON === 'function' &&
-    typeof (v as Schedule).kind === 'string'
-  );
+  try {
+    return (
+      typeof v === 'object' &&
+      v !== null &&
+      typeof (v as Schedule).at === 'function' &&
+      typeof (v as Schedule).toJSON === 'function' &&
+      typeof (v as Schedule).kind === 'string'
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** Options of {@link oneCycle}. */
@@ -574,16 +598,16 @@ export interface PiecewiseConstantOptions {
 export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
   const o = checkKeys('piecewiseConstant', options, ['boundaries', 'values']);
   const boundaries = increasingInts('boundaries', o.boundaries, 0, false);
-  const values = o.values;
   const what = `an array of ${boundaries.length + 1} finite numbers > 0 (one more than boundaries)`;
+  const values = elements('values', what, o.values);
   if (
-    !Array.isArray(values) ||
+    !values ||
     values.length !== boundaries.length + 1 ||
     !values.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)
   ) {
-    throw fail('values', what, values);
+    throw fail('values', what, o.values);
   }
-  const vs = (values as number[]).slice();
+  const vs = values as number[];
   // Keras picks values[i] for the first boundary >= t, i.e. counts boundaries strictly below t.
   return make('piecewiseConstant', { boundaries, values: vs }, (t) => vs[countAtOrBelow(boundaries, t - 1)]!);
 }
@@ -854,9 +878,10 @@ export function scheduleFromJSON(json: unknown): Schedule {
   }
   if (!isPlainObject(j.options)) throw fail('options', 'an options object', j.options);
   if (kind === 'sequential') {
-    const o = j.options;
-    if (!Array.isArray(o.schedules)) throw fail('schedules', 'an array of schedule JSON', o.schedules);
-    return sequential({ ...o, schedules: o.schedules.map((s) => scheduleFromJSON(s)) } as unknown as SequentialOptions);
+    const o = checkKeys('sequential', j.options, ['schedules', 'milestones']);
+    const parts = elements('schedules', 'an array of schedule JSON', o.schedules);
+    if (!parts) throw fail('schedules', 'an array of schedule JSON', o.schedules);
+    return sequential({ ...o, schedules: parts.map((s) => scheduleFromJSON(s)) } as unknown as SequentialOptions);
   }
   if (typeof kind !== 'string' || !hasOwn(FACTORIES, kind)) {
     const known = ['sequential', ...Object.keys(FACTORIES)].map((k) => JSON.stringify(k)).join(', ');

@@ -1,28 +1,7 @@
 /** Evaluation metrics (scikit-learn definitions), accumulated in double. Inputs are checked: ShapeError/OptionError. */
 import { DivergenceError, ShapeError } from '../errors';
+import { toNumbers as numbers } from '../data/matrix';
 import { bool, checkKeys, describe, invalid, num, readArgument } from '../validate';
-
-/**
- * The values of `value` — a `number[]` (copied, each element read once and checked to be a number, NaN allowed) or
- * a typed array of numbers (used as is) — else a ShapeError naming `name`.
- */
-function numbers(name: string, value: unknown): ArrayLike<number> {
-  const what = 'number[] or a typed array of numbers';
-  if (ArrayBuffer.isView(value)) {
-    if (value instanceof DataView || value instanceof BigInt64Array || value instanceof BigUint64Array) throw invalid(name, what, value, ShapeError);
-    return value as unknown as ArrayLike<number>;
-  }
-  if (!Array.isArray(value)) throw invalid(name, what, value, ShapeError);
-  return readArgument(name, what, value, () => {
-    const out: number[] = [];
-    for (let i = 0, n = value.length; i < n; i++) {
-      const v: unknown = value[i];
-      if (typeof v !== 'number') throw new ShapeError(`Expected numbers in ${name} but ${name}[${i}] is ${describe(v)}`, `${name}[${i}]`);
-      out.push(v);
-    }
-    return out;
-  }, ShapeError);
-}
 
 function pair(yTrue: unknown, yPred: unknown): [ArrayLike<number>, ArrayLike<number>] {
   const a = numbers('yTrue', yTrue), b = numbers('yPred', yPred);

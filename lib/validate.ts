@@ -41,7 +41,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (ArrayBuffer.isView(value)) {
     // The tag comes from the internal slot, so a subclass or an overwritten `constructor` cannot fake or throw.
-    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    const tag = Buffer.isBuffer(value) ? 'Buffer' : Object.prototype.toString.call(value).slice(8, -1);
     const detached = (value.buffer as { detached?: unknown }).detached === true ? ' (detached)' : '';
     return value instanceof DataView ? `a DataView of ${value.byteLength} bytes${detached}` : `a ${tag} of length ${(value as unknown as ArrayLike<unknown>).length}${detached}`;
   }

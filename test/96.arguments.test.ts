@@ -210,11 +210,8 @@ function idxBytes(code: number, dims: number[], body: Uint8Array): Uint8Array {
   return Uint8Array.from([...head, ...body]);
 }
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-96-'));
-const CSV = path.join(tmp, 'ok.csv');
-const IDX = path.join(tmp, 'ok.idx');
-const FASHION = path.join(tmp, 'fashion');
-const ST = path.join(tmp, 'ok.safetensors');
+// Set in before(): the bases below are evaluated only when the tests run.
+let tmp = '', CSV = '', IDX = '', FASHION = '', ST = '';
 
 const mat = () => matrix(Float64Array.of(1, 2, 3, 4, 5, 7), 3, 2);
 const tensors = () => ({ w: { dtype: 'F32', shape: [2], data: Float32Array.of(1, 2) } });
@@ -224,6 +221,8 @@ describe('96 arguments: every data-layer entry point type-checks its arguments (
   let cwd: string;
   let threads: number;
   before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-96-'));
+    [CSV, IDX, FASHION, ST] = ['ok.csv', 'ok.idx', 'fashion', 'ok.safetensors'].map((f) => path.join(tmp, f));
     fs.writeFileSync(CSV, 'a,b,y\n1,2,3\n4,5,6\n7,8,9\n');
     fs.writeFileSync(IDX, idxBytes(0x08, [2, 2], Uint8Array.of(1, 2, 3, 4)));
     fs.mkdirSync(FASHION);

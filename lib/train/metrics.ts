@@ -2,6 +2,7 @@
 import { DivergenceError, ShapeError } from '../errors';
 import { toNumbers as numbers } from '../data/matrix';
 import { bool, checkKeys, describe, invalid, num, readArgument } from '../validate';
+import { l2Norm } from '../numerics';
 
 function pair(yTrue: unknown, yPred: unknown): [ArrayLike<number>, ArrayLike<number>] {
   const a = numbers('yTrue', yTrue), b = numbers('yPred', yPred);
@@ -139,37 +140,18 @@ export function clipGradNorm(tensors: readonly (Float32Array | Float64Array)[], 
     if (!(ArrayBuffer.isView(t) && (t instanceof Float32Array || t instanceof Float64Array))) throw invalid(`tensors[${i}]`, 'a Float32Array or Float64Array', t, ShapeError);
   });
   const ts = list as (Float32Array | Float64Array)[];
-  let s = 0;
-  for (const t of ts) for (let i = 0; i < t.length; i++) s += t[i]! * t[i]!;
-  let total = Math.sqrt(s);
-  let bad: { i: number; j: number; v: number } | undefined;
-  if (!Number.isFinite(total)) {
-    // A non-finite element, or squares of finite float64 elements that overflow: find the largest |element|.
-    let m = 0;
-    for (let i = 0; i < ts.length && !bad; i++) {
-      const t = ts[i]!;
-      for (let j = 0; j < t.length; j++) {
-        const v = t[j]!;
-        if (!Number.isFinite(v)) {
-          bad = { i, j, v };
-          break;
-        }
-        m = Math.max(m, Math.abs(v));
-      }
+  // Summed in double, rescaled by the largest |element| when the squares of finite elements overflow.
+  const total = l2Norm(ts);
+  const firstBad = (): { i: number; j: number; v: number } | undefined => {
+    for (let i = 0; i < ts.length; i++) {
+      const j = ts[i]!.findIndex((v) => !Number.isFinite(v));
+      if (j >= 0) return { i, j, v: ts[i]![j]! };
     }
-    if (!bad) {
-      let s2 = 0;
-      for (const t of ts) {
-        for (let j = 0; j < t.length; j++) {
-          const r = t[j]! / m;
-          s2 += r * r;
-        }
-      }
-      total = m * Math.sqrt(s2);
-    }
-  }
+    return undefined;
+  };
   if (!Number.isFinite(total)) {
     if (errorIfNonfinite) {
+      const bad = firstBad();
       const cause = bad
         ? `tensors[${bad.i}][${bad.j}] is ${bad.v}`
         : 'every element is finite but the norm exceeds the largest double';

@@ -38,6 +38,7 @@ export { loadIdx, parseIdx, loadFashionMnist, FASHION_MNIST_DIR } from './data/i
 export type { IdxArray } from './data/idx';
 export { loadModel, fromBuffer } from './io/load';
 export type { LoadOptions } from './io/load';
-export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, writeSafetensorsFile, writeFileAtomic } from './io/safetensors';
+export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, writeSafetensorsFile } from './io/safetensors';
+export { writeFileAtomic } from './io/util';
 export type { Tensor, TensorDtype } from './io/safetensors';
 export type { StreamSource, SourceChunk, ArrowLike } from './data/stream';

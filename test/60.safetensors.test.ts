@@ -7,10 +7,10 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   readSafetensorsFile,
-  writeFileAtomic,
   writeSafetensorsFile,
   type Tensor,
 } from '../lib/io/safetensors';
+import { writeFileAtomic } from '../lib/io/util';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers

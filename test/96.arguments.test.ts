@@ -107,7 +107,7 @@ function paths(value: unknown, depth = 0): (string | number)[][] {
 /** A copy of `value` with the thing at `at` replaced by `v`, or made a throwing getter when `getter`. */
 function replaced(value: unknown, at: (string | number)[], v: unknown, getter = false): unknown {
   const [head, ...rest] = at;
-  const copy: Record<string | number, unknown> = Array.isArray(value) ? [...value] : { ...(value as object) };
+  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<string | number, unknown>;
   if (rest.length) copy[head!] = replaced(copy[head!], rest, v, getter);
   else if (getter) Object.defineProperty(copy, head!, { get: boom, enumerable: true });
   else copy[head!] = v;
@@ -282,7 +282,7 @@ describe('96 arguments: every data-layer entry point type-checks its arguments (
       bases: [() => [{ X: { data: Float64Array.of(1, 2, 3, 4, 5, 6), rows: 3, cols: 2 }, y: Float64Array.of(0, 1, 2), featureNames: ['a', 'b'], targetName: 'y' }, { testFraction: 0.3, seed: 1 }]],
       call: (a, b) => trainTestSplit(a as never, b as never),
     });
-    check({ name: 'new StandardScaler', args: ['options'], bases: [() => []], call: (a) => new StandardScaler(...([a] as [])) });
+    check({ name: 'new StandardScaler', args: ['options'], bases: [() => []], call: (a) => new StandardScaler(...([a] as unknown as [])) });
     const X = () => ({ data: Float64Array.of(1, 2, 3, 4), rows: 2, cols: 2 });
     check({ name: 'StandardScaler.fit', args: ['X'], bases: [() => [X()]], call: (a) => new StandardScaler().fit(a as never) });
     check({ name: 'StandardScaler.partialFit', args: ['X'], bases: [() => [X()]], call: (a) => fitted().partialFit(a as never) });
@@ -297,7 +297,7 @@ describe('96 arguments: every data-layer entry point type-checks its arguments (
       throw new Error('transform before fit returned');
     } });
     check({ name: 'StandardScaler.fitTransform', args: ['X', 'dtype'], bases: [() => [X(), 'float64']], call: (a, b) => new StandardScaler().fitTransform(a as never, b as never) });
-    check({ name: 'StandardScaler.toJSON', args: ['arg'], bases: [() => []], call: (a) => fitted().toJSON(...([a] as [])) });
+    check({ name: 'StandardScaler.toJSON', args: ['arg'], bases: [() => []], call: (a) => fitted().toJSON(...([a] as unknown as [])) });
   });
 
   describe('metrics and clipping', () => {
@@ -322,7 +322,7 @@ describe('96 arguments: every data-layer entry point type-checks its arguments (
     check({ name: 'Rng.setState', args: ['state'], bases: [() => [[1, 2, 3, 4]]], call: (a) => new Rng(1).setState(a as never) });
     check({ name: 'Rng.nextU32/uniform/getState', args: ['arg'], bases: [() => [undefined]], call: (a) => {
       const r = new Rng(1);
-      return [r.nextU32(...([a] as [])), r.uniform(...([a] as [])), r.getState(...([a] as []))];
+      return [r.nextU32(...([a] as unknown as [])), r.uniform(...([a] as unknown as [])), r.getState(...([a] as unknown as []))];
     } });
   });
 
@@ -335,7 +335,7 @@ describe('96 arguments: every data-layer entry point type-checks its arguments (
         setMemoryLimit(null);
       }
     } });
-    check({ name: 'info', args: ['arg'], bases: [() => []], call: (a) => info(...([a] as [])) });
+    check({ name: 'info', args: ['arg'], bases: [() => []], call: (a) => info(...([a] as unknown as [])) });
   });
 
   describe('schedules', () => {
@@ -381,7 +381,7 @@ describe('96 arguments: every data-layer entry point type-checks its arguments (
     check({ name: 'ReduceOnPlateau.fromJSON', args: ['json'], bases: [() => [JSON.parse(JSON.stringify(plateau()))]], call: (a) => ReduceOnPlateau.fromJSON(a) });
     check({ name: 'ReduceOnPlateau.current/getState/reset/toJSON', args: ['arg'], bases: [() => [undefined]], call: (a) => {
       const r = plateau();
-      return [r.current(...([a] as [])), r.getState(...([a] as [])), r.reset(...([a] as [])), r.toJSON(...([a] as []))];
+      return [r.current(...([a] as unknown as [])), r.getState(...([a] as unknown as [])), r.reset(...([a] as unknown as [])), r.toJSON(...([a] as unknown as []))];
     } });
   });
 

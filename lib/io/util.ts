@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { IOError } from '../errors';
-import { requireMemory } from '../memory';
 import { invalid } from '../validate';
+import { requireMemory } from '../memory';
 
 /**
  * Flags to open a file for reading without blocking: opening a FIFO with plain O_RDONLY waits for a writer
@@ -46,5 +48,64 @@ export function readFileChecked(file: string, argument = 'path'): Buffer {
     }
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Replaces the file at `path` with `data` atomically: readers see the old file or the new one, never a partial
+ * write, even if the process or machine dies midway.
+ *
+ * Writes `<path>.<pid>.<random>.tmp` in the same directory (rename is only atomic within one file system), fsyncs
+ * it, renames it over `path`, then fsyncs the directory so the rename itself is durable (best effort: not every
+ * platform can open a directory). An existing target's permission bits are kept. On any failure the temporary file
+ * is removed and the error rethrown; `path` is then untouched. A symlink at `path` is replaced, not followed.
+ *
+ * @throws OptionError for bad arguments; IOError with the `fs` error as `cause` (e.g. ENOENT when the directory
+ *   does not exist).
+ */
+export function writeFileAtomic(path: string, data: Uint8Array): void {
+  if (typeof path !== 'string' || path === '') throw invalid('path', 'a non-empty file path', path);
+  if (!(ArrayBuffer.isView(data) && data instanceof Uint8Array)) throw invalid('data', 'a Uint8Array or Buffer', data);
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o666); // 'wx': never reuse (or follow a symlink at) an existing name
+    let mode: number | undefined;
+    try {
+      mode = fs.statSync(path).mode & 0o7777;
+    } catch {
+      // no existing file: keep the default (umask) mode
+    }
+    if (mode !== undefined) fs.fchmodSync(fd, mode);
+    let done = 0;
+    while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already failing; the original error matters
+      }
+    }
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // not created, or already gone
+    }
+    throw new IOError(`Cannot write ${JSON.stringify(path)}: ${(e as Error).message}`, 'path', { cause: e });
+  }
+  try {
+    const dirFd = fs.openSync(dirname(resolve(path)), 'r');
+    try {
+      fs.fsyncSync(dirFd);
+    } finally {
+      fs.closeSync(dirFd);
+    }
+  } catch {
+    // Best effort: directories cannot be opened/fsynced on some platforms (Windows); the data itself is synced.
   }
 }

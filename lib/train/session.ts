@@ -14,7 +14,7 @@ import { getBackend } from '../backend';
 import type { BackendTrainer, FloatArray } from '../backend/types';
 import { KERNEL_FIELD_NAMES, type EngineSpec } from '../engine/spec';
 import { AbortError, DivergenceError, OptionError, ShapeError } from '../errors';
-import { writeFileAtomic } from '../io/safetensors';
+import { writeFileAtomic } from '../io/util';
 import { requireTrainerMemory } from '../memory';
 import { StandardScaler } from '../data/scale';
 import { arrayFor, type Matrix } from '../data/matrix';
@@ -167,7 +167,7 @@ export class TrainingSession {
   async run(plan: TrainingPlan, hooks: RunHooks = {}): Promise<History> {
     this.plan = plan;
     const source = this.source!;
-    const { trainer, model } = this;
+    const { trainer } = this;
     const t0 = process.hrtime.bigint();
     const history: History = {
       epoch: [], loss: [], valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [], seconds: 0, stoppedEarly: false, bestEpoch: 0, throughput: [],

@@ -6,8 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { OPTIMIZERS } from '../lib/optim/optimizers';
-import { numSlots } from '../lib/backend/js/optimizers';
+import { OPTIMIZER_FACTORIES } from '../lib/optim/optimizers';
+import { numSlots } from '../lib/engine/spec';
 import { createOptimizer, setNumThreads, info } from '../lib';
 import { compileC, machine, mdTable, timeMs, writeResults } from './common';
 
@@ -15,7 +15,7 @@ const quick = process.argv.includes('--quick');
 const SIZES = quick ? [1e3, 1e5] : [1e3, 1e5, 1e6, 1e7];
 
 async function stepTime(name: string, n: number, backend: 'native' | 'js'): Promise<number> {
-  const spec = (OPTIMIZERS as Record<string, (o?: object) => ReturnType<typeof OPTIMIZERS.adam>>)[name]!({});
+  const spec = (OPTIMIZER_FACTORIES as Record<string, (o?: Record<string, unknown>) => ReturnType<typeof OPTIMIZER_FACTORIES.adam>>)[name]!({});
   const p = new Float32Array(n).fill(0.5);
   const g = new Float32Array(n).map((_, i) => ((i % 17) - 8) * 1e-3);
   const opt = createOptimizer(spec, [p], { backend });
@@ -30,8 +30,8 @@ async function stepTime(name: string, n: number, backend: 'native' | 'js'): Prom
 async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   const threadCounts = info().backend === 'native' ? [1, 2] : [];
-  for (const name of Object.keys(OPTIMIZERS)) {
-    const spec = (OPTIMIZERS as Record<string, (o?: object) => ReturnType<typeof OPTIMIZERS.adam>>)[name]!({});
+  for (const name of Object.keys(OPTIMIZER_FACTORIES)) {
+    const spec = (OPTIMIZER_FACTORIES as Record<string, (o?: Record<string, unknown>) => ReturnType<typeof OPTIMIZER_FACTORIES.adam>>)[name]!({});
     const bytes = (3 + 2 * numSlots(spec.config)) * 4;
     for (const n of SIZES) {
       const js = await stepTime(name, n, 'js');

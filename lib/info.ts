@@ -18,40 +18,53 @@ export interface Info {
   simd: string | null;
   /** Best SIMD table this CPU supports. */
   simdBest: string | null;
-  /** The memory limit in bytes (`setMemoryLimit`, `DESCENT_MEMORY_LIMIT`; default 3/4 of physical or cgroup memory). */
+  /** The memory limit in bytes (`setMemoryLimit`, `DESCENT_MEMORY_LIMIT`; default 3/4 of physical or cgroup memory), or null when `DESCENT_MEMORY_LIMIT` is malformed. */
   memoryLimit: number | null;
+  /** Configuration problems (malformed or unusable `DESCENT_*` variables) and what they cause; empty when none. */
+  problems: string[];
 }
+
+const SIMD_TABLES = ['scalar', 'avx2', 'avx512'];
 
 /** Describes the running installation. Never throws. */
 export function info(): Info {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const version = (require('../package.json') as { version: string }).version;
+  const problems: string[] = [];
   let backend: 'native' | 'js' = 'js';
+  let reason: string;
   try {
     backend = getBackend().name;
-  } catch {
-    backend = 'js';
+    reason = backendReason();
+  } catch (e) {
+    // What fit() will do: throw this error (a malformed DESCENT_BACKEND, or native demanded but not loadable).
+    reason = `fit() will throw: ${(e as Error).message.split('\n')[0]}`;
+    problems.push(reason);
   }
   const native = loadNative().binding;
   const ni = native?.info();
+  let limit: number | null = null;
+  try {
+    limit = memoryLimit();
+  } catch (e) {
+    problems.push(`${(e as Error).message}; fit() will throw this OptionError`);
+  }
+  const simd = process.env.DESCENT_SIMD;
+  if (simd !== undefined && simd !== '') {
+    if (!SIMD_TABLES.includes(simd)) problems.push(`DESCENT_SIMD=${JSON.stringify(simd)} is not one of ${SIMD_TABLES.join(', ')}: ignored`);
+    else if (ni && SIMD_TABLES.indexOf(simd) > SIMD_TABLES.indexOf(ni.simdBest)) problems.push(`DESCENT_SIMD=${simd} is above this CPU's best table (${ni.simdBest}): ignored`);
+  }
   return {
     version,
     backend,
-    reason: backendReason(),
+    reason,
     blas: ni?.openblasConfig ?? null,
     threads: backend === 'native' && ni ? ni.threads : 1,
     simd: ni?.simd ?? null,
     simdBest: ni?.simdBest ?? null,
-    memoryLimit: safeLimit(),
+    memoryLimit: limit,
+    problems,
   };
-}
-
-function safeLimit(): number | null {
-  try {
-    return memoryLimit();
-  } catch {
-    return null; // a malformed DESCENT_MEMORY_LIMIT; fit() reports it as an OptionError
-  }
 }
 
 /**

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { FormatError } from '../lib/errors';
+import { FormatError, IOError } from '../lib/errors';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadIdx, parseIdx } from '../lib/data/idx';
 
 /** Builds an IDX buffer: header for `code`/`dims`, then `body` (already big-endian). */
@@ -170,10 +170,10 @@ describe('idx: IDX file loading', () => {
       assert.equal(a.data.buffer.byteLength, 3);
     });
 
-    it('throws FormatError with cause for a missing file, and names the path for a malformed one', () => {
+    it('throws IOError with cause for a missing file (as every entry point), and FormatError naming the path for a malformed one', () => {
       const missing = path.join(dir, 'missing.idx');
       assert.throws(() => loadIdx(missing), (e: unknown) => {
-        assert.ok(e instanceof FormatError);
+        assert.ok(e instanceof IOError);
         assert.match(e.message, /Cannot read IDX file/);
         assert.ok(e.cause instanceof Error);
         return true;
@@ -276,14 +276,14 @@ describe('idx: IDX file loading', () => {
       }
     });
 
-    it('throws FormatError mentioning apt-get for a missing directory or file', () => {
+    it('throws IOError mentioning apt-get for a missing directory or file', () => {
       const missing = path.join(os.tmpdir(), `descent-no-such-dir-${process.pid}`);
-      assert.throws(() => loadFashionMnist(missing), (e: unknown) => e instanceof FormatError && /apt-get install -y dataset-fashion-mnist/.test(e.message));
+      assert.throws(() => loadFashionMnist(missing), (e: unknown) => e instanceof IOError && /apt-get install -y dataset-fashion-mnist/.test(e.message));
       const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-empty-'));
       try {
         assert.throws(
           () => loadFashionMnist(empty),
-          (e: unknown) => e instanceof FormatError && /train-images-idx3-ubyte/.test(e.message) && /apt-get install -y dataset-fashion-mnist/.test(e.message),
+          (e: unknown) => e instanceof IOError && /train-images-idx3-ubyte/.test(e.message) && /apt-get install -y dataset-fashion-mnist/.test(e.message),
         );
       } finally {
         fs.rmSync(empty, { recursive: true, force: true });

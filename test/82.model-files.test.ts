@@ -202,7 +202,7 @@ describe('82 model files: version 2 layout', () => {
     assert.deepEqual(JSON.parse(meta.checkpoint!).slotNames, ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']);
     const sums = JSON.parse(meta.checksums!);
     assert.equal(sums.algorithm, 'crc32c');
-    assert.deepEqual(Object.keys(sums.metadata).sort(), ['checkpoint', 'model']);
+    assert.deepEqual(Object.keys(sums.metadata).sort(), ['checkpoint', 'descent_version', 'model']);
     assert.equal(sums.metadata.model, crcReference(Buffer.from(meta.model!, 'utf8')).toString(16).padStart(8, '0'));
     const entries = entriesOf(h);
     assert.deepEqual(Object.keys(sums.tensors).sort(), entries.map(([n]) => n).sort());

@@ -4,11 +4,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
 import { DescentError, FormatError } from '../errors';
 import { info } from '../info';
-import * as fs from 'node:fs';
 import { loadCsvFeatures } from '../data/csv';
 import { loadModel } from '../io/load';
 import { ModelFileInfo, decodeModelFile } from '../io/model-file';
-import { readFileChecked } from '../io/util';
+import { readFileChecked, writeFileAtomic } from '../io/util';
 import type { Model } from '../models/model';
 import { parseScheduleSpec, preview } from '../optim/schedules';
 import { asciiLine, plotLearningRates } from './plot';
@@ -56,7 +55,7 @@ program
       lines.push(row.join(','));
     }
     const text = lines.join('\n') + '\n';
-    if (o.output) fs.writeFileSync(o.output, text);
+    if (o.output) writeFileAtomic(o.output, Buffer.from(text));
     else process.stdout.write(text);
   });
 

@@ -2,7 +2,7 @@
  * Charts for the CLI and benchmarks: terminal line charts with asciichart, SVG with vega-lite compiled to vega
  * and rendered headless (`View.toSVG()`, no canvas needed). vega is ESM-only, so it is imported dynamically.
  */
-import * as fs from 'node:fs';
+import { writeFileAtomic } from '../io/util';
 import * as asciichart from 'asciichart';
 
 // tsc (module: commonjs) would turn `import()` into `require()`, which cannot load ESM: keep a real import().
@@ -43,5 +43,5 @@ export async function plotLearningRates(lrs: ArrayLike<number>, file: string, ti
       y: { field: 'lr', type: 'quantitative', title: 'learning rate' },
     },
   });
-  fs.writeFileSync(file, svg);
+  writeFileAtomic(file, Buffer.from(svg)); // an IOError naming the path, never a raw ENOENT
 }

@@ -5,10 +5,11 @@
  * (`resolvePlan`) checks it and names the option; {@link flagFor} turns that name back into the flag.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import { ACTIVATION_NAMES, OPTIMIZERS, OPTIMIZER_NAMES } from '../engine/spec';
-import { OptionError } from '../errors';
+import { IOError, OptionError } from '../errors';
 import { loadCsv } from '../data/csv';
 import type { Dataset } from '../data/csv';
 import { loadFashionMnist } from '../data/idx';
@@ -21,11 +22,13 @@ import { TRAINING_OPTIONS, TRAINING_OPTION_NAMES, type FitOptions, type Training
 import type { BatchInfo } from '../train/types';
 import { progressBar } from './progress';
 
-/** Numbers stay numbers; anything else stays the text it was, so the validator's message shows what was typed. */
-const value = (v: string): number | string => {
-  const n = Number(v);
-  return v.trim() !== '' && Number.isFinite(n) ? n : v;
-};
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/**
+ * Decimal numbers become numbers; anything else (including `0x10` or `Infinity`) stays the text it was, so the
+ * validator's message shows what was typed.
+ */
+const value = (v: string): number | string => (DECIMAL.test(v) ? Number(v) : v);
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -46,10 +49,15 @@ const HYPER: Map<string, { boolean: boolean; doc: string }> = (() => {
 
 const TABLE_FLAGS = TRAINING_OPTION_NAMES.filter((k) => 'cli' in TRAINING_OPTIONS[k]);
 
+/** Arguments of the API that the command's own flags (not the tables) fill. */
+const OWN_FLAGS: Record<string, string> = { testFraction: '--test-fraction', dropout: '--dropout', hiddenLayers: '--hidden', activation: '--activation' };
+
 /** The flag that set an option or argument a DescentError names (`batchSize` → `--batch-size`), if any. */
 export function flagFor(argument: string | undefined): string | undefined {
   if (!argument) return undefined;
-  const key = argument.replace(/^options\./, '').split('.').pop()!;
+  if (argument.startsWith('--')) return argument;
+  const key = argument.replace(/^options\./, '').replace(/\[\d+\]$/, '').split('.').pop()!;
+  if (Object.prototype.hasOwnProperty.call(OWN_FLAGS, key)) return OWN_FLAGS[key];
   if ((TABLE_FLAGS as string[]).includes(key)) return (TRAINING_OPTIONS[key as TrainingOption] as { cli: { flag: string } }).cli.flag.split(' ')[0];
   if (key === 'learningRate') return '--learning-rate';
   if (key === 'optimizer') return '--optimizer';
@@ -68,11 +76,30 @@ function parseHidden(v: string): number[] {
 
 type Flags = Record<string, unknown>;
 
+/** Refuses flags given on the command line that the run would ignore (training something else than asked). */
+function refuseIgnored(o: Flags, cmd: Command): void {
+  const given = (attr: string) => cmd.getOptionValueSource(attr) === 'cli';
+  const kind = o.model as string;
+  if (!kind.startsWith('mlp')) {
+    for (const [attr, flag] of [['dropout', '--dropout'], ['hidden', '--hidden'], ['activation', '--activation']] as const) {
+      if (given(attr)) throw new OptionError(`${flag} applies to the mlp models only, not to --model ${kind}`, flag);
+    }
+  }
+  if (o.stream && given('testFraction')) throw new OptionError('--test-fraction does not apply with --stream (a stream is not split; pass a separate CSV to descent predict)', '--test-fraction');
+  if (o.save !== undefined) {
+    // Fail before training, not after it, when the model cannot be saved where asked.
+    const dir = path.dirname(path.resolve(String(o.save)));
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (e) {
+      throw new IOError(`Cannot write ${JSON.stringify(o.save)}: ${(e as Error).message}`, '--save', { cause: e });
+    }
+  }
+}
+
 function makeModel(o: Flags, standardize: boolean): LinearRegression | LogisticRegression | SoftmaxRegression {
   const kind = o.model as string;
   if (!(MODELS as readonly string[]).includes(kind)) throw new OptionError(`Expected one of ${MODELS.join(', ')} for --model but received ${JSON.stringify(kind)}`, '--model');
-  // --dropout exists in the MLP models only; ignoring it would silently train something else than asked.
-  if (o.dropout !== undefined && !kind.startsWith('mlp')) throw new OptionError(`--dropout applies to the mlp models only, not to --model ${kind}`, '--dropout');
   const base = { standardize, dtype: o.dtype as never, backend: o.backend as never };
   const mlp = { ...base, hiddenLayers: parseHidden(o.hidden as string), activation: o.activation as never, dropout: (o.dropout ?? 0) as never };
   switch (kind) {
@@ -123,7 +150,10 @@ export function addTrainCommand(program: Command): void {
     cmd.addOption(new Option(cli.flag, cli.doc).argParser(value));
   }
   for (const [key, h] of HYPER) cmd.addOption(h.boolean ? new Option(`--${kebab(key)}`, h.doc) : new Option(`--${kebab(key)} <x>`, h.doc).argParser(value));
-  cmd.action(async (o: Flags) => (o.stream ? trainStream(o, cmd) : trainInMemory(o, cmd)));
+  cmd.action(async (o: Flags) => {
+    refuseIgnored(o, cmd);
+    return o.stream ? trainStream(o, cmd) : trainInMemory(o, cmd);
+  });
 }
 
 async function trainInMemory(o: Flags, cmd: Command): Promise<void> {

@@ -3,7 +3,7 @@
  * numeric; errors name the file, line and column.
  */
 import { parse } from 'csv-parse/sync';
-import { FormatError, MemoryLimitError } from '../errors';
+import { DescentError, FormatError } from '../errors';
 import { readFileChecked } from '../io/util';
 import { checkKeys, invalid, oneOf } from '../validate';
 import type { Dtype } from '../backend/types';
@@ -30,7 +30,8 @@ export interface LoadCsvOptions {
  * Reads a numeric CSV with a header row. Throws `FormatError` when the target column is missing (listing the
  * columns), a row has the wrong number of fields, or a cell is not a finite number (naming line and column);
  * OptionError for a `path` that is not a non-empty string or a bad option (`target` a non-empty string,
- * `delimiter` a non-empty string without quotes or line breaks).
+ * `delimiter` a non-empty string without quotes or line breaks); IOError when the file is missing or unreadable;
+ * MemoryLimitError when it is larger than the memory limit.
  */
 export function loadCsv(path: string, options: LoadCsvOptions = {}): Dataset {
   if (typeof path !== 'string' || path === '') throw invalid('path', 'a non-empty CSV file path string', path);
@@ -46,11 +47,11 @@ export function loadCsv(path: string, options: LoadCsvOptions = {}): Dataset {
   try {
     text = readFileChecked(file).toString('utf8');
   } catch (e) {
-    if (e instanceof MemoryLimitError) throw e;
-    const tooLong = (e as { code?: string }).code === 'ERR_STRING_TOO_LONG';
+    // A missing or unreadable file is readFileChecked's IOError, as on every entry point; only a file too large for
+    // one JS string is reported here.
+    if ((e as { code?: string }).code !== 'ERR_STRING_TOO_LONG') throw e;
     throw new FormatError(
-      `Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}` +
-        (tooLong ? '. The file is too large to load in memory; train on it with fitStream() (CLI: --stream)' : ''),
+      `Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}. The file is too large to load in memory; train on it with fit(path) (CLI: --stream)`,
       'path',
       { cause: e },
     );
@@ -101,8 +102,8 @@ export function loadCsvFeatures(file: string, options: { columns?: string[]; dty
   try {
     records = parse(readFileChecked(file).toString('utf8'), { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
   } catch (e) {
-    if (e instanceof MemoryLimitError) throw e;
-    throw new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
+    if (e instanceof DescentError) throw e; // IOError, MemoryLimitError
+    throw new FormatError(`Cannot parse CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
   }
   if (records.length < 2) throw new FormatError(`Expected a header row and at least one data row in ${file}`, 'path');
   const header = records[0]!;

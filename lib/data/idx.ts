@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { FormatError, MemoryLimitError } from '../errors';
+import { FormatError, IOError } from '../errors';
 import { readFileChecked } from '../io/util';
 import { checkKeys, invalid, num, oneOf } from '../validate';
 import type { Dtype, FloatArray } from '../backend/types';
@@ -161,8 +161,9 @@ function readMaybeGzip(file: string): Uint8Array {
   try {
     raw = readFileChecked(file);
   } catch (e) {
-    if (e instanceof MemoryLimitError) throw e;
-    throw new FormatError(`Cannot read IDX file ${JSON.stringify(file)}: ${(e as Error).message.replace(/^Cannot read "[^"]*": /, '')}`, 'path', { cause: e });
+    if (!(e instanceof IOError)) throw e;
+    // Missing or unreadable is an IOError on every entry point (as loadCsv, loadModel and streaming fits).
+    throw new IOError(`Cannot read IDX file ${JSON.stringify(file)}: ${(e as Error).message.replace(/^Cannot read "[^"]*": /, '')}`, 'path', { cause: e });
   }
   // Decide by content, not by name: an IDX file always starts with 00 00, so 1f 8b is unambiguous.
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
@@ -181,7 +182,7 @@ function readMaybeGzip(file: string): Uint8Array {
  * (output capped at 2 GiB).
  *
  * @param path - the file to read.
- * @throws FormatError when the file cannot be read or gunzipped (with the original error as `cause`) or is
+ * @throws IOError when the file cannot be read, FormatError when it cannot be gunzipped (both with the original error as `cause`) or is
  *   malformed (see {@link parseIdx}).
  */
 export function loadIdx(path: string): IdxArray {
@@ -215,10 +216,7 @@ function findFile(dir: string, base: string): string {
     const p = path.join(dir, name);
     if (fs.existsSync(p)) return p;
   }
-  throw new FormatError(
-    `Fashion-MNIST file ${base}(.gz) not found in ${JSON.stringify(dir)}; ${INSTALL_HINT}`,
-    'dir',
-  );
+  throw new IOError(`Fashion-MNIST file ${base}(.gz) not found in ${JSON.stringify(dir)}; ${INSTALL_HINT}`, 'dir');
 }
 
 function loadSplit(dir: string, prefix: 'train' | 't10k', dtype: Dtype, limit: number | undefined): Dataset {
@@ -264,7 +262,7 @@ function loadSplit(dir: string, prefix: 'train' | 't10k', dtype: Dtype, limit: n
  * @param dir - directory holding the files; default {@link FASHION_MNIST_DIR}, where
  *   `apt-get install -y dataset-fashion-mnist` puts them.
  * @param options - `dtype` of X (default `'float32'`); `limit`: keep the first N rows of each split.
- * @throws FormatError when a file is missing (the message says how to install the data), malformed, or the
+ * @throws IOError when a file is missing (the message says how to install the data); FormatError when one is malformed, or the
  *   images are not 28×28 or do not match the labels in number.
  */
 export function loadFashionMnist(
@@ -281,7 +279,7 @@ export function loadFashionMnist(
   } catch {
     // Missing or unreadable: reported below with the install hint.
   }
-  if (!isDir) throw new FormatError(`Fashion-MNIST directory ${JSON.stringify(dir)} not found; ${INSTALL_HINT}`, 'dir');
+  if (!isDir) throw new IOError(`Fashion-MNIST directory ${JSON.stringify(dir)} not found; ${INSTALL_HINT}`, 'dir');
   return {
     train: loadSplit(dir, 'train', dtype, limit),
     test: loadSplit(dir, 't10k', dtype, limit),

@@ -74,7 +74,7 @@ function arrowChunk(t: ArrowLike, y: ArrayLike<number> | undefined, o: ChunkOpti
   const X = arrayFor(o.dtype, rows * features.length);
   features.forEach((name, j) => {
     const col = t.getChild(name);
-    if (!col) throw new ShapeError(`Column ${JSON.stringify(name)} not found in Arrow chunk ${index}; columns are: ${names.join(', ')}`, name);
+    if (!col) throw new ShapeError(`Column ${JSON.stringify(name)} not found in Arrow chunk ${index}; columns are: ${names.join(', ')}`, 'features');
     const v = col.toArray();
     for (let i = 0; i < rows; i++) {
       const x = Number(v[i]);
@@ -171,7 +171,7 @@ async function* csvChunks(file: string, o: ChunkOptions): AsyncGenerator<Chunk> 
         const names = o.features ?? header.filter((_, j) => j !== t);
         idx = names.map((n) => {
           const j = header!.indexOf(n);
-          if (j < 0) throw new FormatError(`Column ${JSON.stringify(n)} not found in ${file}; columns are: ${header!.join(', ')}`, n);
+          if (j < 0) throw new FormatError(`Column ${JSON.stringify(n)} not found in ${file}; columns are: ${header!.join(', ')}`, 'features');
           return j;
         });
         d = idx.length;
@@ -202,7 +202,7 @@ async function* csvChunks(file: string, o: ChunkOptions): AsyncGenerator<Chunk> 
   } finally {
     input.destroy();
   }
-  if (!header) throw new FormatError(`Expected a header row in ${file}`, 'path');
+  if (!header) throw new FormatError(`Expected a header row and at least one data row in ${file} but found 0 row(s)`, 'path');
   if (rows > 0) yield { X: { data: X!.subarray(0, rows * d), rows, cols: d }, y: y!.subarray(0, rows), featureNames: idx.map((j) => header![j]!) };
 }
 

@@ -14,13 +14,13 @@
  *   "adam", …every kernel field}`), "featureNames" (or null), "training" (options of the last fit, or null)}`;
  * - `checkpoint` (checkpoints only): JSON `{"optimizer": {"name", "options", "learningRate" (number or schedule
  *   JSON)}, "step", "muProduct" (NAdam), "rng" (4 × uint32), "epoch", "plateau"?, "slotNames"}`;
- * - `checksums`: JSON `{"algorithm":"crc32c","tensors":{<name>:"<8 hex digits>", …},"metadata":{"model":"…",
- *   "checkpoint":"…"}}`: the CRC32C (lib/io/crc32c.ts) of every tensor's bytes as stored in the file
- *   (little-endian) and of the UTF-8 bytes of the `model` and `checkpoint` strings. It must name exactly the
- *   file's tensors and those two keys (when present); the decoder verifies every checksum before it reads
- *   anything else, so a flipped bit or an edited value is a `FormatError` naming the tensor or key.
+ * - `checksums`: JSON `{"algorithm":"crc32c","tensors":{<name>:"<8 hex digits>", …},"metadata":{"descent_version":
+ *   "…","model":"…","checkpoint":"…"}}`: the CRC32C (lib/io/crc32c.ts) of every tensor's bytes as stored in the
+ *   file (little-endian) and of the UTF-8 bytes of the `descent_version`, `model` and `checkpoint` strings. It must
+ *   name exactly the file's tensors and those keys (when present); the decoder verifies every checksum before it
+ *   reads anything else, so a flipped bit or an edited value is a `FormatError` naming the tensor or key.
  *
- * Version 1 files (descent ≤ 0.1.0) stored the spec with integer codes and had no checksums; they still load: the
+ * Version 1 files (written before checksums, by descent up to commit 9d75a61) stored the spec with integer codes and had no checksums; they still load: the
  * codes are translated with {@link V1_CODES}, a frozen copy of the order the engine used then. Either version is
  * fully validated (names against the engine table, every field, the layer chain, tensor dtypes and shapes) before
  * anything proportional to a size the file claims is allocated.
@@ -98,8 +98,11 @@ export interface ModelFileInfo {
   checksums?: { tensors: Record<string, string>; metadata: Record<string, string> };
 }
 
-/** The metadata strings the checksums cover (when present). */
-const CHECKSUMMED_METADATA = ['model', 'checkpoint'] as const;
+/**
+ * The metadata strings the checksums cover (when present): everything descent writes but `format` and
+ * `format_version`, which are checked by value, and `checksums` itself.
+ */
+const CHECKSUMMED_METADATA = ['descent_version', 'model', 'checkpoint'] as const;
 const TENSOR_DTYPE: Readonly<Record<Dtype, 'F32' | 'F64'>> = { float32: 'F32', float64: 'F64' };
 const SPEC_KEYS = ['dtype', 'layers', 'loss', 'optimizer', 'l1', 'l2', 'penalizeBias', 'clipNorm', 'clipValue', 'maxBatch'] as const;
 const LAYER_KEYS = ['inputs', 'units', 'activation', 'activationParam', 'useBias', 'dropout'] as const;

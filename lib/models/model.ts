@@ -14,7 +14,7 @@ import { ModelSnapshot, encodeModel } from '../io/model-file';
 import { packageVersion, writeFileAtomic } from '../io/util';
 import { requireMemory, requireTrainerMemory } from '../memory';
 import { StandardScaler } from '../data/scale';
-import { Matrix, arrayFor, toMatrix, toVector } from '../data/matrix';
+import { Matrix, MatrixLike, VectorLike, arrayFor, toMatrix, toVector } from '../data/matrix';
 import { StreamSource, isStreamSource } from '../data/stream';
 import { isPlateau, learningRateJSON } from '../optim/optimizers';
 import type { FitOptions, PartialFitOptions } from '../train/options';
@@ -151,6 +151,9 @@ export abstract class Model {
    * keeps finite parameters), AbortError on `signal`, StateError if called while a fit on this model is running.
    * A fit that fails before training starts leaves the model as it was.
    */
+  fit(X: MatrixLike, y: VectorLike, options?: FitOptions): Promise<History>;
+  fit(source: StreamSource, options?: FitOptions): Promise<History>;
+  fit(source: StreamSource, y: undefined, options?: FitOptions): Promise<History>;
   async fit(X: unknown, y?: unknown, options?: FitOptions): Promise<History> {
     if (this.busy) throw new StateError('fit() called while a previous fit() on this model is still running; await it first', 'fit');
     const streaming = isStreamSource(X);
@@ -187,7 +190,7 @@ export abstract class Model {
    * @throws StateError on a loaded model (continue a checkpoint with `fit(X, y, { resumeFrom })` instead), and the
    * errors of {@link fit}.
    */
-  async partialFit(X: unknown, y: unknown, options: PartialFitOptions = {}): Promise<History> {
+  async partialFit(X: MatrixLike, y: VectorLike, options: PartialFitOptions = {}): Promise<History> {
     if (this.busy) throw new StateError('partialFit() called while a fit on this model is still running; await it first', 'partialFit');
     if (!this.session && this.trainer) throw cannotContinue();
     const plan = resolvePlan(this.planTarget(), 'partialFit', options, this.session?.plan);

@@ -48,11 +48,20 @@ export interface OptimizerSpec {
   readonly config: KernelConfig;
 }
 
+/** A step schedule (`at(step)`) or a plateau schedule: anything a learning rate may be besides a number. */
+export function isScheduleLike(value: unknown): value is ScheduleLike | PlateauLike {
+  return (typeof value === 'object' && value !== null && typeof (value as ScheduleLike).at === 'function') || isPlateau(value);
+}
+
+/** Validates a learning rate named `name`: a finite number > 0 or a schedule. */
+export function learningRateOption(name: string, value: unknown): LearningRate {
+  if (isScheduleLike(value)) return value;
+  if (typeof value === 'number') return num(name, value, { gt: 0 });
+  throw invalid(name, 'a number > 0 or a schedule (constant(), cosine(), …)', value);
+}
+
 function learningRateOf(name: string, value: unknown, fallback: number): LearningRate {
-  if (value === undefined) return fallback;
-  if (typeof value === 'object' && value !== null && typeof (value as ScheduleLike).at === 'function') return value as ScheduleLike;
-  if (isPlateau(value)) return value;
-  return num(`${name}.learningRate`, value, { gt: 0 });
+  return value === undefined ? fallback : learningRateOption(`${name}.learningRate`, value);
 }
 
 function hyperValue(name: string, key: string, h: HyperFact, value: unknown): number | boolean {

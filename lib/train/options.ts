@@ -17,7 +17,10 @@ export interface FitOptions {
   epochs?: number;
   /** Rows per mini-batch: `n` is full-batch gradient descent, 1 is SGD. The last partial batch is averaged over its own size. Default 32. */
   batchSize?: number;
-  /** Step size or schedule; shorthand for `optimizer: sgd({ learningRate })` unless `optimizer` is given. Default 0.01. */
+  /**
+   * Step size (> 0) or schedule; shorthand for `optimizer: sgd({ learningRate })`. With `optimizer` given it is an
+   * OptionError: pass it inside the optimizer (`adam({ learningRate })`). Default: the optimizer's (sgd 0.01).
+   */
   learningRate?: LearningRate;
   /** An optimizer from `sgd()`, `adam()`, … or its name. Default `sgd`. */
   optimizer?: OptimizerSpec | string;

@@ -9,7 +9,7 @@ import type { ModelSnapshot } from '../io/model-file';
 import { decodeModel } from '../io/model-file';
 import { readFileChecked } from '../io/util';
 import { FormatError } from '../errors';
-import { LearningRate, OptimizerSpec, isOptimizerSpec, isPlateau, learningRateJSON, optimizerByName, optimizerFromJSON, sgd } from '../optim/optimizers';
+import { OptimizerSpec, isOptimizerSpec, isPlateau, learningRateJSON, learningRateOption, optimizerByName, optimizerFromJSON, sgd } from '../optim/optimizers';
 import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
 import { Entry, TRAINING_OPTIONS, TRAINING_OPTION_NAMES, TrainingOption } from './options';
 import type { BatchCallback, EarlyStopping, EpochCallback } from './types';
@@ -70,8 +70,7 @@ const SEED = { integer: true, min: 0, max: 4294967295 } as const;
 function optimizerOf(o: Record<string, unknown>, fallback: () => OptimizerSpec): OptimizerSpec {
   if (o.optimizer === undefined) {
     if (o.learningRate === undefined) return fallback();
-    const lr = o.learningRate;
-    return sgd({ learningRate: (typeof lr === 'number' ? num('learningRate', lr, { gt: 0 }) : lr) as LearningRate });
+    return sgd({ learningRate: learningRateOption('learningRate', o.learningRate) });
   }
   if (o.learningRate !== undefined) throw new OptionError('Pass learningRate inside the optimizer (e.g. adam({ learningRate })) when optimizer is given', 'learningRate');
   if (typeof o.optimizer === 'string') return optimizerByName(o.optimizer);

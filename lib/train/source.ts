@@ -4,7 +4,7 @@
  * targets checked against the model's head and the standardizing scaler applied, and says whether it can be read
  * again. The {@link TrainingSession} trains on blocks and never looks at where they came from.
  */
-import { DescentError, DataSourceError, AbortError, OptionError, ShapeError } from '../errors';
+import { AbortError, DataSourceError, DescentError, FormatError, OptionError, ShapeError } from '../errors';
 import type { Dtype } from '../engine/spec';
 import type { FloatArray } from '../backend/types';
 import type { Head } from '../models/heads';
@@ -98,12 +98,11 @@ function classWeights(y: Float64Array, k: number, spec: 'balanced' | Readonly<Re
   return w;
 }
 
-/** The validation rows of `validationData`, converted once to the trainer's dtype and checked against the head. */
-function validationRows(plan: TrainingPlan, cols: number, head: Head): { X: Matrix; y: Float64Array } | undefined {
+/** The rows of `validationData`, converted once to the trainer's dtype (labels are checked once the head is sized). */
+function validationRows(plan: TrainingPlan, cols: number): { X: Matrix; y: Float64Array } | undefined {
   if (plan.validationData === undefined) return undefined;
   const X = toMatrix(plan.validationData[0], 'validationData[0]', plan.dtype, cols);
   const y = toVector(plan.validationData[1], 'validationData[1]', X.rows);
-  head.check(y, 'validationData[1]');
   return { X, y };
 }
 
@@ -152,7 +151,7 @@ export class MemorySource implements BatchSource {
       if (!w.some((v) => v > 0)) throw new ShapeError('Every sample weight is 0: training would ignore every row', 'sampleWeight');
     }
     // Validation: explicit, or a seeded random holdout (its own generator, so the split does not shift the init stream).
-    let val = validationRows(plan, X.cols, ctx.head);
+    let val = validationRows(plan, X.cols);
     if (plan.validationSplit !== undefined) {
       const nVal = Math.round(X.rows * plan.validationSplit);
       if (nVal < 1 || nVal >= X.rows) throw new OptionError(`validationSplit ${plan.validationSplit} of ${X.rows} rows leaves an empty training or validation set`, 'validationSplit');
@@ -173,7 +172,8 @@ export class MemorySource implements BatchSource {
       outputs = ctx.head.prepare(plan.classes !== undefined ? Float64Array.of(plan.classes - 1) : y, ctx.fixedOutputs);
       if (plan.classes !== undefined) ctx.head.check(y, 'y');
     }
-    if (val && plan.validationSplit !== undefined) ctx.head.check(val.y, 'y');
+    // Validation labels are checked against the classes the training labels fixed (the head is sized by now).
+    if (val) ctx.head.check(val.y, plan.validationSplit !== undefined ? 'y' : 'validationData[1]');
     if (plan.classWeight !== undefined) {
       const cw = classWeights(y, outputs, plan.classWeight);
       w ??= new Float64Array(y.length).fill(1);
@@ -277,7 +277,11 @@ export class StreamingSource implements BatchSource {
     this.waitSeconds = 0;
     const it = this.iterate();
     const first = await this.next(it, 1, 0);
-    if (first.done) throw new ShapeError('The data source yielded no rows', 'source');
+    // As loadCsv: a CSV file without data rows is malformed; any other source that yields nothing has failed.
+    if (first.done) {
+      if (typeof this.source === 'string') throw new FormatError(`Expected a header row and at least one data row in ${this.source} but found only a header`, 'path');
+      throw new DataSourceError('The data source yielded no rows');
+    }
     const chunk = first.value;
     const cols = chunk.X.cols;
     const { head } = ctx;
@@ -289,7 +293,9 @@ export class StreamingSource implements BatchSource {
     this.stageX = arrayFor(this.plan.dtype, stageRows * cols);
     this.stageY = arrayFor(this.plan.dtype, stageRows);
     this.cols = cols;
-    this.val = new ValidationRows(validationRows(this.plan, cols, head), ctx.scaler, this.plan.dtype);
+    const val = validationRows(this.plan, cols);
+    if (val) head.check(val.y, 'validationData[1]');
+    this.val = new ValidationRows(val, ctx.scaler, this.plan.dtype);
     this.pending = { it, first };
     return { cols, outputs, featureNames: chunk.featureNames };
   }

@@ -51,8 +51,8 @@ export interface BatchInfo {
 
 /** Return `false` (or a Promise of it) to stop training after this epoch. A rejection rejects `fit`. */
 export type EpochCallback = (info: EpochInfo) => void | boolean | Promise<void | boolean>;
-/** Called after each batch (in bulk after each chunk, never from inside the native loop); a returned promise is awaited and its rejection rejects fit. */
-export type BatchCallback = (info: BatchInfo) => void | Promise<void>;
+/** Called after each batch (in bulk after each chunk, never from inside the native loop); a returned promise is awaited and its rejection rejects fit; other return values are ignored. */
+export type BatchCallback = (info: BatchInfo) => unknown;
 
 /** Early stopping as resolved by the plan (Keras `EarlyStopping` semantics). */
 export interface EarlyStopping {

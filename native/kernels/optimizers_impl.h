@@ -4,6 +4,10 @@
 // reference table could end up running AVX-512 code.
 // Expects: namespace-level context with descent::OptConfig, StepScalars visible.
 
+// Every kernel of the engine table (spec.def) needs a case in StepImpl's switch: a missing one is a compile error,
+// never a silent no-op update.
+#pragma GCC diagnostic error "-Wswitch"
+
 static inline float Sqrt_(float x) { return __builtin_sqrtf(x); }
 static inline double Sqrt_(double x) { return __builtin_sqrt(x); }
 template <typename T>

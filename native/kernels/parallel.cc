@@ -23,7 +23,14 @@ class Pool {
     std::lock_guard<std::mutex> busy(runMu_);  // never resize under a running pass
     Stop();
     parts_ = static_cast<size_t>(n);
-    for (int i = 1; i < n; i++) workers_.emplace_back([this, i] { Work(static_cast<size_t>(i)); });
+    // The generation a new worker has seen is the one current now, not whenever its thread first runs: a pass
+    // started in between would otherwise count as already seen, and TryRun would wait for that worker forever.
+    uint64_t now;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      now = generation_;
+    }
+    for (int i = 1; i < n; i++) workers_.emplace_back([this, i, now] { Work(static_cast<size_t>(i), now); });
   }
 
   bool TryRun(size_t n, const std::function<void(size_t, size_t)>& f) {
@@ -54,13 +61,7 @@ class Pool {
     if (b < e) f(b, e);
   }
 
-  void Work(size_t part) {
-    uint64_t seen;
-    {
-      // A worker started by Resize() must not mistake the generations of earlier runs for new work.
-      std::lock_guard<std::mutex> g(mu_);
-      seen = generation_;
-    }
+  void Work(size_t part, uint64_t seen) {
     for (;;) {
       const std::function<void(size_t, size_t)>* f;
       {

@@ -200,6 +200,11 @@ export function step(
       }
       break;
     }
+    default: {
+      // A kernel added to the engine table without its JS mirror is a compile error here, and never a silent no-op.
+      const missing: never = c.kernel;
+      throw new Error(`no JS kernel for optimizer kernel ${String(missing)}`);
+    }
   }
   return bad === 0;
 }

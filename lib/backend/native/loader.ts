@@ -63,6 +63,10 @@ export function loadNative(): { binding?: NativeBinding; error?: Error; path?: s
     binding.init({ ShapeError, OptionError, StateError, MemoryLimitError });
     cached = { binding, path: file };
     onMemoryLimit((bytes) => binding.setMemoryLimit(bytes));
+    // The addon ignores a DESCENT_SIMD it cannot honour; say so once rather than silently (info().problems too).
+    const simd = process.env.DESCENT_SIMD;
+    if (simd && binding.info().simd !== simd)
+      process.emitWarning(`descent: DESCENT_SIMD=${JSON.stringify(simd)} ignored (tables: scalar, avx2, avx512; this CPU's best: ${binding.info().simdBest}); using ${binding.info().simd}`, 'DescentWarning');
   } catch (e) {
     cached = { error: e as Error };
   }

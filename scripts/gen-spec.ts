@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   ACTIVATIONS, ACTIVATION_NAMES, DTYPES, DTYPE_BYTES, KERNELS, KERNEL_FIELDS, KERNEL_FIELD_NAMES, KERNEL_NAMES, LOSSES, LOSS_NAMES,
-  SlotFact,
+  SPEC_BOUNDS, SlotFact,
 } from '../lib/engine/spec';
 
 export const SPEC_DEF = path.join(__dirname, '..', 'native', 'kernels', 'spec.def');
@@ -46,6 +46,7 @@ export function renderSpecDef(): string {
       const x = KERNEL_FIELDS[f] as { type: string; default: number | boolean; min?: number; max?: number };
       return x.type === 'boolean' ? `bool, ${f}, ${x.default}, 0, 1` : `double, ${f}, ${num(x.default)}, ${num(x.min!)}, ${num(x.max!)}`;
     })),
+    block('DESCENT_SPEC_BOUND', '(spec field, min, max): bounds both backends enforce', Object.entries(SPEC_BOUNDS).map(([k, b]) => `${k}, ${num(b.min)}, ${num(b.max)}`)),
     block('DESCENT_SLOT', '(kernel enum, index, PyTorch name, present when (over OptConfig c), initial value)', KERNEL_NAMES.flatMap((k) =>
       (KERNELS[k].slots as readonly SlotFact[]).map((s, i) =>
         `${enumName(k)}, ${i}, "${s.name}", ${s.when === undefined ? 'true' : KERNEL_FIELDS[s.when].type === 'boolean' ? `c.${s.when}` : `c.${s.when} != 0`}, ${s.init === undefined ? '0.0' : `c.${s.init}`}`,

@@ -114,6 +114,22 @@ describe('46 consistency: the CLI refuses what it would ignore, and names the fl
   });
 });
 
+describe('46 consistency: the CLI resumes with the checkpoint\'s optimizer', function () {
+  this.timeout(120_000);
+  it('train --resume without optimizer flags continues the checkpoint (it used to pass the default sgd and be refused)', () => {
+    const ck = path.join(tmp, 'cli-ck.st');
+    const data = datasetPath('digits');
+    const first = cli(['train', '--data', data, '--model', 'softmax', '--optimizer', 'adam', '--epochs', '3', '--checkpoint', ck]);
+    assert.equal(first.status, 0, first.stderr);
+    const resumed = cli(['train', '--data', data, '--model', 'softmax', '--epochs', '5', '--resume', ck]);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, / 2 epochs in /);
+    const other = cli(['train', '--data', data, '--model', 'softmax', '--epochs', '5', '--resume', ck, '--optimizer', 'sgd']);
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /OptionError \[ERR_OPTION\]: .*different optimizer/);
+  });
+});
+
 describe('46 consistency: info() reports configuration problems', function () {
   this.timeout(60_000);
   it('a malformed DESCENT_BACKEND, DESCENT_MEMORY_LIMIT or DESCENT_SIMD is listed in info().problems, and the reason says fit() will throw', () => {

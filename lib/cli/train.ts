@@ -119,10 +119,13 @@ function fitOptions(o: Flags, cmd: Command): FitOptions {
     if (o[attr] !== undefined) out[key] = o[attr];
   }
   if (out.checkpoint !== undefined) out.checkpoint = { path: out.checkpoint };
-  const name = o.optimizer as string;
-  optimizerByName(name); // a bad name is reported before a learning rate is derived from it
   const hyper: Record<string, unknown> = {};
   for (const key of HYPER.keys()) if (o[key] !== undefined) hyper[key] = o[key];
+  // --resume without optimizer flags continues with the checkpoint's optimizer and schedule (as fit's resumeFrom).
+  const optimizerGiven = cmd.getOptionValueSource('optimizer') === 'cli' || o.learningRate !== undefined || o.schedule !== undefined || Object.keys(hyper).length > 0;
+  if (out.resumeFrom !== undefined && !optimizerGiven) return out as FitOptions;
+  const name = o.optimizer as string;
+  optimizerByName(name); // a bad name is reported before a learning rate is derived from it
   const lr = (o.learningRate ?? OPTIMIZERS[name as keyof typeof OPTIMIZERS].learningRate) as number;
   const learningRate = o.schedule !== undefined ? parseScheduleSpec(o.schedule as string, lr) : lr;
   out.optimizer = optimizerByName(name, { ...hyper, learningRate });

@@ -70,6 +70,24 @@ export class StandardScaler {
     return this;
   }
 
+  /** An independent copy (statistics and running moments). */
+  clone(): StandardScaler {
+    const c = new StandardScaler();
+    c.restoreFrom(this);
+    return c;
+  }
+
+  /** Internal: takes `other`'s statistics and running moments (copies), undoing a `partialFit` since `other = clone()`. */
+  restoreFrom(other: StandardScaler): void {
+    const copy = (a: Float64Array | undefined) => (a ? Float64Array.from(a) : undefined);
+    this.mean = copy(other.mean);
+    this.std = copy(other.std);
+    this.count = other.count;
+    this.scale = copy(other.scale);
+    this.meanS = copy(other.meanS);
+    this.m2S = copy(other.m2S);
+  }
+
   /** Learns per-column mean and std from `X` `[n, d]`. Returns `this`. */
   fit(X: Matrix): this {
     const { rows, cols, data } = checked(X);

@@ -16,7 +16,7 @@ import { Matrix, arrayFor, isMatrix, toMatrix, toVector } from './matrix';
 export interface ArrowLike {
   numRows: number;
   schema: { fields: { name: string }[] };
-  getChild(name: string): { toArray(): ArrayLike<number | bigint> } | null;
+  getChild(name: string): { toArray(): ArrayLike<number | bigint>; nullCount?: number; isValid?(i: number): boolean } | null;
 }
 
 /** One chunk a source yields: features `x` (rows × features) and targets `y` (or a target column of an Arrow `x`). */
@@ -26,11 +26,12 @@ export interface SourceChunk {
 }
 
 /**
- * A training source: a CSV file path (streamed), an `AsyncIterable`/`Iterable` of chunks, a Node `Readable` in
- * object mode, or a function returning a fresh iterable (so every epoch can re-read it). One-shot iterables and
+ * A training source: a CSV file path (streamed), an Apache Arrow `Table` or `RecordBatch` (with `options.target`),
+ * an `AsyncIterable`/`Iterable` of chunks, a Node `Readable` in object mode, or a function returning a fresh
+ * iterable (so every epoch can re-read it). One-shot iterables and
  * streams allow a single epoch.
  */
-export type StreamSource = string | AsyncIterable<SourceChunk> | Iterable<SourceChunk> | (() => AsyncIterable<SourceChunk> | Iterable<SourceChunk>);
+export type StreamSource = string | ArrowLike | AsyncIterable<SourceChunk> | Iterable<SourceChunk> | (() => AsyncIterable<SourceChunk> | Iterable<SourceChunk>);
 
 export interface ChunkOptions {
   /** Target column (CSV, or Arrow `x` without `y`). Default: the last CSV column; required for Arrow without `y`. */
@@ -58,12 +59,23 @@ export function isStreamSource(x: unknown): x is StreamSource {
   // An array of { x, y } chunks is a (re-readable) source; an array of rows is in-memory X.
   if (Array.isArray(x)) return x.length > 0 && isPlainObject(x[0]) && 'x' in (x[0] as object);
   if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x) || isMatrix(x)) return false;
+  if (isArrowLike(x)) return true; // a Table iterates over rows, not chunks: it is one chunk itself
   return typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
 }
 
-/** True when each epoch can read the source afresh (a file path or a factory function). */
+/** True when each epoch can read the source afresh (a file path, an Arrow table, an array of chunks or a factory function). */
 export function isReiterable(source: StreamSource): boolean {
-  return typeof source === 'string' || typeof source === 'function' || Array.isArray(source);
+  return typeof source === 'string' || typeof source === 'function' || Array.isArray(source) || isArrowLike(source);
+}
+
+/** An Arrow column as numbers; a null (which `toArray()` turns into 0) is an error naming the column and row, never data. */
+function arrowColumn(col: NonNullable<ReturnType<ArrowLike['getChild']>>, name: string, argument: string, index: number): ArrayLike<number | bigint> {
+  if ((col.nullCount ?? 0) > 0) {
+    let row = 0;
+    while (row < 2 ** 31 && col.isValid?.(row) !== false) row++;
+    throw new ShapeError(`Expected no nulls but column ${JSON.stringify(name)} of Arrow chunk ${index} holds ${col.nullCount} (the first at row ${row})`, argument);
+  }
+  return col.toArray();
 }
 
 function arrowChunk(t: ArrowLike, y: ArrayLike<number> | undefined, o: ChunkOptions, index: number): Chunk {
@@ -75,7 +87,7 @@ function arrowChunk(t: ArrowLike, y: ArrayLike<number> | undefined, o: ChunkOpti
   features.forEach((name, j) => {
     const col = t.getChild(name);
     if (!col) throw new ShapeError(`Column ${JSON.stringify(name)} not found in Arrow chunk ${index}; columns are: ${names.join(', ')}`, 'features');
-    const v = col.toArray();
+    const v = arrowColumn(col, name, name, index);
     for (let i = 0; i < rows; i++) {
       const x = Number(v[i]);
       if (!Number.isFinite(x)) throw new ShapeError(`Expected finite numbers but column ${JSON.stringify(name)} row ${i} of Arrow chunk ${index} is ${x}`, name);
@@ -87,7 +99,7 @@ function arrowChunk(t: ArrowLike, y: ArrayLike<number> | undefined, o: ChunkOpti
   else {
     const col = t.getChild(o.target!);
     if (!col) throw new ShapeError(`Target column ${JSON.stringify(o.target)} not found in Arrow chunk ${index}; columns are: ${names.join(', ')}`, 'target');
-    yv = toVector(Array.from(col.toArray(), Number), `column ${o.target}`, rows);
+    yv = toVector(Array.from(arrowColumn(col, o.target!, 'target', index), Number), `column ${o.target}`, rows);
   }
   return { X: { data: X, rows, cols: features.length }, y: yv, featureNames: features };
 }
@@ -96,6 +108,9 @@ function normalize(c: unknown, o: ChunkOptions, index: number): Chunk {
   if (!isPlainObject(c) || !('x' in c)) throw new ShapeError(`Expected chunks of the form { x, y } but chunk ${index} is ${describe(c)}`, 'source');
   const { x, y } = c as unknown as SourceChunk;
   if (isArrowLike(x)) return arrowChunk(x, y, o, index);
+  // Column names select from CSV files and Arrow tables; plain rows have none, so the options cannot be honoured.
+  if (o.target !== undefined || o.features !== undefined)
+    throw new OptionError(`${o.target !== undefined ? 'target' : 'features'} names columns of a CSV file or an Arrow table, but chunk ${index} holds plain rows { x, y }`, o.target !== undefined ? 'target' : 'features');
   const X = toMatrix(x, `chunk ${index} x`, o.dtype);
   if (y === undefined) throw new ShapeError(`Chunk ${index} has no y`, 'source');
   return { X, y: toVector(y, `chunk ${index} y`, X.rows) };
@@ -210,6 +225,10 @@ async function* csvChunks(file: string, o: ChunkOptions): AsyncGenerator<Chunk> 
 export async function* chunksOf(source: StreamSource, o: ChunkOptions): AsyncGenerator<Chunk> {
   if (typeof source === 'string') {
     yield* csvChunks(source, o);
+    return;
+  }
+  if (isArrowLike(source)) {
+    yield arrowChunk(source, undefined, o, 0);
     return;
   }
   const it = typeof source === 'function' ? source() : source;

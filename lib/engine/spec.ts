@@ -40,8 +40,8 @@ export const ACTIVATIONS = {
   relu: { formula: 'max(x, 0)' },
   sigmoid: { formula: '1/(1 + e^−x), never overflowing' },
   tanh: { formula: 'tanh x' },
-  leakyRelu: { param: { name: 'alpha', default: 0.01, rule: { min: 0 } }, formula: 'x > 0 ? x : alpha·x (torch.nn.LeakyReLU)' },
-  elu: { param: { name: 'alpha', default: 1, rule: { gt: 0 } }, formula: 'x > 0 ? x : alpha·(eˣ − 1) (Clevert et al. 2016; torch.nn.ELU)' },
+  leakyRelu: { param: { name: 'alpha', default: 0.01, rule: { min: 0, max: 1e6 } }, formula: 'x > 0 ? x : alpha·x (torch.nn.LeakyReLU)' },
+  elu: { param: { name: 'alpha', default: 1, rule: { gt: 0, max: 1e6 } }, formula: 'x > 0 ? x : alpha·(eˣ − 1) (Clevert et al. 2016; torch.nn.ELU)' },
   gelu: { formula: '0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) (torch.nn.GELU(approximate="tanh"))' },
 } as const satisfies Record<string, ActivationFact>;
 export type ActivationName = keyof typeof ACTIVATIONS;
@@ -262,6 +262,19 @@ export const OPTIMIZER_NAMES = Object.keys(OPTIMIZERS) as OptimizerName[];
 
 /** Every optimizer also takes `learningRate` (number or schedule) and `decoupledWeightDecay` (boolean, default false). */
 export const COMMON_OPTIMIZER_OPTIONS = ['learningRate', 'decoupledWeightDecay'] as const;
+
+/**
+ * Bounds of the engine spec's other numeric fields, enforced alike by the facade's validation and the native
+ * binding's argument guards (spec.def `DESCENT_SPEC_BOUND`), so no value trains on one backend and fails on the other.
+ */
+export const SPEC_BOUNDS = {
+  activationParam: { min: -1e6, max: 1e6 },
+  dropout: { min: 0, max: 0.999999 },
+  l1: { min: 0, max: 1e30 },
+  l2: { min: 0, max: 1e30 },
+  clipNorm: { min: 0, max: 1e300 },
+  clipValue: { min: 0, max: 1e300 },
+} as const;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schedules (pure TS: lib/optim/schedules.ts implements each kind)

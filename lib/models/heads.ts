@@ -44,6 +44,8 @@ export interface Head {
   proba?(out: Outputs): Float64Array;
   /** Re-establishes what `prepare` fixed, for a model loaded from a file. */
   restore?(outputs: number): void;
+  /** A copy with the same state: a training session sizes its own, so a fit that fails leaves the model's as it was. */
+  fork(): Head;
 }
 
 export class RegressionHead implements Head {
@@ -55,6 +57,9 @@ export class RegressionHead implements Head {
     return 1;
   }
   check(): void {}
+  fork(): RegressionHead {
+    return new RegressionHead();
+  }
   metrics(out: Outputs, y: Float64Array): RegressionMetrics & Record<string, number> {
     const pred = Float64Array.from(out.data);
     const m = mse(y, pred);
@@ -84,6 +89,9 @@ export class BinaryHead implements Head {
     if (fixedOutputs !== undefined && fixedOutputs !== 1) throw new ShapeError(`A sigmoid cross-entropy model with labels y [n] needs 1 output unit, not ${fixedOutputs}`, 'layers');
     this.check(y, 'y');
     return 1;
+  }
+  fork(): BinaryHead {
+    return new BinaryHead();
   }
   check(y: Float64Array, name: string): void {
     for (let i = 0; i < y.length; i++) {
@@ -136,6 +144,11 @@ export class SoftmaxHead implements Head {
   }
   restore(outputs: number): void {
     this.numClasses = outputs;
+  }
+  fork(): SoftmaxHead {
+    const h = new SoftmaxHead();
+    h.numClasses = this.numClasses;
+    return h;
   }
   check(y: Float64Array, name: string): void {
     for (let i = 0; i < y.length; i++) {

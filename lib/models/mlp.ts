@@ -3,7 +3,7 @@
  * presets `MLPRegressor` / `MLPClassifier` (scikit-learn's names). Backpropagation runs in the engine: `Xᵀ·δ` and
  * `δ·Wᵀ` with BLAS, bias gradients as column sums, activation derivatives fused with the element-wise pass.
  */
-import { ACTIVATIONS, ACTIVATION_NAMES, ActivationName, LOSS_NAMES, LossName } from '../engine/spec';
+import { ACTIVATIONS, ACTIVATION_NAMES, ActivationName, LOSS_NAMES, LossName, SPEC_BOUNDS } from '../engine/spec';
 import { OptionError } from '../errors';
 import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validate';
 import { ClassificationMetrics, RegressionMetrics, headFor } from './heads';
@@ -79,7 +79,7 @@ export function dense(units: number, options: DenseOptions = {}): DenseLayer {
 
 /** Inverted dropout on the previous layer's output while training (seeded; off in `predict`). */
 export function dropout(rate: number): DropoutLayer {
-  return Object.freeze({ type: 'dropout', rate: num('dropout.rate', rate, { min: 0, lt: 1 }) });
+  return Object.freeze({ type: 'dropout', rate: num('dropout.rate', rate, { min: 0, max: SPEC_BOUNDS.dropout.max }) });
 }
 
 function layerDefsOf(layers: unknown): LayerDef[] {
@@ -168,7 +168,7 @@ function hiddenOf(o: MLPOptions): LayerDef[] {
   if (!Array.isArray(hidden)) throw new OptionError(`Expected an array of layer sizes for hiddenLayers but received ${describe(hidden)}`, 'hiddenLayers');
   const act = activationOf('activation', o.activation ?? 'relu');
   const kernelInitializer = oneOf('kernelInitializer', o.kernelInitializer, INITIALIZERS, 'torchDefault');
-  const rate = num('dropout', o.dropout, { min: 0, lt: 1 }, 0);
+  const rate = num('dropout', o.dropout, { min: 0, max: SPEC_BOUNDS.dropout.max }, 0);
   return hidden.map((u, i) => ({ units: num(`hiddenLayers[${i}]`, u, { integer: true, min: 1, max: 1 << 24 }), ...act, kernelInitializer, dropout: rate }));
 }
 

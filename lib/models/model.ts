@@ -8,7 +8,7 @@
  */
 import { getBackend } from '../backend';
 import type { BackendTrainer, FloatArray } from '../backend/types';
-import { EngineSpec, layoutOf, slotInit, slotNames } from '../engine/spec';
+import { EngineSpec, SPEC_BOUNDS, layoutOf, slotInit, slotNames } from '../engine/spec';
 import { FormatError, OptionError, ShapeError, StateError } from '../errors';
 import { ModelSnapshot, encodeModel } from '../io/model-file';
 import { packageVersion, writeFileAtomic } from '../io/util';
@@ -18,7 +18,7 @@ import { Matrix, MatrixLike, VectorLike, arrayFor, toMatrix, toVector } from '..
 import { StreamSource, isStreamSource } from '../data/stream';
 import { isPlateau, learningRateJSON } from '../optim/optimizers';
 import type { FitOptions, PartialFitOptions } from '../train/options';
-import { PlanTarget, TrainingPlan, cannotContinue, resolvePlan } from '../train/plan';
+import { PlanTarget, TrainingPlan, cannotContinue, requireSaveable, resolvePlan } from '../train/plan';
 import { TrainingSession, type RunHooks, type SessionModel } from '../train/session';
 import { MemorySource, StreamingSource, type BatchSource } from '../train/source';
 import type { History } from '../train/types';
@@ -83,8 +83,8 @@ export abstract class Model {
   /** JSON constructor arguments that rebuild this model (set by each public class; used by save/load). */
   protected ctorArgs: unknown[] = [];
 
-  /** What the last layer means: targets, predictions, loss and metrics. */
-  protected readonly head: Head;
+  /** What the last layer means: targets, predictions, loss and metrics (sized by the session the model adopts). */
+  protected head: Head;
 
   /** Hidden layers in front of the output layer (none for the linear presets; set by the MLP presets). */
   protected hiddenDefs: LayerDef[] = [];
@@ -116,18 +116,18 @@ export abstract class Model {
       dtype: oneOf('options.dtype', o.dtype, ['float32', 'float64'] as const, 'float32'),
       backend: o.backend === undefined ? undefined : oneOf('options.backend', o.backend, ['native', 'js', 'auto'] as const),
       standardize: bool('options.standardize', o.standardize, false),
-      l1: num('regularization.l1', reg.l1, { min: 0 }, 0),
-      l2: num('regularization.l2', reg.l2, { min: 0 }, 0),
+      l1: num('regularization.l1', reg.l1, { min: 0, max: SPEC_BOUNDS.l1.max }, 0),
+      l2: num('regularization.l2', reg.l2, { min: 0, max: SPEC_BOUNDS.l2.max }, 0),
       penalizeBias: bool('regularization.penalizeBias', reg.penalizeBias, false),
-      clipNorm: num('options.clipNorm', o.clipNorm, { gt: 0 }, 0),
-      clipValue: num('options.clipValue', o.clipValue, { gt: 0 }, 0),
+      clipNorm: num('options.clipNorm', o.clipNorm, { gt: 0, max: SPEC_BOUNDS.clipNorm.max }, 0),
+      clipValue: num('options.clipValue', o.clipValue, { gt: 0, max: SPEC_BOUNDS.clipValue.max }, 0),
     };
   }
 
   private planTarget(): PlanTarget {
     return {
       className: this.constructor.name, dtype: this.options.dtype, backend: this.options.backend, standardize: this.options.standardize,
-      isClassifier: this.head.isClassifier, metricNames: this.head.metricNames,
+      isClassifier: this.head.isClassifier, loss: this.head.loss, metricNames: this.head.metricNames,
     };
   }
 
@@ -229,13 +229,20 @@ export abstract class Model {
     this.scaler = session.scaler;
     this.backendName = session.backendName;
     this.session = session;
+    this.head = session.head;
+    // Names from the source (CSV header, Arrow schema); names that no longer describe the inputs are dropped.
     if (session.featureNames) this.featureNames = session.featureNames;
+    else if (this.featureNames !== undefined && this.featureNames.length !== session.inputs) this.featureNames = undefined;
   }
 
   /**
    * The model as a safetensors file (see lib/io/model-file.ts for the layout). With `checkpoint: true` the
    * optimizer state, step, epoch, schedule and RNG state of the last fit are included so `fit({ resumeFrom })`
-   * continues exactly; `optimizerState: false` leaves the optimizer slots out of a checkpoint.
+   * continues exactly; `optimizerState: false` leaves the optimizer slots out of a checkpoint. After a fit whose
+   * early stopping restored the best weights, such a checkpoint pairs those weights with the last epoch's optimizer
+   * state: to resume the run itself, use the file fit's `checkpoint` option wrote at the epoch it stopped.
+   * @throws StateError before any fit (or for a checkpoint of a loaded model), OptionError for a checkpoint whose
+   * learning-rate schedule cannot be saved, or featureNames that do not match the inputs.
    */
   toBuffer(options: { checkpoint?: boolean; optimizerState?: boolean } = {}): Buffer {
     return this.encode(options, 'toBuffer');
@@ -263,6 +270,7 @@ export abstract class Model {
     if (this.scaler?.mean && this.scaler.std) snapshot.scaler = { mean: Float64Array.from(this.scaler.mean), std: Float64Array.from(this.scaler.std) };
     if (checkpoint) {
       if (!session) throw new StateError('A checkpoint needs a model trained by fit() in this process', 'checkpoint');
+      requireSaveable(session.plan.optimizer, 'checkpoint');
       const st = trainer.getState();
       const slots = slotNames(spec.optimizer).map((_, i) => (keepSlots ? trainer.getSlot(i) : arrayFor(spec.dtype, layoutOf(spec.layers).total).fill(slotInit(spec.optimizer, i))));
       const opt = session.plan.optimizer, lr = opt.learningRate;

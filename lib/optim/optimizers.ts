@@ -7,7 +7,7 @@
  * {@link adamw} or with `decoupledWeightDecay: true` (`p ← p·(1 − lr·λ)` before the update).
  */
 import { OptionError } from '../errors';
-import { COMMON_OPTIMIZER_OPTIONS, KernelConfig, OPTIMIZERS, OPTIMIZER_NAMES, OptimizerName, defaultKernelConfig } from '../engine/spec';
+import { COMMON_OPTIMIZER_OPTIONS, KERNEL_FIELDS, KernelConfig, OPTIMIZERS, OPTIMIZER_NAMES, OptimizerName, defaultKernelConfig } from '../engine/spec';
 import type { HyperFact, KernelField, OptimizerFact } from '../engine/spec';
 import { bool, checkKeys, describe, invalid, num, suggest } from '../validate';
 import { ReduceOnPlateau, scheduleFromJSON } from './schedules';
@@ -77,7 +77,10 @@ function hyperValue(name: string, key: string, h: HyperFact, value: unknown): nu
     }
     throw invalid(`${name}.${key}`, h.expected, value);
   }
-  return num(`${name}.${key}`, value, h.rule);
+  const v = num(`${name}.${key}`, value, h.rule);
+  // The kernel field's own bounds (the native binding enforces them too): a value one backend accepts, both do.
+  const f = KERNEL_FIELDS[key as KernelField] as { max?: number } | undefined;
+  return f?.max !== undefined ? num(`${name}.${key}`, v, { ...h.rule, max: Math.min(f.max, h.rule?.max ?? Infinity) }) : v;
 }
 
 /**
@@ -210,9 +213,42 @@ export function learningRateAt(lr: LearningRate, step: number): number {
   return isPlateau(lr) ? lr.current() : lr.at(step);
 }
 
-/** The learning rate as plain JSON (a number, or the schedule's `toJSON()`): for comparing and saving optimizer choices. */
+/**
+ * The learning rate as plain JSON: a number, or the schedule's `toJSON()`; `undefined` for a custom schedule without
+ * `toJSON` (it trains, but cannot be saved or compared by value). A `toJSON` that throws is an OptionError.
+ */
 export function learningRateJSON(lr: LearningRate): unknown {
-  return typeof lr === 'number' ? lr : lr.toJSON();
+  if (typeof lr === 'number') return lr;
+  if (typeof (lr as { toJSON?: unknown }).toJSON !== 'function') return undefined;
+  try {
+    return JSON.parse(JSON.stringify(lr.toJSON()));
+  } catch (e) {
+    throw new OptionError(`The learning-rate schedule's toJSON() failed: ${(e as Error)?.message ?? e}`, 'learningRate', { cause: e });
+  }
+}
+
+/**
+ * Whether two learning rates are the same choice: equal numbers, the same schedule object, or schedules whose JSON
+ * options agree (a reduceOnPlateau's running state does not count: a fresh equal one is the same choice).
+ */
+export function sameLearningRate(a: LearningRate, b: LearningRate): boolean {
+  if (a === b) return true;
+  const ja = learningRateJSON(a) as { kind?: unknown; options?: unknown } | number | undefined;
+  const jb = learningRateJSON(b) as { kind?: unknown; options?: unknown } | number | undefined;
+  if (ja === undefined || jb === undefined) return false;
+  const key = (j: typeof ja) => JSON.stringify(typeof j === 'object' && j !== null && j.kind === 'reduceOnPlateau' ? { kind: j.kind, options: j.options } : j);
+  return key(ja) === key(jb);
+}
+
+/**
+ * An optimizer choice rebuilt from its name, options and learning rate: a spec made by the factories comes back
+ * equal, and a hand-made or JSON-copied object is validated like any options (its `config` is never trusted).
+ */
+export function normalizeOptimizer(spec: unknown, argument = 'optimizer'): OptimizerSpec {
+  if (!isOptimizerSpec(spec)) throw new OptionError(`Expected an optimizer from sgd(), adam(), … or a name for ${argument} but received ${describe(spec)}`, argument);
+  const options = (spec as { options?: unknown }).options;
+  if (typeof options !== 'object' || options === null) throw new OptionError(`Expected an optimizer from sgd(), adam(), … for ${argument} but its options are ${describe(options)}`, argument);
+  return build(spec.name, { ...(options as Record<string, unknown>), learningRate: spec.learningRate });
 }
 
 /** Rebuilds an optimizer choice from its saved form (`{ name, options, learningRate }`, as checkpoints store it). */

@@ -4,12 +4,12 @@
  * {@link TrainingPlan} with every default filled in, and nothing downstream re-validates an option.
  */
 import { OptionError, StateError } from '../errors';
-import { DTYPES, Dtype } from '../engine/spec';
+import { DTYPES, Dtype, LossName } from '../engine/spec';
 import type { ModelSnapshot } from '../io/model-file';
 import { decodeModel } from '../io/model-file';
 import { readFileChecked } from '../io/util';
 import { FormatError } from '../errors';
-import { OptimizerSpec, isOptimizerSpec, isPlateau, learningRateJSON, learningRateOption, optimizerByName, optimizerFromJSON, sgd } from '../optim/optimizers';
+import { OptimizerSpec, learningRateJSON, learningRateOption, normalizeOptimizer, optimizerByName, optimizerFromJSON, sameLearningRate, sgd } from '../optim/optimizers';
 import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
 import { Entry, TRAINING_OPTIONS, TRAINING_OPTION_NAMES, TrainingOption } from './options';
 import type { BatchCallback, EarlyStopping, EpochCallback } from './types';
@@ -22,6 +22,8 @@ export interface PlanTarget {
   readonly backend: 'native' | 'js' | 'auto' | undefined;
   readonly standardize: boolean;
   readonly isClassifier: boolean;
+  /** The model's loss head (what `classes` may be depends on it). */
+  readonly loss: LossName;
   /** Metric names of the model's head besides `loss`. */
   readonly metricNames: readonly string[];
 }
@@ -74,17 +76,16 @@ function optimizerOf(o: Record<string, unknown>, fallback: () => OptimizerSpec):
   }
   if (o.learningRate !== undefined) throw new OptionError('Pass learningRate inside the optimizer (e.g. adam({ learningRate })) when optimizer is given', 'learningRate');
   if (typeof o.optimizer === 'string') return optimizerByName(o.optimizer);
-  if (!isOptimizerSpec(o.optimizer)) throw new OptionError(`Expected an optimizer from sgd(), adam(), … or a name for optimizer but received ${describe(o.optimizer)}`, 'optimizer');
-  return o.optimizer;
+  return normalizeOptimizer(o.optimizer);
 }
 
-/** Two optimizer choices are the same when name, normalized options and learning rate (as JSON) agree. */
+/** Two optimizer choices are the same when name, normalized options and learning rate agree. */
 export function sameOptimizer(a: OptimizerSpec, b: OptimizerSpec): boolean {
-  return a.name === b.name && JSON.stringify(a.options) === JSON.stringify(b.options) && JSON.stringify(learningRateJSON(a.learningRate)) === JSON.stringify(learningRateJSON(b.learningRate));
+  return a.name === b.name && JSON.stringify(a.options) === JSON.stringify(b.options) && sameLearningRate(a.learningRate, b.learningRate);
 }
 
 function optimizerText(o: OptimizerSpec): string {
-  return `${o.name} ${JSON.stringify({ learningRate: learningRateJSON(o.learningRate), ...o.options })}`;
+  return `${o.name} ${JSON.stringify({ learningRate: learningRateJSON(o.learningRate) ?? 'a custom schedule', ...o.options })}`;
 }
 
 function callback<T>(name: string, v: unknown): T | undefined {
@@ -179,9 +180,7 @@ export function resolvePlan(target: PlanTarget, entry: Entry, options: unknown, 
     const c = checkKeys('checkpoint', o.checkpoint, ['path', 'every']);
     if (typeof c.path !== 'string' || c.path === '') throw new OptionError(`Expected a file path for checkpoint.path but received ${describe(c.path)}`, 'checkpoint.path');
     const every = c.every === undefined || c.every === 'epoch' ? 1 : num('checkpoint.every', c.every, { integer: true, min: 1 });
-    const lr = optimizer.learningRate as unknown;
-    if (typeof lr === 'object' && lr !== null && typeof (lr as { toJSON?: unknown }).toJSON !== 'function')
-      throw new OptionError('checkpoint needs a schedule that can be saved (a built-in one, or one with toJSON())', 'checkpoint');
+    requireSaveable(optimizer, 'checkpoint');
     checkpoint = Object.freeze({ path: c.path, every });
   }
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new OptionError(`Expected an AbortSignal for signal but received ${describe(o.signal)}`, 'signal');
@@ -219,11 +218,11 @@ export function resolvePlan(target: PlanTarget, entry: Entry, options: unknown, 
     scaler: oneOf('scaler', o.scaler, ['incremental', 'frozen'] as const, prev ? (prev.entry === 'partialFit' ? prev.scaler : 'frozen') : 'incremental'),
     fixedBy: prev ? prev.fixedBy : entry === 'partialFit' ? 'partialFit' : 'fit',
   };
+  // Options that would be silently ignored by this model are refused instead.
+  if (o.classes !== undefined && target.loss !== 'softmaxCrossEntropy' && !(target.loss === 'sigmoidCrossEntropy' && plan.classes === 2))
+    throw new OptionError(`classes applies to softmax classifiers (a ${target.className} has ${target.isClassifier ? '2 classes' : 'no classes'}); received ${describe(o.classes)}`, 'classes');
+  if (o.scaler !== undefined && !target.standardize) throw new OptionError('scaler applies to models created with { standardize: true }', 'scaler');
   if (prev) requireSameFixed(prev, plan, o);
-  if (isPlateau(plan.optimizer.learningRate) && plan.optimizer.learningRate !== prev?.optimizer.learningRate && !resume) {
-    // A plateau schedule's state belongs to one training run: a new run starts it afresh.
-    plan.optimizer.learningRate.reset?.();
-  }
   return Object.freeze(plan);
 }
 
@@ -236,11 +235,28 @@ function requireSameFixed(prev: TrainingPlan, next: TrainingPlan, given: Record<
   if ((given.optimizer !== undefined || given.learningRate !== undefined) && !sameOptimizer(prev.optimizer, next.optimizer))
     fail(given.optimizer !== undefined ? 'optimizer' : 'learningRate', optimizerText(prev.optimizer), optimizerText(next.optimizer));
   // After fit(), the first partialFit chooses how the scaler continues; later calls may only repeat it.
-  const fixed = prev.entry === 'partialFit' ? (['seed', 'dtype', 'backend', 'stepUnit', 'scaler'] as const) : (['seed', 'dtype', 'backend', 'stepUnit'] as const);
+  // backend: the session compares the backend it resolves to (undefined and 'auto' may both mean native).
+  const fixed = prev.entry === 'partialFit' ? (['seed', 'dtype', 'stepUnit', 'scaler'] as const) : (['seed', 'dtype', 'stepUnit'] as const);
   for (const key of fixed) {
     if (given[key] !== undefined && next[key] !== prev[key]) fail(key, String(prev[key]), String(next[key]));
   }
   if (given.classes !== undefined && prev.classes !== undefined && next.classes !== prev.classes) fail('classes', String(prev.classes), String(next.classes));
+}
+
+/**
+ * Refuses an optimizer whose learning rate cannot be written to a file and read back (a custom schedule without
+ * `toJSON`, or one whose JSON no factory rebuilds): checked before training, so a checkpoint never fails midway.
+ */
+export function requireSaveable(optimizer: OptimizerSpec, argument: string): void {
+  const lr = optimizer.learningRate;
+  if (typeof lr === 'number') return;
+  const json = learningRateJSON(lr);
+  if (json === undefined) throw new OptionError(`${argument} needs a schedule that can be saved (a built-in one, or one with toJSON())`, argument);
+  try {
+    optimizerFromJSON({ name: optimizer.name, options: { ...optimizer.options }, learningRate: json });
+  } catch (e) {
+    throw new OptionError(`${argument} needs a schedule whose toJSON() a factory rebuilds (scheduleFromJSON): ${(e as Error).message}`, argument, { cause: e });
+  }
 }
 
 /** A StateError for a partialFit that cannot continue a loaded model. */

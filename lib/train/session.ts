@@ -72,6 +72,8 @@ export class TrainingSession {
 
   private constructor(
     readonly model: SessionModel,
+    /** The session's own head (a fork of the model's), sized by the data; the model adopts it with the session. */
+    readonly head: Head,
     public plan: TrainingPlan,
     readonly trainer: BackendTrainer,
     readonly spec: EngineSpec,
@@ -102,7 +104,11 @@ export class TrainingSession {
       }
     }
     const scalerMode: ScalerMode = plan.entry !== 'fit' ? 'update' : resume ? 'apply' : 'fit';
-    const opened = await source.open({ head: model.head, fixedOutputs: model.fixedOutputs(), scaler, scalerMode, scaleHint: plan.entry === 'fit' && !scaler });
+    const head = model.head.fork();
+    const opened = await source.open({ head, fixedOutputs: model.fixedOutputs(), scaler, scalerMode, scaleHint: plan.entry === 'fit' && !scaler });
+    const fixed = model.fixedOutputs();
+    if (plan.classes !== undefined && fixed !== undefined && plan.classes !== fixed)
+      throw new OptionError(`classes ${plan.classes} does not match the ${fixed} units of the model's last layer`, 'classes');
     const defs = model.layerDefs(opened.outputs);
     const batchRows = opened.rows !== undefined ? Math.min(plan.batchSize, opened.rows) : plan.batchSize;
     const spec = buildSpec(defs, opened.cols, model.head.loss, plan.dtype, plan.optimizer, model.regularization, batchRows);
@@ -117,7 +123,7 @@ export class TrainingSession {
     if (plan.signal?.aborted) throw new AbortError('fit() was aborted before it started; the model keeps its previous parameters', { cause: plan.signal.reason });
     const backend = getBackend(plan.backend);
     const trainer = backend.createTrainer(spec);
-    const session = new TrainingSession(model, plan, trainer, spec, backend.name, scaler, opened.featureNames);
+    const session = new TrainingSession(model, head, plan, trainer, spec, backend.name, scaler, opened.featureNames);
     try {
       // initialize() resets optimizer state; the weights and the generator position come from lib/models/init.ts.
       trainer.initialize(plan.seed);
@@ -133,6 +139,9 @@ export class TrainingSession {
         const init = initialParams(spec, defs.map((d) => d.kernelInitializer ?? 'torchDefault'), plan.seed);
         trainer.setParams(init.params);
         trainer.setState({ step: 0, muProduct: 1, rng: init.rng });
+        // A plateau schedule's state belongs to one training run: a new run starts it afresh (only once nothing
+        // can fail before training any more, so a refused fit leaves it as it was).
+        if (isPlateau(plan.optimizer.learningRate)) plan.optimizer.learningRate.reset?.();
       }
     } catch (e) {
       trainer.dispose();
@@ -150,12 +159,24 @@ export class TrainingSession {
    * the plan keeps it frozen).
    */
   async attach(source: BatchSource, plan: TrainingPlan): Promise<void> {
-    await source.open({
-      head: this.model.head, outputs: this.outputs, cols: this.inputs, scaler: this.scaler,
-      scalerMode: plan.scaler === 'incremental' ? 'update' : 'apply', scaleHint: false,
-    });
-    if (plan.classes !== undefined && plan.classes !== this.outputs && this.model.head.loss === 'softmaxCrossEntropy')
+    // A call refused here leaves the session exactly as it was (scaler statistics included).
+    if (plan.signal?.aborted) throw new AbortError('partialFit() was aborted before it started; the model is unchanged', { cause: plan.signal.reason });
+    if (plan.backend !== undefined && getBackend(plan.backend).name !== this.backendName)
+      throw new OptionError(`backend is fixed by the training this call continues (${this.backendName}); this call gives ${plan.backend}. Call fit() to start over`, 'backend');
+    if (plan.classes !== undefined && plan.classes !== this.outputs && this.head.loss === 'softmaxCrossEntropy')
       throw new OptionError(`classes is fixed by the model's ${this.outputs} output units; this call gives ${plan.classes}. Call fit() to start over`, 'classes');
+    const before = this.scaler?.clone();
+    try {
+      const opened = await source.open({
+        head: this.head, outputs: this.outputs, cols: this.inputs, scaler: this.scaler,
+        scalerMode: plan.scaler === 'incremental' ? 'update' : 'apply', scaleHint: false,
+      });
+      const bs = Math.min(plan.batchSize, opened.rows ?? plan.batchSize);
+      if (bs > this.spec.maxBatch) throw new OptionError(`batchSize ${bs} exceeds the ${this.spec.maxBatch} rows the trainer's workspace was sized for (by the first fit or partialFit call)`, 'batchSize');
+    } catch (e) {
+      if (before) this.scaler!.restoreFrom(before);
+      throw e;
+    }
     this.source = source;
   }
 
@@ -196,10 +217,10 @@ export class TrainingSession {
             trainer.setData(block.X, block.Y, block.rows, block.W);
             current = block;
           }
-          // Each pass shuffles the identity, so its order depends only on the generator state (resumable).
-          if (block.shuffle) trainer.shuffle();
           const bs = Math.min(plan.batchSize, block.rows);
           if (bs > this.spec.maxBatch) throw new OptionError(`batchSize ${bs} exceeds the ${this.spec.maxBatch} rows the trainer's workspace was sized for (by the first fit or partialFit call)`, 'batchSize');
+          // Each pass shuffles the identity, so its order depends only on the generator state (resumable).
+          if (block.shuffle) trainer.shuffle();
           const nb = Math.ceil(block.rows / bs);
           const chunk = Math.max(1, Math.min(plan.batchesPerChunk, nb));
           buf.reserve(batches + nb);
@@ -255,7 +276,6 @@ export class TrainingSession {
         // Plateau schedules act between chunks on the validation loss (or the training loss without validation).
         if (isPlateau(plan.optimizer.learningRate)) plan.optimizer.learningRate.report(valLoss ?? loss);
         this.epoch = epoch;
-        if (plan.checkpoint && hooks.checkpoint && (epoch % plan.checkpoint.every === 0 || epoch === lastEpoch)) writeFileAtomic(plan.checkpoint.path, hooks.checkpoint());
         let stop = false;
         if (es) {
           // Keras EarlyStopping: wait counts epochs without improvement; stop when it reaches patience.
@@ -270,7 +290,17 @@ export class TrainingSession {
             stop = true;
           }
         }
+        // A checkpoint every `every` epochs and at the end of the run, however it ends (the last epoch, early
+        // stopping, onEpochEnd returning false), so a resume continues from the epoch training stopped at.
+        let written = false;
+        const checkpoint = () => {
+          if (!plan.checkpoint || !hooks.checkpoint || written) return;
+          writeFileAtomic(plan.checkpoint.path, hooks.checkpoint());
+          written = true;
+        };
+        if (epoch % (plan.checkpoint?.every ?? 1) === 0 || epoch === lastEpoch || stop) checkpoint();
         if (plan.onEpochEnd && (await this.call(hooks, () => plan.onEpochEnd!(info))) === false) stop = true;
+        if (stop) checkpoint();
         if (stop) {
           history.stoppedEarly = epoch < lastEpoch;
           break;
@@ -281,7 +311,11 @@ export class TrainingSession {
       if (!trainer.isBusy()) trainer.clearData(); // the backend's copy of the rows is not needed between runs
       // Between runs the session keeps only what fixes the training, not the caller's data or callbacks.
       this.source = undefined;
-      this.plan = Object.freeze({ ...plan, validationData: undefined, sampleWeight: undefined, onEpochEnd: undefined, onBatchEnd: undefined, signal: undefined, resume: undefined });
+      // The batch size a later partialFit defaults to is one the workspace holds (fit sized it to the data's rows).
+      this.plan = Object.freeze({
+        ...plan, batchSize: Math.min(plan.batchSize, this.spec.maxBatch),
+        validationData: undefined, sampleWeight: undefined, onEpochEnd: undefined, onBatchEnd: undefined, signal: undefined, resume: undefined,
+      });
     }
     // Restore the best epoch's weights whether or not early stopping triggered (as Keras ≥ 2.11 with restore_best_weights).
     if (es?.restoreBestWeights && bestParams) {
@@ -322,7 +356,7 @@ export class TrainingSession {
     const out = arrayFor(this.spec.dtype, m.rows * this.outputs);
     this.trainer.predict(m.data, m.rows, out);
     const o = { data: out, rows: m.rows, cols: this.outputs };
-    if (out.every(Number.isFinite)) return this.model.head.metrics(o, y);
-    return Object.fromEntries(['loss', ...this.model.head.metricNames].map((k) => [k, NaN]));
+    if (out.every(Number.isFinite)) return this.head.metrics(o, y);
+    return Object.fromEntries(['loss', ...this.head.metricNames].map((k) => [k, NaN]));
   }
 }

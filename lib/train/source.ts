@@ -184,8 +184,11 @@ export class MemorySource implements BatchSource {
     requireRepresentable(Y, y, 'y', dtype);
     let W: FloatArray | null = null;
     if (w) {
+      const name = plan.sampleWeight !== undefined ? 'sampleWeight' : 'classWeight';
+      if (!w.some((v) => v > 0)) throw new ShapeError(`Every row's weight is 0 (sampleWeight × classWeight): training would ignore every row`, name);
       W = arrayFor(dtype, w.length);
       W.set(w);
+      requireRepresentable(W, w, name, dtype);
     }
     const s = ctx.scaler;
     if (s) {
@@ -284,6 +287,7 @@ export class StreamingSource implements BatchSource {
     }
     const chunk = first.value;
     const cols = chunk.X.cols;
+    if (cols === 0) throw new ShapeError('The data source has no feature columns (features is empty, or the target is the only column)', 'features');
     const { head } = ctx;
     const outputs = ctx.outputs ?? head.prepare(this.plan.classes !== undefined ? Float64Array.of(this.plan.classes - 1) : chunk.y, ctx.fixedOutputs);
     if (head.loss === 'softmaxCrossEntropy' && this.plan.classes === undefined && ctx.fixedOutputs === undefined && ctx.outputs === undefined)

@@ -47,7 +47,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t n = RequireInt(env, info[0], "threads", 1, 1024);
-  openblas_set_num_threads(static_cast<int>(n));
+  {
+    // Exclusive, as for fork: OpenBLAS must not change its thread count under a GEMM in flight on a worker thread.
+    pthread_rwlock_wrlock(&blas::g_lock);
+    openblas_set_num_threads(static_cast<int>(n));
+    pthread_rwlock_unlock(&blas::g_lock);
+  }
   parallel::SetThreads(static_cast<int>(n));
   return env.Undefined();
 }

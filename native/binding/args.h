@@ -87,13 +87,20 @@ inline std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
+// A double as people write it (1e+30, 0.999999, 1000000), not std::to_string's fixed six decimals.
+inline std::string Num(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", d);
+  return buf;
+}
+
 inline std::string Describe(const Napi::Value& v) {
   if (v.IsUndefined()) return "undefined";
   if (v.IsNull()) return "null";
   if (v.IsNumber()) {
     double d = v.As<Napi::Number>().DoubleValue();
     if (std::isnan(d)) return "NaN";
-    return std::to_string(d);
+    return Num(d);
   }
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
   if (v.IsString()) return Quote(v.As<Napi::String>().Utf8Value());
@@ -117,7 +124,7 @@ inline double RequireNumber(Napi::Env env, const Napi::Value& v, const std::stri
   if (!v.IsNumber()) Expected(env, ErrKind::kOption, name, "a number", v);
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!(std::isfinite(d) && d >= lo && d <= hi))
-    Expected(env, ErrKind::kOption, name, "a finite number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
+    Expected(env, ErrKind::kOption, name, "a finite number in [" + Num(lo) + ", " + Num(hi) + "]", v);
   return d;
 }
 

@@ -14,6 +14,13 @@ constexpr int64_t kMaxDim = int64_t(1) << 24;           // per layer width / inp
 constexpr uint64_t kMaxElements = uint64_t(1) << 31;    // params or workspace elements
 constexpr int64_t kMaxRows = (int64_t(1) << 32) - 1;    // row indices are uint32
 
+// Bounds of the spec's numeric fields, shared with the facade's validation (lib/engine/spec.ts SPEC_BOUNDS).
+struct Bound {
+  double lo, hi;
+};
+#define DESCENT_SPEC_BOUND(name, lo, hi) constexpr Bound kBound_##name{lo, hi};
+#include "../kernels/spec.def"
+
 napi_typedarray_type FloatType(bool f64) { return f64 ? napi_float64_array : napi_float32_array; }
 const char* FloatName(bool f64) { return f64 ? "Float64Array" : "Float32Array"; }
 
@@ -86,9 +93,9 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
     ls.inputs = RequireInt(env, lo.Get("inputs"), nm + ".inputs", 1, kMaxDim);
     ls.units = RequireInt(env, lo.Get("units"), nm + ".units", 1, kMaxDim);
     ls.activation = ParseName<Act>(env, lo.Get("activation"), nm + ".activation", kActivationNames);
-    ls.activationParam = PropNumber(env, lo, "activationParam", nm, -1e6, 1e6);
+    ls.activationParam = PropNumber(env, lo, "activationParam", nm, kBound_activationParam.lo, kBound_activationParam.hi);
     ls.useBias = PropBool(env, lo, "useBias", nm);
-    ls.dropout = PropNumber(env, lo, "dropout", nm, 0, 0.999999);
+    ls.dropout = PropNumber(env, lo, "dropout", nm, kBound_dropout.lo, kBound_dropout.hi);
     if (i > 0 && ls.inputs != s.layers.back().units)
       Throw(env, ErrKind::kShape, nm + ".inputs", nm + ".inputs must equal the previous layer's units");
     total += static_cast<uint64_t>(ls.inputs) * static_cast<uint64_t>(ls.units) + static_cast<uint64_t>(ls.units);
@@ -102,11 +109,11 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
     Throw(env, ErrKind::kOption, "spec.layers", "the last layer must be linear: the loss head takes logits");
   s.loss = ParseName<Loss>(env, o.Get("loss"), "spec.loss", kLossNames);
   s.optimizer = ParseOptimizer(env, o.Get("optimizer"), "spec.optimizer");
-  s.l1 = PropNumber(env, o, "l1", "spec", 0, 1e30);
-  s.l2 = PropNumber(env, o, "l2", "spec", 0, 1e30);
+  s.l1 = PropNumber(env, o, "l1", "spec", kBound_l1.lo, kBound_l1.hi);
+  s.l2 = PropNumber(env, o, "l2", "spec", kBound_l2.lo, kBound_l2.hi);
   s.penalizeBias = PropBool(env, o, "penalizeBias", "spec");
-  s.clipNorm = PropNumber(env, o, "clipNorm", "spec", 0, 1e300);
-  s.clipValue = PropNumber(env, o, "clipValue", "spec", 0, 1e300);
+  s.clipNorm = PropNumber(env, o, "clipNorm", "spec", kBound_clipNorm.lo, kBound_clipNorm.hi);
+  s.clipValue = PropNumber(env, o, "clipValue", "spec", kBound_clipValue.lo, kBound_clipValue.hi);
   s.maxBatch = RequireInt(env, o.Get("maxBatch"), "spec.maxBatch", 1, kMaxDim);
   if (static_cast<uint64_t>(s.maxBatch) * maxWidth > kMaxElements)
     Throw(env, ErrKind::kShape, "spec.maxBatch", "maxBatch times the widest layer is too large for one workspace");

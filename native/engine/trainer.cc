@@ -114,7 +114,10 @@ class Trainer final : public TrainerBase {
             }
           }
           const uint32_t i = order[start + r];
-          if (i >= n) return Fail(res, 2, c, "row index out of range in order");
+          if (i >= n) {
+            Restore();  // invalid input: as for divergence, the chunk leaves nothing behind
+            return Fail(res, 2, c, "row index out of range in order");
+          }
           std::memcpy(xb_.data() + r * inputs_, X + static_cast<size_t>(i) * inputs_, inputs_ * sizeof(T));
           std::memcpy(yb_.data() + r * ycols_, Y + static_cast<size_t>(i) * ycols_, ycols_ * sizeof(T));
           if (W) wb_[r] = W[i];
@@ -126,8 +129,10 @@ class Trainer final : public TrainerBase {
       if (spec_.loss == Loss::kSoftmaxCrossEntropy) {
         for (size_t r = 0; r < rows; r++) {
           const T y = yb[r];
-          if (!(y >= T(0) && y < static_cast<T>(outputs_) && y == std::floor(y)))
+          if (!(y >= T(0) && y < static_cast<T>(outputs_) && y == std::floor(y))) {
+            Restore();
             return Fail(res, 2, c, "class label out of range");
+          }
         }
       }
       Forward(xb, rows, true);
@@ -161,7 +166,7 @@ class Trainer final : public TrainerBase {
       if (spec_.l1 > 0) ProximalL1(k, lr * spec_.l1);
       if (!ok) {
         Restore();
-        return Fail(res, 1, c, "parameters");
+        return Fail(res, 1, c, "parameters or optimizer state");
       }
     }
     return res;

@@ -25,6 +25,7 @@ static T Rmsprop(const OptConfig& c, const StepScalars& s, size_t n, T* __restri
     const T gi = g[i] + wd * p[i];
     const T sq = a * s0[i] + oa * gi * gi;
     s0[i] = sq;
+    bad += sq - sq;  // a squared gradient that overflows stalls the update silently: report it
     T avg;
     if (kCentered) {
       const T ga = a * s2[i] + oa * gi;
@@ -47,7 +48,9 @@ static T Rmsprop(const OptConfig& c, const StepScalars& s, size_t n, T* __restri
   return bad;
 }
 
-// `bad` accumulates p - p: 0 for finite p, NaN for Inf/NaN; vectorizes as a plain add.
+// `bad` accumulates p - p (and s - s for the state a huge gradient overflows first: squared-gradient averages,
+// momentum buffers): 0 when finite, NaN for Inf/NaN; vectorizes as plain adds. A non-finite state would otherwise
+// freeze a parameter silently (Adam's update is m/√Inf = 0) and make the checkpoint unloadable.
 template <typename T>
 static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __restrict p, const T* __restrict g,
                      T* __restrict s0, T* __restrict s1, T* __restrict s2) {
@@ -72,7 +75,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
           s0[i] = b;
           gi = c.nesterov ? gi + mom * b : b;
           p[i] = pi - lr * gi;
-          bad += p[i] - p[i];
+          bad += p[i] - p[i] + (b - b);
         }
       } else {
         for (size_t i = 0; i < n; i++) {
@@ -82,7 +85,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
           s0[i] = b;
           gi = c.nesterov ? gi + mom * b : b;
           p[i] = pi - lr * gi;
-          bad += p[i] - p[i];
+          bad += p[i] - p[i] + (b - b);
         }
       }
       break;
@@ -105,7 +108,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
         const T denom = Sqrt_(vv) / c2 + eps;
         pi = pi - c1 * m / denom;
         p[i] = pi;
-        bad += pi - pi;
+        bad += pi - pi + (v - v);  // an overflowing g² (v = Inf) would freeze the parameter silently
       }
       break;
     }
@@ -128,7 +131,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
         T pi = p[i] * decay;
         pi = pi - c1 * gi / (Sqrt_(sum) + eps);
         p[i] = pi;
-        bad += pi - pi;
+        bad += pi - pi + (sum - sum);
       }
       break;
     }
@@ -140,11 +143,12 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
         s0[i] = sq;
         const T std = Sqrt_(sq + eps);
         const T delta = Sqrt_(s1[i] + eps) / std * gi;
-        s1[i] = rho * s1[i] + orho * delta * delta;
+        const T acc = rho * s1[i] + orho * delta * delta;
+        s1[i] = acc;
         T pi = p[i] * decay;
         pi = pi - lr * delta;
         p[i] = pi;
-        bad += pi - pi;
+        bad += pi - pi + (sq - sq) + (acc - acc);
       }
       break;
     }
@@ -161,7 +165,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
         T pi = p[i] * decay;
         pi = pi - c1 * m / u;
         p[i] = pi;
-        bad += pi - pi;
+        bad += pi - pi + (u - u);
       }
       break;
     }
@@ -179,7 +183,7 @@ static bool StepImpl(const OptConfig& c, const StepScalars& s, size_t n, T* __re
         pi = pi - c1 * gi / denom;
         pi = pi - c2 * m / denom;
         p[i] = pi;
-        bad += pi - pi;
+        bad += pi - pi + (v - v);
       }
       break;
     }

@@ -56,7 +56,9 @@ export function prepare(c: KernelConfig, g: GlobalState, lr: number): StepScalar
 }
 
 /**
- * One fused update over `n` elements starting at `off`. Returns false if a parameter became non-finite.
+ * One fused update over `n` elements starting at `off`. Returns false if a parameter, or a state slot a huge
+ * gradient overflows first (squared-gradient averages, momentum buffers; as stored, so float32 overflow counts),
+ * became non-finite — the same elements the native kernel checks.
  * Intermediates are computed in double and rounded once when stored, so float32 results may differ from the
  * native float kernel (which rounds every operation) in the last bits; float64 results match op for op.
  */
@@ -83,6 +85,7 @@ export function step(
         if (c.momentum !== 0) {
           const b = s.first ? gi : ((mom * s0![i]!) + (damp1 * gi));
           s0![i] = b;
+          bad += s0![i]! - s0![i]!;
           gi = c.nesterov ? (gi + (mom * b)) : b;
         }
         p[i] = (pi - (lr * gi));
@@ -99,6 +102,7 @@ export function step(
         const v = ((b2 * s1![i]!) + ((ob2 * gi) * gi));
         s0![i] = m;
         s1![i] = v;
+        bad += s1![i]! - s1![i]!; // as stored: float32 overflows where the double does not
         let vv = v;
         if (c.amsgrad) {
           vv = s2![i]! > v ? s2![i]! : v;
@@ -117,6 +121,7 @@ export function step(
         const gi = (g[i]! + (wd * p[i]!));
         const sq = ((a * s0![i]!) + ((oa * gi) * gi));
         s0![i] = sq;
+        bad += s0![i]! - s0![i]!;
         let avg: number;
         if (c.centered) {
           const ga = ((a * s2![i]!) + (oa * gi));
@@ -144,6 +149,7 @@ export function step(
         const gi = (g[i]! + (wd * p[i]!));
         const sum = (s0![i]! + (gi * gi));
         s0![i] = sum;
+        bad += s0![i]! - s0![i]!;
         let pi = (p[i]! * decay);
         pi = (pi - ((c1 * gi) / ((Math.sqrt(sum)) + eps)));
         p[i] = pi;
@@ -157,9 +163,11 @@ export function step(
         const gi = (g[i]! + (wd * p[i]!));
         const sq = ((rho * s0![i]!) + ((orho * gi) * gi));
         s0![i] = sq;
+        bad += s0![i]! - s0![i]!;
         const sd = (Math.sqrt((sq + eps)));
         const delta = (((Math.sqrt((s1![i]! + eps))) / sd) * gi);
         s1![i] = ((rho * s1![i]!) + ((orho * delta) * delta));
+        bad += s1![i]! - s1![i]!;
         let pi = (p[i]! * decay);
         pi = (pi - (lr * delta));
         p[i] = pi;
@@ -176,6 +184,7 @@ export function step(
         const u1 = (b2 * s1![i]!), u2 = (Math.abs(gi) + eps);
         const u = u1 > u2 ? u1 : u2;
         s1![i] = u;
+        bad += s1![i]! - s1![i]!;
         let pi = (p[i]! * decay);
         pi = (pi - ((c1 * m) / u));
         p[i] = pi;
@@ -191,6 +200,7 @@ export function step(
         const v = ((b2 * s1![i]!) + ((ob2 * gi) * gi));
         s0![i] = m;
         s1![i] = v;
+        bad += s1![i]! - s1![i]!;
         const denom = ((Math.sqrt((v / c3))) + eps);
         let pi = (p[i]! * decay);
         pi = (pi - ((c1 * gi) / denom));

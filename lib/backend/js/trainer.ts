@@ -173,7 +173,10 @@ export class JsTrainer implements BackendTrainer {
         } else {
           for (let q = 0; q < rows; q++) {
             const i = order[start + q]!;
-            if (i >= n) return { status: 2, batch: c, what: 'row index out of range in order' };
+            if (i >= n) {
+              restore(); // invalid input: as for divergence, the chunk leaves nothing behind
+              return { status: 2, batch: c, what: 'row index out of range in order' };
+            }
             this.xb.set(X.subarray(i * this.inputs, (i + 1) * this.inputs), q * this.inputs);
             this.yb.set(Y.subarray(i * this.ycols, (i + 1) * this.ycols), q * this.ycols);
             if (weights) this.wb[q] = weights[i]!;
@@ -185,7 +188,10 @@ export class JsTrainer implements BackendTrainer {
         if (this.softmax) {
           for (let q = 0; q < rows; q++) {
             const y = yb[q]!;
-            if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) return { status: 2, batch: c, what: 'class label out of range' };
+            if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) {
+              restore();
+              return { status: 2, batch: c, what: 'class label out of range' };
+            }
           }
         }
         this.forward(xb, rows, true);
@@ -215,7 +221,7 @@ export class JsTrainer implements BackendTrainer {
         if (this.spec.l1 > 0) this.proximalL1(lr * this.spec.l1);
         if (!ok) {
           restore();
-          return { status: 1, batch: c, what: 'parameters' };
+          return { status: 1, batch: c, what: 'parameters or optimizer state' };
         }
         void F;
       }

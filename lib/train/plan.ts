@@ -3,12 +3,10 @@
  * `partialFit` and the CLI (which calls them) — hands its options here; the result is a frozen
  * {@link TrainingPlan} with every default filled in, and nothing downstream re-validates an option.
  */
-import { OptionError, StateError } from '../errors';
+import { FormatError, OptionError, StateError } from '../errors';
 import { DTYPES, Dtype, LossName } from '../engine/spec';
-import type { ModelSnapshot } from '../io/model-file';
-import { decodeModel } from '../io/model-file';
+import { ModelSnapshot, decodeModel } from '../io/model-file';
 import { readFileChecked } from '../io/util';
-import { FormatError } from '../errors';
 import { OptimizerSpec, learningRateJSON, learningRateOption, normalizeOptimizer, optimizerByName, optimizerFromJSON, sameLearningRate, sgd } from '../optim/optimizers';
 import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
 import { Entry, TRAINING_OPTIONS, TRAINING_OPTION_NAMES, TrainingOption } from './options';

@@ -83,15 +83,18 @@ struct Tables {
   Tables() {
     t[0].isa = simd::Name(simd::Isa::kScalar);
     isa_scalar::Override(t[0]);
+    // An ISA unit's Override is itself compiled for that ISA (its stores may use AVX-512 instructions): call it
+    // only on a CPU that has the ISA, or loading the addon would be a SIGILL on older x86-64 (and under valgrind).
+    const simd::Isa best = simd::Best();
     t[1] = t[0];
     t[1].isa = simd::Name(simd::Isa::kAvx2);
 #if defined(__x86_64__)
-    isa_avx2::Override(t[1]);
+    if (best >= simd::Isa::kAvx2) isa_avx2::Override(t[1]);
 #endif
     t[2] = t[1];
     t[2].isa = simd::Name(simd::Isa::kAvx512);
 #if defined(__x86_64__)
-    isa_avx512::Override(t[2]);
+    if (best >= simd::Isa::kAvx512) isa_avx512::Override(t[2]);
 #endif
   }
 };

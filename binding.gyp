@@ -9,6 +9,9 @@
       "sources": [
         "native/binding/addon.cc",
         "native/binding/trainer_wrap.cc",
+        "native/binding/csv_wrap.cc",
+        "native/io/buffer.cc",
+        "native/io/csv.cc",
         "native/engine/trainer.cc",
         "native/kernels/optimizers.cc",
         "native/kernels/dispatch.cc",

@@ -8,6 +8,8 @@
  * @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are installed), PyTorch 1 and 2 threads through
  * bench/peers/torch_bench.py (when `/usr/bin/python3 -c "import torch"` works), and the W3 GEMM speed of light
  * through bench/peers/gemm_bound.py (numpy, plus torch.mm when available).
+ * `--e2e` runs the end-to-end benchmark instead (bench/e2e.ts: a CSV file to a trained model, against pandas +
+ * scikit-learn / PyTorch, and loadCsv against numpy.loadtxt / pandas).
  * Options for development: --runners=descent-native,descent-js,tfjs-cpu,tfjs-wasm,torch,gemm and
  * --workloads=w1,w3 run a subset and write bench/results/partial.* instead; --render=bench/results/latest.json
  * only rewrites the .md and .svg next to that file from its numbers.
@@ -19,6 +21,7 @@ import * as path from 'node:path';
 import { vegaLiteToSvg } from '../lib/cli/plot';
 import { machine, RESULTS } from './common';
 import { runDescent } from './runners/descent';
+import { runE2e } from './e2e';
 import { loadTfjs, runTfjs } from './peers/tfjs';
 import { BenchResults, chartSpec, keyRatios, markdown } from './report';
 import type { GemmBound, RunnerResult } from './types';
@@ -113,6 +116,7 @@ function updateDocs(md: string): void {
 }
 
 async function main(): Promise<void> {
+  if (argv.includes('--e2e')) return runE2e(argv);
   const render = opt('render')?.[0];
   if (render) {
     const res = JSON.parse(fs.readFileSync(render, 'utf8')) as BenchResults;

@@ -36,6 +36,11 @@ export class ShapeError extends DescentError {
 /** A file or buffer does not follow its format (CSV, IDX, safetensors), or fails its checksum. Code `ERR_FORMAT`. */
 export class FormatError extends DescentError {
   override readonly code: DescentErrorCode = 'ERR_FORMAT';
+  /**
+   * Where in a data file the fault is: `file`; for a text file (CSV) the 1-based `line` where the record starts (or
+   * of the cell at fault, in a record spanning lines); the 0-based data `row` (header excluded) and the `column`.
+   */
+  location?: { file: string; line?: number; row?: number; column?: string };
 }
 
 /**

@@ -18,8 +18,10 @@ export { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adama
 export type { OptimizerSpec, LearningRate, ScheduleLike } from './optim/optimizers';
 export { createOptimizer } from './optim/standalone';
 export type { Optimizer, OptimizerState } from './optim/standalone';
-export { loadCsv } from './data/csv';
-export type { Dataset, LoadCsvOptions } from './data/csv';
+export { loadCsv, loadCsvSync } from './data/csv';
+export type { Dataset, LoadCsvOptions, CsvProgress } from './data/csv';
+export { loadParquet } from './data/parquet';
+export type { ParquetOptions } from './data/parquet';
 export { trainTestSplit } from './data/split';
 export { StandardScaler } from './data/scale';
 export { matrix, toMatrix } from './data/matrix';

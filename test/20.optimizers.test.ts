@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
-  adadelta, adagrad, adam, adamax, adamw, createOptimizer, LogisticRegression, loadCsv, momentum, nadam, nesterov,
+  adadelta, adagrad, adam, adamax, adamw, createOptimizer, LogisticRegression, loadCsvSync, momentum, nadam, nesterov,
   OptimizerSpec, OptionError, rmsprop, sgd, ShapeError, trainTestSplit,
 } from '../lib';
 import { BACKENDS, native } from './support/backends';
@@ -136,7 +136,7 @@ describe('20 optimizers: validation (PyTorch rules)', () => {
 });
 
 describe('20 optimizers: inside fit', () => {
-  const data = loadCsv(path.join(__dirname, '..', 'datasets', 'breast-cancer.csv'));
+  const data = loadCsvSync(path.join(__dirname, '..', 'datasets', 'breast-cancer.csv'));
   const { train, test } = trainTestSplit(data, { seed: 42 });
   for (const [name, opt] of [['adam (defaults)', adam()], ['nesterov lr 0.01 momentum 0.9', nesterov({ learningRate: 0.01, momentum: 0.9 })]] as const) {
     it(`breast-cancer logistic regression, 50 epochs, batch 32, ${name}: test accuracy ≥ 0.94`, async () => {

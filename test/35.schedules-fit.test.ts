@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  SoftmaxRegression, LinearRegression, adam, cosine, linearWarmup, loadCsv, preview, reduceOnPlateau, sequential, sgd,
+  SoftmaxRegression, LinearRegression, adam, cosine, linearWarmup, loadCsvSync, preview, reduceOnPlateau, sequential, sgd,
   trainTestSplit, step,
 } from '../lib';
 import { BACKENDS } from './support/backends';
@@ -13,7 +13,7 @@ const DATA = path.join(__dirname, '..', 'datasets');
 const root = path.resolve(__dirname, '..');
 
 describe('35 schedules inside fit', () => {
-  const d = loadCsv(path.join(DATA, 'digits.csv'));
+  const d = loadCsvSync(path.join(DATA, 'digits.csv'));
   const { train, test } = trainTestSplit(d, { seed: 42 });
 
   for (const backend of BACKENDS) {

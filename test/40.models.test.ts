@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   DescentError, DivergenceError, FormatError, LinearRegression, LogisticRegression, OptionError, Rng, ShapeError,
-  SoftmaxRegression, StandardScaler, StateError, loadCsv, nesterov, sgd, trainTestSplit, Matrix,
+  SoftmaxRegression, StandardScaler, StateError, loadCsvSync, nesterov, sgd, trainTestSplit, Matrix,
 } from '../lib';
 import { runDemo } from '../lib/cli/demo';
 import { BACKENDS, native, relMaxDiff, requireNative } from './support/backends';
@@ -16,7 +16,7 @@ const optima = reference('optima.json') as {
 }[];
 
 function standardizedDiabetes(dtype: 'float32' | 'float64') {
-  const d = loadCsv(path.join(DATA, 'diabetes.csv'), { dtype: 'float64' });
+  const d = loadCsvSync(path.join(DATA, 'diabetes.csv'), { dtype: 'float64' });
   const Z = new StandardScaler().fitTransform(d.X, dtype);
   return { X: Z, y: d.y };
 }
@@ -31,7 +31,7 @@ describe('40 models: linear regression reaches the least-squares optimum', () =>
   const ref = optima.find((o) => o.dataset === 'diabetes' && o.l1 === 0 && o.l2 === 0)!;
 
   it('the scaler reproduces the reference standardization (population std)', () => {
-    const d = loadCsv(path.join(DATA, 'diabetes.csv'), { dtype: 'float64' });
+    const d = loadCsvSync(path.join(DATA, 'diabetes.csv'), { dtype: 'float64' });
     const s = new StandardScaler().fit(d.X);
     assert.ok(relMaxDiff(s.mean!, ref.feature_mean) < 1e-12);
     assert.ok(relMaxDiff(s.std!, ref.feature_std) < 1e-12);
@@ -129,7 +129,7 @@ describe('40 models: native and JS backends agree', function () {
   for (const s of sets) {
     for (const [dtype, tol] of [['float32', 1e-5], ['float64', 1e-10]] as const) {
       it(`${s.name}, ${dtype}: same seed → same initial weights, and after 5 epochs max|Δw|/max|w| ≤ ${tol}`, async () => {
-        const d = loadCsv(path.join(DATA, `${s.name}.csv`), { dtype });
+        const d = loadCsvSync(path.join(DATA, `${s.name}.csv`), { dtype });
         const params: Record<string, Float32Array | Float64Array> = {};
         for (const backend of ['native', 'js'] as const) {
           const init = new s.Model({ dtype, backend, standardize: true });
@@ -181,14 +181,14 @@ describe('40 models: bad input gets a DescentError naming the argument', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-'));
     const f = path.join(dir, 'bad.csv');
     fs.writeFileSync(f, 'a,b,y\n1,2,3\n4,x,6\n');
-    assert.throws(() => loadCsv(f, { target: 'z' }), (e: Error) => e instanceof FormatError && /"z" not found.*a, b, y/.test(e.message));
-    assert.throws(() => loadCsv(f, { target: 'y' }), (e: Error) => e instanceof FormatError && /"x" on line 3 \(row 2\), column "b"/.test(e.message));
+    assert.throws(() => loadCsvSync(f, { target: 'z' }), (e: Error) => e instanceof FormatError && /"z" not found.*a, b, y/.test(e.message));
+    assert.throws(() => loadCsvSync(f, { target: 'y' }), (e: Error) => e instanceof FormatError && /line 3 \(data row 2\), column "b": non-numeric cell "x"/.test(e.message) && (e as FormatError).argument === 'b');
     fs.rmSync(dir, { recursive: true });
   });
 
   for (const backend of BACKENDS) {
     it(`${backend}: a learning rate of 1e3 on unscaled diabetes → DivergenceError naming epoch and batch; weights stay finite`, async () => {
-      const d = loadCsv(path.join(DATA, 'diabetes.csv'));
+      const d = loadCsvSync(path.join(DATA, 'diabetes.csv'));
       const model = new LinearRegression({ backend });
       const err = await model.fit(d.X, d.y, { learningRate: 1e3, epochs: 5 }).then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof DivergenceError, `got ${err}`);
@@ -210,7 +210,7 @@ describe('40 models: bad input gets a DescentError naming the argument', () => {
   }
 
   it('a second fit on a busy model is a StateError, not a race', async () => {
-    const d = loadCsv(path.join(DATA, 'digits.csv'));
+    const d = loadCsvSync(path.join(DATA, 'digits.csv'));
     const model = new SoftmaxRegression();
     const first = model.fit(d.X, d.y, { epochs: 3 });
     await assert.rejects(model.fit(d.X, d.y, { epochs: 1 }), StateError);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DescentError, DivergenceError, LinearRegression, LogisticRegression, OptionError, SoftmaxRegression, adam, datasetPath, loadCsv, sgd,
+  DescentError, DivergenceError, LinearRegression, LogisticRegression, OptionError, SoftmaxRegression, adam, datasetPath, loadCsvSync, sgd,
 } from '../lib';
 import type { BatchInfo } from '../lib';
 import { BACKENDS } from './support/backends';
@@ -17,7 +17,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-path-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const bcPath = datasetPath('breast-cancer');
-const bc = loadCsv(bcPath);
+const bc = loadCsvSync(bcPath);
 /** The breast-cancer rows as a one-shot-per-call iterable factory of 100-row chunks. */
 const chunks = () => function* () {
   for (let s = 0; s < bc.X.rows; s += 100) {
@@ -135,7 +135,7 @@ describe('45 one training path: every entry point honours the same options', () 
   }
 
   it('partialFit accepts repeated identical options and rejects only a change, naming it', async () => {
-    const d = loadCsv(datasetPath('digits'));
+    const d = loadCsvSync(datasetPath('digits'));
     const rows = (s: number, e: number) => ({ data: d.X.data.slice(s * d.X.cols, e * d.X.cols), rows: e - s, cols: d.X.cols });
     const m = new SoftmaxRegression();
     const opts = { optimizer: adam({ learningRate: 0.01 }), seed: 3, classes: 10, batchSize: 16, dtype: 'float32' as const };

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DataSourceError, DescentError, FormatError, IOError, MLPClassifier, SoftmaxRegression, adam, datasetPath, fromBuffer, info, loadCsv,
+  DataSourceError, DescentError, FormatError, IOError, MLPClassifier, SoftmaxRegression, adam, datasetPath, fromBuffer, info, loadCsvSync,
   loadIdx, trainTestSplit,
 } from '../lib';
 import { BACKENDS } from './support/backends';
@@ -31,7 +31,7 @@ function isError(Cls: new (...a: never[]) => DescentError, code: string, message
 
 describe('46 consistency: validationData on softmax classifiers', function () {
   this.timeout(120_000);
-  const d = loadCsv(datasetPath('digits'));
+  const d = loadCsvSync(datasetPath('digits'));
   const { train, test } = trainTestSplit(d, { testFraction: 0.2, seed: 1 });
   for (const backend of BACKENDS) {
     it(`${backend}: SoftmaxRegression and MLPClassifier evaluate validationData every epoch (it was a ShapeError before the classes were known)`, async () => {
@@ -58,18 +58,18 @@ describe('46 consistency: one fault, one class and code, on every entry point', 
   const headerOnly = path.join(tmp, 'header-only.csv');
   fs.writeFileSync(headerOnly, 'a,b,y\n');
 
-  it('a missing file is an IOError (ERR_IO) from loadCsv, loadIdx, a streaming fit and the CLI, with one "Cannot read" in its message', async () => {
-    const once = /^Cannot read (IDX file )?"[^"]+": ENOENT(?!.*Cannot read)/;
-    assert.throws(() => loadCsv(missing), isError(IOError, 'ERR_IO', once));
+  it('a missing file is an IOError (ERR_IO) from loadCsvSync, loadIdx, a streaming fit and the CLI, with one "Cannot read" in its message', async () => {
+    const once = /^Cannot read (IDX file |CSV file )?"[^"]+": ENOENT(?!.*Cannot read)/;
+    assert.throws(() => loadCsvSync(missing), isError(IOError, 'ERR_IO', once));
     assert.throws(() => loadIdx(path.join(tmp, 'no-such.idx')), isError(IOError, 'ERR_IO', once));
     await assert.rejects(new SoftmaxRegression().fit(missing, { classes: 3 }), isError(IOError, 'ERR_IO'));
     const r = cli(['train', '--data', missing, '--model', 'linear']);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^descent: IOError \[ERR_IO\]: Cannot read "[^"]+no-such\.csv": ENOENT/);
+    assert.match(r.stderr, /^descent: IOError \[ERR_IO\]: Cannot read CSV file "[^"]+no-such\.csv": ENOENT/);
   });
 
-  it('a CSV with a header and no rows is a FormatError from loadCsv and from a streaming fit; an empty iterable is a DataSourceError', async () => {
-    assert.throws(() => loadCsv(headerOnly), isError(FormatError, 'ERR_FORMAT', /header row and at least one data row/));
+  it('a CSV with a header and no rows is a FormatError from loadCsvSync and from a streaming fit; an empty iterable is a DataSourceError', async () => {
+    assert.throws(() => loadCsvSync(headerOnly), isError(FormatError, 'ERR_FORMAT', /header row and at least one data row/));
     await assert.rejects(new SoftmaxRegression().fit(headerOnly, { classes: 3 }), isError(FormatError, 'ERR_FORMAT', /header row and at least one data row/));
     await assert.rejects(new SoftmaxRegression().fit(function* () {}, { classes: 3 }), isError(DataSourceError, 'ERR_DATA_SOURCE', /yielded no rows/));
   });

@@ -10,8 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tableFromArrays, tableFromJSON } from 'apache-arrow';
 import {
-  AbortError, DivergenceError, LinearRegression, LogisticRegression, OptionError, Sequential, ShapeError, SoftmaxRegression, adam, dense,
-  elu, fromBuffer, leakyRelu, loadModel, reduceOnPlateau, sgd,
+  AbortError, DivergenceError, FormatError, LinearRegression, LogisticRegression, OptionError, Sequential, ShapeError, SoftmaxRegression, adam, dense,
+  elu, fromBuffer, leakyRelu, loadCsvSync, loadModel, reduceOnPlateau, sgd,
 } from '../lib';
 import { getBackend } from '../lib/backend';
 import { defaultKernelConfig } from '../lib/engine/spec';
@@ -163,14 +163,16 @@ describe('47 hardening: options a model would ignore, and silent zeros', functio
     await assert.rejects(new LinearRegression().fit([{ x: d.X, y: d.y }], { features: ['a'] }), isOption('features'));
   });
 
-  it('weights that zero every row or overflow float32, and a stream without feature columns, are ShapeErrors', async () => {
+  it('weights that zero every row or overflow float32 are ShapeErrors; a CSV without feature columns is a FormatError, an empty features list an OptionError', async () => {
     await assert.rejects(new LogisticRegression().fit(d.X, d.y, { classWeight: { 0: 0, 1: 0 } }), (e: unknown) => e instanceof ShapeError && e.argument === 'classWeight');
     await assert.rejects(new LogisticRegression().fit(d.X, d.y, { sampleWeight: d.y.map(() => 1e39) }), (e: unknown) => e instanceof ShapeError && /overflows float32/.test(e.message));
     const file = path.join(tmp, 'one-column.csv');
     fs.writeFileSync(file, 'y\n1\n2\n');
-    await assert.rejects(new LinearRegression().fit(file, {}), (e: unknown) => e instanceof ShapeError && e.argument === 'features');
+    await assert.rejects(new LinearRegression().fit(file, {}), (e: unknown) => e instanceof FormatError && e.argument === 'features' && /no feature columns/.test(e.message));
+    assert.throws(() => loadCsvSync(file), (e: unknown) => e instanceof FormatError && e.argument === 'features');
     fs.writeFileSync(file, 'a,y\n1,1\n2,2\n');
-    await assert.rejects(new LinearRegression().fit(file, { features: [] }), (e: unknown) => e instanceof ShapeError && e.argument === 'features');
+    await assert.rejects(new LinearRegression().fit(file, { features: [] }), (e: unknown) => e instanceof OptionError && e.argument === 'features');
+    assert.throws(() => loadCsvSync(file, { features: [] }), (e: unknown) => e instanceof OptionError && e.argument === 'options.features');
   });
 
   it('an Arrow table trains as a source of its own, and a null in it is a ShapeError naming the column and row (was trained as 0)', async () => {

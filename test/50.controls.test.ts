@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import {
   AbortError, DivergenceError, LinearRegression, LogisticRegression, OptionError, SoftmaxRegression, StandardScaler,
-  clipGradNorm, loadCsv, nesterov, sgd, trainTestSplit,
+  clipGradNorm, loadCsvSync, nesterov, sgd, trainTestSplit,
 } from '../lib';
 import { BACKENDS, native, relMaxDiff, requireNative } from './support/backends';
 import { reference } from './support/reference';
@@ -18,7 +18,7 @@ describe('50 regularization: the optima of test/fixtures/reference/optima.json (
   for (const ref of optima) {
     const label = `${ref.dataset} ${ref.kind} l1=${ref.l1} l2=${ref.l2}`;
     it(`${label}: objective within 1e-6 relative${ref.l1 > 0 ? ', same exact zeros' : ''}`, async () => {
-      const d = loadCsv(path.join(DATA, `${ref.dataset}.csv`), { dtype: 'float64' });
+      const d = loadCsvSync(path.join(DATA, `${ref.dataset}.csv`), { dtype: 'float64' });
       const X = new StandardScaler().fitTransform(d.X, 'float64');
       const Ctor = ref.kind === 'squared' ? LinearRegression : ref.kind === 'logistic' ? LogisticRegression : SoftmaxRegression;
       const m = new Ctor({ dtype: 'float64', regularization: { l1: ref.l1, l2: ref.l2 } });
@@ -180,7 +180,7 @@ describe('50 gradient clipping', () => {
 
   it('native and JS agree with l1, l2, clipNorm and class weights on (digits, float64, 3 epochs)', async function () {
     requireNative(this);
-    const d = loadCsv(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
+    const d = loadCsvSync(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
     const p: Record<string, Float64Array | Float32Array> = {};
     for (const backend of ['native', 'js'] as const) {
       const m = new SoftmaxRegression({ dtype: 'float64', backend, standardize: true, regularization: { l1: 1e-3, l2: 1e-2 }, clipNorm: 0.5 });
@@ -193,7 +193,7 @@ describe('50 gradient clipping', () => {
 
 describe('50 validation, metrics and early stopping', () => {
   it('validationSplit holds out a seeded random subset (not the tail) and reports every metric', async () => {
-    const d = loadCsv(path.join(DATA, 'breast-cancer.csv'));
+    const d = loadCsvSync(path.join(DATA, 'breast-cancer.csv'));
     const m = new LogisticRegression({ standardize: true });
     const h = await m.fit(d.X, d.y, { epochs: 3, validationSplit: 0.25, metrics: ['accuracy', 'f1'], seed: 4 });
     assert.equal(h.valLoss.length, 3);
@@ -260,7 +260,7 @@ describe('50 validation, metrics and early stopping', () => {
 
 describe('50 sample and class weights', () => {
   it('sampleWeight 2 everywhere with lr/2 is exactly plain training with lr (float64)', async () => {
-    const d = loadCsv(path.join(DATA, 'diabetes.csv'), { dtype: 'float64' });
+    const d = loadCsvSync(path.join(DATA, 'diabetes.csv'), { dtype: 'float64' });
     const a = new LinearRegression({ dtype: 'float64', standardize: true });
     await a.fit(d.X, d.y, { epochs: 3, learningRate: 0.05, seed: 6, sampleWeight: new Float64Array(d.X.rows).fill(2) });
     const b = new LinearRegression({ dtype: 'float64', standardize: true });
@@ -269,7 +269,7 @@ describe('50 sample and class weights', () => {
   });
 
   it("classWeight 'balanced' raises minority-class recall on a 90/10 breast-cancer subset", async () => {
-    const d = loadCsv(path.join(DATA, 'breast-cancer.csv'));
+    const d = loadCsvSync(path.join(DATA, 'breast-cancer.csv'));
     // Keep every benign (1) row and malignant (0) rows up to 10% of the subset.
     const benign = [...d.y.keys()].filter((i) => d.y[i] === 1);
     const malignant = [...d.y.keys()].filter((i) => d.y[i] === 0).slice(0, Math.round(benign.length / 9));
@@ -299,7 +299,7 @@ describe('50 sample and class weights', () => {
 describe('50 divergence, abort and callbacks', () => {
   for (const backend of BACKENDS) {
     it(`${backend}: an AbortSignal aborted mid-fit rejects with AbortError within one chunk; the model still predicts`, async () => {
-      const d = loadCsv(path.join(DATA, 'digits.csv'));
+      const d = loadCsvSync(path.join(DATA, 'digits.csv'));
       const m = new SoftmaxRegression({ standardize: true, backend });
       const ac = new AbortController();
       let batches = 0;
@@ -332,7 +332,7 @@ describe('50 divergence, abort and callbacks', () => {
   }
 
   it('DivergenceError reports epoch, batch and the last finite loss', async () => {
-    const d = loadCsv(path.join(DATA, 'diabetes.csv'));
+    const d = loadCsvSync(path.join(DATA, 'diabetes.csv'));
     const err = await new LinearRegression().fit(d.X, d.y, { learningRate: 1e3 }).catch((e: unknown) => e);
     assert.ok(err instanceof DivergenceError);
     assert.equal(err.epoch, 1);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   MLPClassifier, MLPRegressor, OptionError, Rng, Sequential, ShapeError, adam, dense, dropout, elu, leakyRelu,
-  loadCsv, loadFashionMnist, FASHION_MNIST_DIR,
+  loadCsvSync, loadFashionMnist, FASHION_MNIST_DIR,
 } from '../lib';
 import { getBackend } from '../lib/backend';
 import { ACTIVATION_NAMES, ActivationName, EngineSpec, LOSS_NAMES, LossName, defaultKernelConfig } from '../lib/engine/spec';
@@ -120,7 +120,7 @@ describe('70 MLP: models', () => {
 
   for (const backend of BACKENDS) {
     it(`${backend}: dropout is seeded (same seed → same weights), changes training, and is off in predict`, async () => {
-      const d = loadCsv(path.join(DATA, 'breast-cancer.csv'));
+      const d = loadCsvSync(path.join(DATA, 'breast-cancer.csv'));
       const make = (rate: number) => new Sequential([dense(16, { activation: 'relu' }), dropout(rate), dense(1)], { loss: 'sigmoidCrossEntropy', standardize: true, backend, dtype: 'float64' });
       const a = make(0.5), b = make(0.5), c = make(0);
       for (const m of [a, b, c]) await m.fit(d.X, d.y, { epochs: 2, learningRate: 0.05, seed: 9 });
@@ -132,7 +132,7 @@ describe('70 MLP: models', () => {
 
   it('native and JS agree with dropout, leakyRelu, elu and gelu layers (float64, 3 epochs)', async function () {
     requireNative(this);
-    const d = loadCsv(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
+    const d = loadCsvSync(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
     const p: Record<string, Float64Array | Float32Array> = {};
     for (const backend of ['native', 'js'] as const) {
       const m = new Sequential([
@@ -175,7 +175,7 @@ describe('70 MLP: models', () => {
   });
 
   it('MLPClassifier on digits reaches test accuracy ≥ 0.95', async () => {
-    const d = loadCsv(path.join(DATA, 'digits.csv'));
+    const d = loadCsvSync(path.join(DATA, 'digits.csv'));
     const m = new MLPClassifier({ hiddenLayers: [64], standardize: true });
     const h = await m.fit(d.X, d.y, { epochs: 20, optimizer: adam({ learningRate: 1e-3 }), validationSplit: 0.2, seed: 1 });
     assert.ok(h.metrics.validation.accuracy!.at(-1)! >= 0.95, `${h.metrics.validation.accuracy!.at(-1)}`);

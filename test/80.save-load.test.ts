@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   FormatError, ShapeError, LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, Model, Rng, Sequential,
-  SoftmaxRegression, adam, cosine, dense, dropout, fromBuffer, leakyRelu, loadCsv, loadModel,
+  SoftmaxRegression, adam, cosine, dense, dropout, fromBuffer, leakyRelu, loadCsvSync, loadModel,
 } from '../lib';
 import { crc32cHex } from '../lib/io/crc32c';
 import { BACKENDS } from './support/backends';
@@ -17,9 +17,9 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 type Pred = { predict(X: unknown): Float64Array; predictProba?(X: unknown): Float64Array };
 
 describe('80 save and load: round trip', () => {
-  const digits = loadCsv(path.join(DATA, 'digits.csv'));
-  const bc = loadCsv(path.join(DATA, 'breast-cancer.csv'));
-  const diab = loadCsv(path.join(DATA, 'diabetes.csv'));
+  const digits = loadCsvSync(path.join(DATA, 'digits.csv'));
+  const bc = loadCsvSync(path.join(DATA, 'breast-cancer.csv'));
+  const diab = loadCsvSync(path.join(DATA, 'diabetes.csv'));
   const cases: [string, (dtype: 'float32' | 'float64') => Model, typeof digits][] = [
     ['LinearRegression', (dtype) => new LinearRegression({ dtype, standardize: true }), diab],
     ['LogisticRegression', (dtype) => new LogisticRegression({ dtype, standardize: true, regularization: { l1: 1e-3 } }), bc],
@@ -64,7 +64,7 @@ describe('80 save and load: round trip', () => {
 
 describe('80 save and load: resume', () => {
   const csv = path.join(DATA, 'digits.csv');
-  const d = loadCsv(csv);
+  const d = loadCsvSync(csv);
   const opts = () => ({ batchSize: 64, seed: 5, optimizer: adam({ learningRate: cosine({ learningRate: 0.01, tMax: 300 }) }) });
 
   it('10 epochs straight equal 5 epochs, checkpoint, a new process resuming for 5 more (Adam + cosine + shuffle), bit for bit', async function () {
@@ -117,7 +117,7 @@ function readIndependently(file: string): { header: Record<string, { dtype: stri
 
 describe('80 save and load: interoperability', () => {
   it('an independent reader sees PyTorch-layout tensors with readable names and descent metadata', async () => {
-    const d = loadCsv(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
+    const d = loadCsvSync(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
     const m = new MLPClassifier({ hiddenLayers: [16], dtype: 'float64', standardize: true });
     await m.fit(d.X, d.y, { epochs: 2, optimizer: adam(), seed: 1 });
     const file = path.join(tmp, 'interop.safetensors');
@@ -143,7 +143,7 @@ describe('80 save and load: interoperability', () => {
       console.log('      (skipped: PyTorch not installed; apt-get install -y python3-torch)');
       this.skip();
     }
-    const d = loadCsv(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
+    const d = loadCsvSync(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
     const m = new MLPClassifier({ hiddenLayers: [32, 16], dtype: 'float64' });
     await m.fit(d.X, d.y, { epochs: 2, optimizer: adam(), seed: 3 });
     const file = path.join(tmp, 'torch.safetensors');
@@ -295,9 +295,12 @@ describe('80 save and load: CLI', () => {
     assert.equal(csv[0], 'prediction,probability');
     assert.equal(csv.length, 570);
     const m = loadModel(file) as LogisticRegression;
-    const d = loadCsv(path.join(DATA, 'breast-cancer.csv'));
+    const d = loadCsvSync(path.join(DATA, 'breast-cancer.csv'));
     const p = m.predictProba(d.X);
     csv.slice(1).forEach((line, i) => assert.equal(Number(line.split(',')[1]), p[i]));
+    const out = path.join(tmp, 'predictions.csv');
+    assert.equal(run(['predict', '--model', file, '--data', path.join(DATA, 'breast-cancer.csv'), '--output', out]), '');
+    assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n'), csv);
     const info = run(['inspect', file]);
     assert.match(info, /LogisticRegression/);
     assert.match(info, /dense_0\.weight\s*│?\s*F32\s*│?\s*\[1, 30\]/);

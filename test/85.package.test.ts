@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LogisticRegression, loadCsv } from '../lib';
+import { LogisticRegression, loadCsvSync } from '../lib';
 import { native, requireNative } from './support/backends';
 
 const root = path.resolve(__dirname, '..');
@@ -86,7 +86,7 @@ describe('85 package: worker threads', () => {
     needDist(this);
   });
   it('four workers load descent and train breast-cancer concurrently; all equal the main thread', async () => {
-    const d = loadCsv(path.join(root, 'datasets', 'breast-cancer.csv'));
+    const d = loadCsvSync(path.join(root, 'datasets', 'breast-cancer.csv'));
     const m = new LogisticRegression({ standardize: true });
     await m.fit(d.X, d.y, { epochs: 30, batchSize: 16, learningRate: 0.05, seed: 3 });
     const expected = Array.from(m.getParams());
@@ -133,11 +133,11 @@ describe('85 package: tarball', () => {
   });
   it('holds dist/, the native sources, binding.gyp, datasets/, README and licences — and nothing else', () => {
     const paths = files.map((f) => f.path);
-    for (const need of ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/cli/main.js', 'binding.gyp', 'native/binding/addon.cc', 'native/kernels/optimizers_impl.h', 'native/engine/trainer.cc', 'datasets/diabetes.csv', 'datasets/breast-cancer.csv', 'datasets/digits.csv', 'datasets/README.md', 'README.md', 'LICENSE', 'package.json']) {
+    for (const need of ['dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/cli/main.js', 'binding.gyp', 'native/binding/addon.cc', 'native/kernels/optimizers_impl.h', 'native/engine/trainer.cc', 'native/io/csv.cc', 'native/third_party/fast_float/LICENSE', 'datasets/diabetes.csv', 'datasets/breast-cancer.csv', 'datasets/digits.csv', 'datasets/README.md', 'README.md', 'LICENSE', 'package.json']) {
       assert.ok(paths.includes(need), `missing ${need}`);
     }
     if (prebuild) assert.ok(paths.includes(`prebuilds/linux-x64/${prebuild}`));
-    const allowed = /^(dist\/|native\/(binding|engine|kernels)\/|prebuilds\/linux-x64\/|datasets\/|binding\.gyp$|README\.md$|LICENSE$|package\.json$)/;
+    const allowed = /^(dist\/|native\/(binding|engine|kernels|io|third_party)\/|prebuilds\/linux-x64\/|datasets\/|binding\.gyp$|README\.md$|LICENSE$|package\.json$)/;
     const extra = paths.filter((p) => !allowed.test(p));
     assert.deepEqual(extra, []);
     assert.ok(!paths.some((p) => /^(test|bench|examples|\.ci|build)\//.test(p)));

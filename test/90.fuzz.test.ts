@@ -1219,7 +1219,7 @@ async function fuzzPublic(rec: Recorder, seed: number, budget: number): Promise<
       } else if (op < 93) {
         // File entry points with paths that do not exist or are not files.
         const p = r.pick([path.join(tmp, 'missing.csv'), tmp, '', '\0bad', path.join(tmp, 'm0.safetensors')]);
-        const which = r.pick(['loadCsv', 'loadModel', 'loadIdx', 'readSafetensorsFile']);
+        const which = r.pick(['loadCsvSync', 'loadModel', 'loadIdx', 'readSafetensorsFile']);
         const a2 = r.chance(0.7) ? undefined : junk(r);
         rec.call(which, A(p, a2), () => d[which](p, a2));
       } else if (op < 96) {

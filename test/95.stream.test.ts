@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { tableFromArrays } from 'apache-arrow';
 import {
-  DataSourceError, LinearRegression, LogisticRegression, OptionError, ShapeError, SoftmaxRegression, StandardScaler, adam, loadCsv,
+  DataSourceError, LinearRegression, LogisticRegression, OptionError, ShapeError, SoftmaxRegression, StandardScaler, adam, loadCsvSync,
 } from '../lib';
 import { BACKENDS } from './support/backends';
 
@@ -18,7 +18,7 @@ function rowsOf(X: { data: ArrayLike<number>; rows: number; cols: number }, from
 }
 
 describe('95 streaming: partialFit', () => {
-  const d = loadCsv(path.join(DATA, 'digits.csv'));
+  const d = loadCsvSync(path.join(DATA, 'digits.csv'));
   for (const backend of BACKENDS) {
     it(`${backend}: partialFit over the chunks in order (no shuffle) equals fit for one epoch without shuffling`, async () => {
       const whole = new SoftmaxRegression({ backend });
@@ -44,7 +44,7 @@ describe('95 streaming: partialFit', () => {
 
   it('the scaler updates incrementally (Welford/Chan) and equals a scaler fitted on all rows', async () => {
     const m = new LinearRegression({ standardize: true, dtype: 'float64' });
-    const d2 = loadCsv(path.join(DATA, 'diabetes.csv'), { dtype: 'float64' });
+    const d2 = loadCsvSync(path.join(DATA, 'diabetes.csv'), { dtype: 'float64' });
     for (let s = 0; s < d2.X.rows; s += 100) {
       const e = Math.min(d2.X.rows, s + 100);
       await m.partialFit({ data: d2.X.data.slice(s * 10, e * 10), rows: e - s, cols: 10 }, d2.y.slice(s, e));
@@ -56,7 +56,7 @@ describe('95 streaming: partialFit', () => {
 });
 
 describe('95 streaming: fit(source)', () => {
-  const d = loadCsv(path.join(DATA, 'breast-cancer.csv'));
+  const d = loadCsvSync(path.join(DATA, 'breast-cancer.csv'));
 
   it('a CSV path streamed in chunks trains exactly like the in-memory data (1 epoch, no shuffling)', async () => {
     const mem = new LogisticRegression();

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import {
   DescentError, ReduceOnPlateau, Rng, StandardScaler, accuracy, clipGradNorm, constant, cosine, cosineWarmRestarts,
-  datasetPath, decodeSafetensors, encodeSafetensors, exponential, info, inverseTime, linearWarmup, loadCsv,
+  datasetPath, decodeSafetensors, encodeSafetensors, exponential, info, inverseTime, linearWarmup, loadCsvSync,
   loadFashionMnist, loadIdx, logLoss, mae, matrix, mse, multiStep, oneCycle, parseIdx, parseScheduleSpec,
   piecewiseConstant, polynomial, precisionRecallF1, preview, r2, readSafetensorsFile, reduceOnPlateau,
   scheduleFromJSON, sequential, setMemoryLimit, setNumThreads, step, toMatrix, trainTestSplit, writeFileAtomic,
@@ -247,7 +247,7 @@ describe('96 arguments: every data-layer entry point type-checks its arguments (
   });
 
   describe('files and data sets', () => {
-    check({ name: 'loadCsv', args: ['path', 'options'], bases: [() => [CSV, { target: 'y', dtype: 'float64', delimiter: ',' }]], call: (a, b) => loadCsv(a as never, b as never) });
+    check({ name: 'loadCsvSync', args: ['path', 'options'], bases: [() => [CSV, { target: 'y', dtype: 'float64', delimiter: ',' }]], call: (a, b) => loadCsvSync(a as never, b as never) });
     check({ name: 'loadIdx', args: ['path'], bases: [() => [IDX]], call: (a) => loadIdx(a as never) });
     check({
       name: 'parseIdx',
@@ -405,9 +405,9 @@ describe('96 arguments: every data-layer entry point type-checks its arguments (
     assert.match(show(new Proxy({}, THROWING_HANDLER)), /throws when inspected/);
   });
 
-  it('the message keeps the shared shape and names the argument and the value (loadCsv(10n), the reported case)', () => {
+  it('the message keeps the shared shape and names the argument and the value (loadCsvSync(10n), the reported case)', () => {
     assert.throws(
-      () => loadCsv(10n as never),
+      () => loadCsvSync(10n as never),
       (e: unknown) => e instanceof DescentError && e.code === 'ERR_OPTION' && e.argument === 'path' && /^Expected .* for path but received 10n of type bigint$/.test(e.message),
     );
   });

@@ -39,7 +39,7 @@ export async function runDemo(options: { backend?: 'native' | 'js' | 'auto'; see
 
   // Diabetes: full-batch Nesterov gradient descent on the least-squares objective.
   {
-    const data = loadCsv(datasetPath('diabetes'), { dtype: 'float64' });
+    const data = await loadCsv(datasetPath('diabetes'), { dtype: 'float64' });
     const { train, test } = trainTestSplit(data, { testFraction: 0.2, seed });
     const model = new LinearRegression({ standardize: true, backend });
     const epochs = 300;
@@ -66,7 +66,7 @@ export async function runDemo(options: { backend?: 'native' | 'js' | 'auto'; see
   }
   // Breast cancer: mini-batch SGD on the logistic loss.
   {
-    const data = loadCsv(datasetPath('breast-cancer'));
+    const data = await loadCsv(datasetPath('breast-cancer'));
     const { train, test } = trainTestSplit(data, { testFraction: 0.2, seed });
     const model = new LogisticRegression({ standardize: true, backend });
     const epochs = 100;
@@ -81,7 +81,7 @@ export async function runDemo(options: { backend?: 'native' | 'js' | 'auto'; see
   }
   // Digits: mini-batch SGD on softmax cross-entropy, 10 classes.
   {
-    const data = loadCsv(datasetPath('digits'));
+    const data = await loadCsv(datasetPath('digits'));
     const { train, test } = trainTestSplit(data, { testFraction: 0.2, seed });
     const model = new SoftmaxRegression({ standardize: true, backend });
     const epochs = 100;

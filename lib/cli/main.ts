@@ -4,14 +4,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
 import { DescentError, FormatError } from '../errors';
 import { info } from '../info';
-import { loadCsvFeatures } from '../data/csv';
+import { readCsvFeatures } from '../data/csv';
 import { loadModel } from '../io/load';
 import { ModelFileInfo, decodeModelFile } from '../io/model-file';
-import { readFileChecked, writeFileAtomic } from '../io/util';
+import { AtomicWriter, readFileChecked } from '../io/util';
 import type { Model } from '../models/model';
 import { parseScheduleSpec, preview } from '../optim/schedules';
 import { asciiLine, plotLearningRates } from './plot';
 import { runDemo } from './demo';
+import { bytesBar } from './progress';
 import { addTrainCommand, flagFor } from './train';
 
 function int(name: string) {
@@ -41,22 +42,39 @@ program
   .requiredOption('--model <file>', 'a model saved by descent (safetensors)')
   .requiredOption('--data <file>', 'CSV with a header row holding the feature columns')
   .option('--output <file>', 'write the predictions here instead of stdout')
-  .action((o) => {
+  .action(async (o) => {
     const model = loadModel(o.model) as Model & { predict(X: unknown): Float64Array; predictProba?(X: unknown): Float64Array };
-    const { X } = loadCsvFeatures(o.data, { columns: model.featureNames, dtype: model.getParams() instanceof Float64Array ? 'float64' : 'float32' });
-    const pred = model.predict(X);
-    const proba = model.predictProba?.(X);
-    const k = proba ? proba.length / X.rows : 0;
-    const head = ['prediction', ...(k === 1 ? ['probability'] : Array.from({ length: k }, (_, c) => `p_${c}`))];
-    const lines = [head.join(',')];
-    for (let i = 0; i < X.rows; i++) {
-      const row = [String(pred[i])];
-      for (let c = 0; c < k; c++) row.push(String(proba![i * k + c]));
-      lines.push(row.join(','));
+    const dtype = model.getParams() instanceof Float64Array ? 'float64' : 'float32';
+    // Streamed: blocks of rows are predicted and written as the reader parses them, so memory stays flat.
+    const out = o.output ? new AtomicWriter(o.output as string) : undefined;
+    const bar = out ? bytesBar('predict') : { update() {}, stop() {} };
+    let wroteHead = false;
+    try {
+      await readCsvFeatures(o.data, { features: model.featureNames, dtype, onProgress: (p) => bar.update(p) }, async (X) => {
+        const pred = model.predict(X);
+        const proba = model.predictProba?.(X);
+        const k = proba ? proba.length / X.rows : 0;
+        const lines: string[] = [];
+        if (!wroteHead) {
+          lines.push(['prediction', ...(k === 1 ? ['probability'] : Array.from({ length: k }, (_, c) => `p_${c}`))].join(','));
+          wroteHead = true;
+        }
+        for (let i = 0; i < X.rows; i++) {
+          let row = String(pred[i]);
+          for (let c = 0; c < k; c++) row += ',' + String(proba![i * k + c]);
+          lines.push(row);
+        }
+        const text = lines.join('\n') + '\n';
+        if (out) out.write(text);
+        else if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+      });
+      bar.stop();
+      out?.commit();
+    } catch (e) {
+      bar.stop();
+      out?.abort();
+      throw e;
     }
-    const text = lines.join('\n') + '\n';
-    if (o.output) writeFileAtomic(o.output, Buffer.from(text));
-    else process.stdout.write(text);
   });
 
 program

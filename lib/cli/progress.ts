@@ -33,3 +33,27 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
     },
   };
 }
+
+/** A bar over the bytes of a file being read (loadCsv's onProgress), with MB/s; silent off a TTY. */
+export function bytesBar(label: string, stream: NodeJS.WriteStream = process.stderr): { update(p: { bytesRead: number; totalBytes: number; rows: number }): void; stop(): void } {
+  if (!stream.isTTY) return { update() {}, stop() {} };
+  const bar = new SingleBar(
+    { format: `${label.padEnd(14)} [{bar}] {percentage}% | {mb} MB | {rows} rows | {rate} MB/s | {duration_formatted}`, stream, hideCursor: true, clearOnComplete: false },
+    Presets.shades_classic,
+  );
+  const t0 = Date.now();
+  let started = false;
+  return {
+    update(p) {
+      if (!started) {
+        bar.start(Math.max(1, p.totalBytes), 0, { mb: '0', rows: 0, rate: '-' });
+        started = true;
+      }
+      const mb = p.bytesRead / 1e6;
+      bar.update(p.bytesRead, { mb: mb.toFixed(1), rows: p.rows, rate: (mb / Math.max(1e-3, (Date.now() - t0) / 1000)).toFixed(0) });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

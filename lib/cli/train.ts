@@ -20,7 +20,7 @@ import { optimizerByName } from '../optim/optimizers';
 import { parseScheduleSpec } from '../optim/schedules';
 import { TRAINING_OPTIONS, TRAINING_OPTION_NAMES, type FitOptions, type TrainingOption } from '../train/options';
 import type { BatchInfo } from '../train/types';
-import { progressBar } from './progress';
+import { bytesBar, progressBar } from './progress';
 
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
@@ -166,7 +166,9 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
     ({ train, test } = loadFashionMnist(o.data as string, { dtype: o.dtype as never }));
     name = `${o.data} (IDX)`;
   } else {
-    const data = loadCsv(o.data as string, { target: o.target as string | undefined, dtype: o.dtype as never });
+    const bar = bytesBar('loading');
+    const data = await loadCsv(o.data as string, { target: o.target as string | undefined, dtype: o.dtype as never, onProgress: (p) => bar.update(p) });
+    bar.stop();
     ({ train, test } = trainTestSplit(data, { testFraction: o.testFraction as number, seed: (o.seed ?? 0) as number }));
     name = o.data as string;
   }

@@ -6,6 +6,7 @@ import { ShapeError } from '../errors';
 import { requireMemory } from '../memory';
 import { describe, invalid, num, oneOf, readArgument } from '../validate';
 import type { Dtype, FloatArray } from '../backend/types';
+import { loadNative } from '../backend/native/loader';
 
 /** A row-major `[rows, cols]` matrix over a `Float32Array` or `Float64Array`. */
 export interface Matrix {
@@ -74,6 +75,17 @@ export function toNumbers(name: string, value: unknown): ArrayLike<number> {
   }, ShapeError);
 }
 
+/**
+ * Index of the first NaN/±Infinity in `data`, or -1: the addon's vectorized scan when it is loaded (and the JS
+ * backend is not forced), else a loop. One pass, no copy.
+ */
+export function firstNonFinite(data: FloatArray): number {
+  const native = process.env.DESCENT_BACKEND === 'js' ? undefined : loadNative().binding;
+  if (native?.firstNonFinite && data.length > 4096) return native.firstNonFinite(data);
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
+  return -1;
+}
+
 export function arrayFor(dtype: Dtype, n: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
@@ -97,7 +109,8 @@ export function requireRepresentable(dst: FloatArray, src: ArrayLike<number>, na
 }
 
 /**
- * Converts features to a matrix of `dtype`, copying once. Throws `ShapeError` for empty input, ragged rows
+ * Converts features to a matrix of `dtype`: a Matrix already in `dtype` is returned over the same `data` (no copy;
+ * the caller must not modify it while training reads it), anything else is copied once. Throws `ShapeError` for empty input, ragged rows
  * (naming the row) and NaN/±Infinity (naming the cell, e.g. `X[3][1]`), and when reading `X` throws (a Proxy or a
  * getter); OptionError for a bad `name`, `dtype` or `expectedCols`.
  */
@@ -116,16 +129,21 @@ function convert(X: unknown, name: string, dtype: Dtype): Matrix {
   let out: Matrix;
   if (typeof X === 'object' && X !== null && !Array.isArray(X) && !ArrayBuffer.isView(X) && ArrayBuffer.isView((X as Matrix).data)) {
     const { data, rows, cols } = checkMatrix(X, name);
+    if (data instanceof (dtype === 'float64' ? Float64Array : Float32Array)) {
+      // Already in the dtype: used in place (never copied), after one scan for NaN/±Infinity.
+      const bad = firstNonFinite(data);
+      if (bad >= 0) throw new ShapeError(`Expected finite numbers in ${name} but ${name}[${Math.floor(bad / cols)}][${bad % cols}] is ${describe(data[bad])}`, name);
+      return { data, rows, cols };
+    }
     requireMemory(data.length * (dtype === 'float64' ? 8 : 4), name, `A ${dtype} copy of ${name} (${rows} × ${cols})`);
     const copy = arrayFor(dtype, data.length);
     copy.set(data);
     out = { data: copy, rows, cols };
-    for (let i = 0; i < copy.length; i++) {
-      if (!Number.isFinite(copy[i]!)) {
-        const cell = `${name}[${Math.floor(i / cols)}][${i % cols}]`;
-        if (Number.isFinite(data[i]!)) throw overflow(cell, data[i]!);
-        throw new ShapeError(`Expected finite numbers in ${name} but ${cell} is ${describe(data[i])}`, name);
-      }
+    const bad = firstNonFinite(copy);
+    if (bad >= 0) {
+      const cell = `${name}[${Math.floor(bad / cols)}][${bad % cols}]`;
+      if (Number.isFinite(data[bad]!)) throw overflow(cell, data[bad]!);
+      throw new ShapeError(`Expected finite numbers in ${name} but ${cell} is ${describe(data[bad])}`, name);
     }
   } else if (Array.isArray(X)) {
     const rows = X.length;

@@ -1,12 +1,13 @@
 /**
  * Streaming data sources for `fit(source, options)` and the pieces that keep memory bounded: chunk
  * normalization (typed arrays, nested arrays, Apache Arrow tables/record batches with named columns), a CSV file
- * read as a stream (csv-parse), and a seeded shuffle buffer. Rows are pulled only as fast as training consumes them.
+ * read through the native reader (lib/data/csv-file.ts), and a seeded shuffle buffer. Rows are pulled only as fast as training consumes them.
  */
-import * as fs from 'node:fs';
-import { parse } from 'csv-parse';
 import type { Dtype, FloatArray } from '../backend/types';
-import { FormatError, IOError, OptionError, ShapeError } from '../errors';
+import { OptionError, ShapeError } from '../errors';
+import { CsvFile } from './csv-file';
+import { csvReaderOptions } from './csv';
+import { isParquetFile, parquetChunks } from './parquet';
 import { requireMemory } from '../memory';
 import { Rng } from '../rng';
 import { describe, isPlainObject } from '../validate';
@@ -117,114 +118,43 @@ function normalize(c: unknown, o: ChunkOptions, index: number): Chunk {
 }
 
 /**
- * Reads up to `max` parsed records from an object-mode stream, waiting for data when none is buffered; null at
- * the end. Batching the reads avoids one promise per record (the cost of `for await` over a Readable).
+ * Streams a CSV file (optionally gzip) through the native reader as chunks of at most `chunkRows` rows: while the
+ * consumer trains on one chunk, the next is parsed on worker threads (and the one after read from disk). Errors
+ * name the file, line, data row and column.
  */
-function readRecords(stream: NodeJS.ReadableStream & { read(): unknown; readableEnded?: boolean }, max: number): Promise<string[][] | null> {
-  return new Promise((resolve, reject) => {
-    const out: string[][] = [];
-    const cleanup = () => {
-      stream.off('readable', tryRead);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(out.length ? out : null);
-    };
-    const onError = (e: Error) => {
-      cleanup();
-      reject(e);
-    };
-    function tryRead(): void {
-      let r: unknown;
-      while (out.length < max && (r = stream.read()) !== null) out.push(r as string[]);
-      if (out.length) {
-        cleanup();
-        resolve(out);
-      } else if (stream.readableEnded) {
-        cleanup();
-        resolve(null);
-      }
-    }
-    stream.on('readable', tryRead);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    tryRead();
-  });
-}
-
-/** Streams a CSV file as chunks of `chunkRows` rows (header row required; errors name line and column). */
 async function* csvChunks(file: string, o: ChunkOptions): AsyncGenerator<Chunk> {
-  let input: fs.ReadStream;
-  let st: fs.Stats;
+  const reader = csvReaderOptions({ target: o.target, features: o.features, dtype: o.dtype }, '', true, o.dtype);
+  // Labels are numbers here: the head checks them, and a streamed classifier is sized by `classes`.
+  reader.stringLabels = false;
+  const f = new CsvFile(file, reader);
   try {
-    fs.accessSync(file, fs.constants.R_OK);
-    st = fs.statSync(file);
-  } catch (e) {
-    throw new IOError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error).message}`, 'path', { cause: e });
-  }
-  // A directory would emit EISDIR on a stream nobody listens to; a device such as /dev/zero never ends.
-  if (!st.isFile()) throw new IOError(`Cannot read CSV file ${JSON.stringify(file)}: not a regular file (a ${st.isDirectory() ? 'directory' : 'device, FIFO or socket'})`, 'path');
-  input = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  // A deep object-mode buffer lets readRecords take thousands of records per wake-up. A field longer than
-  // 64 MiB is not a number: bounding it keeps one endless line from exhausting memory.
-  const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, readableHighWaterMark: 16384, max_record_size: 1 << 26 } as never));
-  // pipe() does not forward the source's errors (e.g. the file vanishing mid-read): hand them to the parser,
-  // whose consumer (readRecords) listens for 'error'.
-  input.on('error', (e) => parser.destroy(e));
-  let header: string[] | undefined;
-  let t = -1, idx: number[] = [], d = 0;
-  let X: FloatArray | undefined, y: Float64Array | undefined, rows = 0, line = 1;
-  try {
-    for (let batch = await readRecords(parser, 4096); batch; batch = await readRecords(parser, 4096)) for (const rec of batch) {
-      if (!header) {
-        header = rec;
-        const target = o.target ?? header[header.length - 1]!;
-        t = header.indexOf(target);
-        if (t < 0) throw new FormatError(`Target column ${JSON.stringify(target)} not found in ${file}; columns are: ${header.join(', ')}`, 'target');
-        const names = o.features ?? header.filter((_, j) => j !== t);
-        idx = names.map((n) => {
-          const j = header!.indexOf(n);
-          if (j < 0) throw new FormatError(`Column ${JSON.stringify(n)} not found in ${file}; columns are: ${header!.join(', ')}`, 'features');
-          return j;
-        });
-        d = idx.length;
-        continue;
+    let more = await f.next();
+    while (more) {
+      const h = f.header();
+      const final = f.finished;
+      const t = h ? f.take(1, final) : undefined;
+      // Parse the next chunk while the consumer trains on this one.
+      const next = final ? undefined : f.next();
+      next?.catch(() => {});
+      if (t && t.rows > 0) {
+        const d = h!.features.length;
+        for (let i = 0; i < t.rows; i += o.chunkRows) {
+          const n = Math.min(o.chunkRows, t.rows - i);
+          yield { X: { data: t.X.subarray(i * d, (i + n) * d), rows: n, cols: d }, y: t.y.subarray(i, i + n), featureNames: h!.features };
+        }
       }
-      line++;
-      if (rec.length !== header.length) throw new FormatError(`Expected ${header.length} fields on line ${line} of ${file} but found ${rec.length}`, `line ${line}`);
-      if (!X) {
-        X = arrayFor(o.dtype, o.chunkRows * d);
-        y = new Float64Array(o.chunkRows);
-      }
-      for (let k = 0; k < d; k++) {
-        const cell = rec[idx[k]!]!;
-        const v = cell === '' ? NaN : Number(cell);
-        if (!Number.isFinite(v)) throw new FormatError(`Non-numeric cell ${JSON.stringify(cell)} on line ${line}, column ${JSON.stringify(header[idx[k]!])} of ${file}`, header[idx[k]!]);
-        X[rows * d + k] = v;
-        if (!Number.isFinite(X[rows * d + k]!)) throw new FormatError(`Cell ${cell} on line ${line}, column ${JSON.stringify(header[idx[k]!])} of ${file} overflows float32; use dtype 'float64'`, header[idx[k]!]);
-      }
-      const tv = Number(rec[t]);
-      if (!Number.isFinite(tv) || rec[t] === '') throw new FormatError(`Non-numeric target ${JSON.stringify(rec[t])} on line ${line} of ${file}`, header[t]);
-      y![rows++] = tv;
-      if (rows === o.chunkRows) {
-        yield { X: { data: X, rows, cols: d }, y: y!, featureNames: idx.map((j) => header![j]!) };
-        X = undefined;
-        rows = 0;
-      }
+      more = next ? await next : false;
     }
   } finally {
-    input.destroy();
+    await f.close();
   }
-  if (!header) throw new FormatError(`Expected a header row and at least one data row in ${file} but found 0 row(s)`, 'path');
-  if (rows > 0) yield { X: { data: X!.subarray(0, rows * d), rows, cols: d }, y: y!.subarray(0, rows), featureNames: idx.map((j) => header![j]!) };
 }
 
 /** Iterates one pass over a source as normalized chunks. */
 export async function* chunksOf(source: StreamSource, o: ChunkOptions): AsyncGenerator<Chunk> {
   if (typeof source === 'string') {
-    yield* csvChunks(source, o);
+    if (isParquetFile(source)) yield* parquetChunks(source, o);
+    else yield* csvChunks(source, o);
     return;
   }
   if (isArrowLike(source)) {

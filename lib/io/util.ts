@@ -66,46 +66,86 @@ export function readFileChecked(file: string, argument = 'path'): Buffer {
 export function writeFileAtomic(path: string, data: Uint8Array): void {
   if (typeof path !== 'string' || path === '') throw invalid('path', 'a non-empty file path', path);
   if (!(ArrayBuffer.isView(data) && data instanceof Uint8Array)) throw invalid('data', 'a Uint8Array or Buffer', data);
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o666); // 'wx': never reuse (or follow a symlink at) an existing name
-    let mode: number | undefined;
-    try {
-      mode = fs.statSync(path).mode & 0o7777;
-    } catch {
-      // no existing file: keep the default (umask) mode
-    }
-    if (mode !== undefined) fs.fchmodSync(fd, mode);
-    let done = 0;
-    while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) {
+  const w = new AtomicWriter(path);
+  w.write(data);
+  w.commit();
+}
+
+/**
+ * {@link writeFileAtomic} in pieces: `write` appends to the temporary file, `commit` syncs it and renames it over
+ * `path`, `abort` removes it (`path` untouched). For output too large to hold at once (the CLI's predictions).
+ * @throws IOError naming `path` from any step (the temporary file is then removed).
+ */
+export class AtomicWriter {
+  private fd: number | undefined;
+  private readonly tmp: string;
+  constructor(private readonly path: string) {
+    if (typeof path !== 'string' || path === '') throw invalid('path', 'a non-empty file path', path);
+    this.tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    this.guard(() => {
+      this.fd = fs.openSync(this.tmp, 'wx', 0o666); // 'wx': never reuse (or follow a symlink at) an existing name
+      let mode: number | undefined;
       try {
-        fs.closeSync(fd);
+        mode = fs.statSync(path).mode & 0o7777;
+      } catch {
+        // no existing file: keep the default (umask) mode
+      }
+      if (mode !== undefined) fs.fchmodSync(this.fd, mode);
+    });
+  }
+
+  private guard(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.abort();
+      throw new IOError(`Cannot write ${JSON.stringify(this.path)}: ${(e as Error).message}`, 'path', { cause: e });
+    }
+  }
+
+  write(data: Uint8Array | string): void {
+    if (this.fd === undefined) throw new IOError(`Cannot write ${JSON.stringify(this.path)}: the writer is closed`, 'path');
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.guard(() => {
+      let done = 0;
+      while (done < bytes.length) done += fs.writeSync(this.fd!, bytes, done, bytes.length - done);
+    });
+  }
+
+  commit(): void {
+    if (this.fd === undefined) throw new IOError(`Cannot write ${JSON.stringify(this.path)}: the writer is closed`, 'path');
+    this.guard(() => {
+      fs.fsyncSync(this.fd!);
+      fs.closeSync(this.fd!);
+      this.fd = undefined;
+      fs.renameSync(this.tmp, this.path);
+    });
+    try {
+      const dirFd = fs.openSync(dirname(resolve(this.path)), 'r');
+      try {
+        fs.fsyncSync(dirFd);
+      } finally {
+        fs.closeSync(dirFd);
+      }
+    } catch {
+      // Best effort: directories cannot be opened/fsynced on some platforms (Windows); the data itself is synced.
+    }
+  }
+
+  /** Removes the temporary file; `path` is untouched. Safe to call more than once. */
+  abort(): void {
+    if (this.fd !== undefined) {
+      try {
+        fs.closeSync(this.fd);
       } catch {
         // already failing; the original error matters
       }
+      this.fd = undefined;
     }
     try {
-      fs.unlinkSync(tmp);
+      fs.unlinkSync(this.tmp);
     } catch {
       // not created, or already gone
     }
-    throw new IOError(`Cannot write ${JSON.stringify(path)}: ${(e as Error).message}`, 'path', { cause: e });
-  }
-  try {
-    const dirFd = fs.openSync(dirname(resolve(path)), 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
-  } catch {
-    // Best effort: directories cannot be opened/fsynced on some platforms (Windows); the data itself is synced.
   }
 }

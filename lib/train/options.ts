@@ -66,7 +66,11 @@ export interface FitOptions {
   classWeight?: 'balanced' | Record<number, number>;
   /** Stops training between chunks; `fit` then rejects with `AbortError` and the model keeps valid parameters. */
   signal?: AbortSignal;
-  /** Mini-batches per backend call (default: a whole epoch). Smaller chunks make `signal` and `onBatchEnd` act sooner. */
+  /**
+   * Mini-batches per backend call. Default: as many as fill 4 MiB of rows (X, targets, weights), the native
+   * backend's staging unit — rows of a JS array are gathered into a native stage per chunk, the next chunk while the
+   * current one trains. Results do not depend on it; smaller chunks make `signal` and `onBatchEnd` act sooner.
+   */
   batchesPerChunk?: number;
   /**
    * Write a checkpoint (parameters, optimizer state, schedule state, RNG state, epoch and step) to `path` after

@@ -47,6 +47,9 @@ export interface RunHooks {
   calling?: (inside: boolean) => void;
 }
 
+/** Bytes of rows per backend call by default (batchesPerChunk). */
+const STAGE_BYTES = 4 << 20;
+
 /** Per-batch values of one epoch, grown as blocks arrive (a streaming epoch's batch count is not known ahead). */
 class EpochBuffers {
   losses = new Float64Array(64);
@@ -222,7 +225,10 @@ export class TrainingSession {
           // Each pass shuffles the identity, so its order depends only on the generator state (resumable).
           if (block.shuffle) trainer.shuffle();
           const nb = Math.ceil(block.rows / bs);
-          const chunk = Math.max(1, Math.min(plan.batchesPerChunk, nb));
+          // Default chunk: 4 MiB of rows (see batchesPerChunk), so staging stays small and the event loop breathes.
+          const rowBytes = (block.X.length + block.Y.length + (block.W ? block.W.length : 0)) / block.rows * block.X.BYTES_PER_ELEMENT;
+          const auto = Math.max(1, Math.floor(STAGE_BYTES / (bs * rowBytes)));
+          const chunk = Math.max(1, Math.min(plan.batchesPerChunk === Number.MAX_SAFE_INTEGER ? auto : plan.batchesPerChunk, nb));
           buf.reserve(batches + nb);
           for (let first = 0; first < nb; first += chunk) {
             const count = Math.min(chunk, nb - first);

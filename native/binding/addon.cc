@@ -13,6 +13,8 @@
 #include "../kernels/optimizers.h"
 #include "../kernels/parallel.h"
 #include "args.h"
+#include "buffers.h"
+#include "csv_wrap.h"
 #include "trainer_wrap.h"
 
 namespace descent::binding {
@@ -244,8 +246,50 @@ void PinModule() {
 
 }  // namespace
 
+// firstNonFinite(X) -> index of the first NaN/±Infinity in a Float32Array/Float64Array, or -1. One pass over the
+// bits (exponent all ones), in blocks the compiler vectorizes; the block holding a hit is searched again.
+template <typename U>
+int64_t FirstNonFiniteBits(const U* p, size_t n, U mask) {
+  constexpr size_t kBlock = 1024;
+  for (size_t b = 0; b < n; b += kBlock) {
+    const size_t e = b + kBlock < n ? b + kBlock : n;
+    U hit = 0;
+    for (size_t i = b; i < e; i++) hit |= static_cast<U>((p[i] & mask) == mask);
+    if (hit)
+      for (size_t i = b; i < e; i++)
+        if ((p[i] & mask) == mask) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray()) Expected(env, ErrKind::kShape, "X", "a Float32Array or Float64Array", info[0]);
+  Napi::TypedArray a = info[0].As<Napi::TypedArray>();
+  const napi_typedarray_type t = a.TypedArrayType();
+  if (t != napi_float32_array && t != napi_float64_array) Expected(env, ErrKind::kShape, "X", "a Float32Array or Float64Array", info[0]);
+  const size_t n = a.ElementLength();
+  const void* p = RawData(env, a);
+  if (n == 0) return Napi::Number::New(env, -1);
+  if (p == nullptr) Throw(env, ErrKind::kShape, "X", "X is backed by a detached ArrayBuffer");
+  const int64_t i = t == napi_float32_array ? FirstNonFiniteBits(static_cast<const uint32_t*>(p), n, uint32_t(0x7f800000u))
+                                            : FirstNonFiniteBits(static_cast<const uint64_t*>(p), n, uint64_t(0x7ff0000000000000ull));
+  return Napi::Number::New(env, static_cast<double>(i));
+}
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData(new InstanceData());
+  auto* instance = new InstanceData();
+  env.SetInstanceData(instance);
+  {
+    // Captured now, so a later redefinition of the getter cannot make a resizable buffer look plain.
+    Napi::Object object = env.Global().Get("Object").As<Napi::Object>();
+    Napi::Value proto = env.Global().Get("ArrayBuffer").As<Napi::Object>().Get("prototype");
+    Napi::Value desc = object.Get("getOwnPropertyDescriptor").As<Napi::Function>().Call(object, {proto, Napi::String::New(env, "resizable")});
+    if (desc.IsObject()) {
+      Napi::Value get = desc.As<Napi::Object>().Get("get");
+      if (get.IsFunction()) instance->resizableGetter = Napi::Persistent(get.As<Napi::Function>());
+    }
+  }
   simd::InitFromEnv();
   static std::once_flag poolOnce;  // process-wide: the first env (main thread or worker) sizes the pool
   std::call_once(poolOnce, [] {
@@ -261,6 +305,9 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("memoryLimit", Napi::Function::New<GetMemoryLimit>(env, "memoryLimit"));
   exports.Set("engineFacts", Napi::Function::New<EngineFacts>(env, "engineFacts"));
   exports.Set("trainerBytes", Napi::Function::New<TrainerBytesOf>(env, "trainerBytes"));
+  exports.Set("firstNonFinite", Napi::Function::New<FirstNonFinite>(env, "firstNonFinite"));
+  exports.Set("allocBuffer", Napi::Function::New<AllocBuffer>(env, "allocBuffer"));
+  exports.Set("CsvReader", CsvReaderWrap::Define(env));
   exports.Set("NativeTrainer", TrainerWrap::Define(env));
   exports.Set("OptimizerKernel", OptimizerKernel::Define(env));
   return exports;

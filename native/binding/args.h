@@ -15,6 +15,8 @@ namespace descent::binding {
 
 struct InstanceData {
   Napi::FunctionReference shapeError, optionError, stateError, memoryLimitError;
+  // ArrayBuffer.prototype's `resizable` getter as it was when the addon loaded (empty on engines without it).
+  Napi::FunctionReference resizableGetter;
   uint64_t memoryLimit = 0;  // 0 until set: DefaultMemoryLimit()
 };
 
@@ -184,6 +186,27 @@ inline Napi::TypedArray RequireTypedArray(Napi::Env env, const Napi::Value& v, n
   if (arr.ElementLength() > 0 && RawData(env, arr) == nullptr)
     Throw(env, ErrKind::kShape, name, name + " is backed by a detached ArrayBuffer");
   return arr;
+}
+
+// True when `arr` lies in a plain ArrayBuffer: not a SharedArrayBuffer (another thread may write it) and not
+// resizable (a shrink unmaps pages a worker thread may be reading). Such memory can be read in place after the
+// call returns, as long as the array is referenced and the buffer is not detached (checked before each use).
+inline bool PlainArrayBuffer(Napi::Env env, const Napi::TypedArray& arr) {
+  napi_value ab = nullptr;
+  if (napi_get_typedarray_info(env, arr, nullptr, nullptr, nullptr, &ab, nullptr) != napi_ok || ab == nullptr) return false;
+  bool isAb = false;
+  if (napi_is_arraybuffer(env, ab, &isAb) != napi_ok || !isAb) return false;  // a SharedArrayBuffer
+  auto* data = env.GetInstanceData<InstanceData>();
+  if (data == nullptr || data->resizableGetter.IsEmpty()) return true;  // no resizable buffers on this engine
+  Napi::Value r = data->resizableGetter.Call(Napi::Value(env, ab), {});
+  return r.IsBoolean() && !r.As<Napi::Boolean>().Value();
+}
+
+inline bool Detached(Napi::Env env, const Napi::TypedArray& arr) {
+  napi_value ab = nullptr;
+  if (napi_get_typedarray_info(env, arr, nullptr, nullptr, nullptr, &ab, nullptr) != napi_ok || ab == nullptr) return true;
+  bool detached = false;
+  return napi_is_detached_arraybuffer(env, ab, &detached) != napi_ok || detached;
 }
 
 inline void RequireLength(Napi::Env env, const Napi::TypedArray& arr, uint64_t want, const std::string& name,

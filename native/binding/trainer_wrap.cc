@@ -282,7 +282,7 @@ Napi::Value TrainerWrap::Initialize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// setData(X, Y, n, weights?): copies the training rows into memory the addon owns (see Data).
+// setData(X, Y, n, weights?): takes the training rows (see Data: X in place or staged per chunk, never copied whole).
 Napi::Value TrainerWrap::SetData(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireIdle(env, "setData");
@@ -299,13 +299,18 @@ Napi::Value TrainerWrap::SetData(const Napi::CallbackInfo& info) {
   RequireLength(env, X, static_cast<uint64_t>(n) * inputs, "X", "n * inputs");
   RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
   if (weighted) RequireLength(env, W, static_cast<uint64_t>(n), "sampleWeight", "n");
-  const uint64_t dataBytes = X.ByteLength() + Y.ByteLength() + (weighted ? W.ByteLength() : 0) +
-                             static_cast<uint64_t>(n) * sizeof(uint32_t);
-  RequireMemory(env, dataBytes, "X", "The native copy of the training data (X, y, sampleWeight and the row order)");
+  // X in a native buffer descent allocated is read in place; JS memory is staged per chunk (see Data).
+  io::BufferPtr xOwner = io::Find(RawData(env, X), X.ByteLength());
+  const uint64_t dataBytes = Y.ByteLength() + (weighted ? W.ByteLength() : 0) + static_cast<uint64_t>(n) * sizeof(uint32_t);
+  RequireMemory(env, dataBytes, "y", "The native copy of the targets, sample weights and row order");
   ReleaseData(env);
   auto d = std::make_shared<Data>();
+  const size_t elem = s.f64() ? sizeof(double) : sizeof(float);
   try {
-    d->X.assign(static_cast<unsigned char*>(RawData(env, X)), static_cast<unsigned char*>(RawData(env, X)) + X.ByteLength());
+    if (xOwner) {
+      d->xOwner = std::move(xOwner);
+      d->x = static_cast<const unsigned char*>(RawData(env, X));
+    }
     d->Y.assign(static_cast<unsigned char*>(RawData(env, Y)), static_cast<unsigned char*>(RawData(env, Y)) + Y.ByteLength());
     if (weighted) d->W.assign(static_cast<unsigned char*>(RawData(env, W)), static_cast<unsigned char*>(RawData(env, W)) + W.ByteLength());
     d->order.resize(static_cast<size_t>(n));
@@ -314,16 +319,74 @@ Napi::Value TrainerWrap::SetData(const Napi::CallbackInfo& info) {
   }
   for (size_t i = 0; i < d->order.size(); i++) d->order[i] = static_cast<uint32_t>(i);
   d->n = static_cast<size_t>(n);
+  d->xRow = static_cast<size_t>(inputs) * elem;
+  d->yRow = static_cast<size_t>(ycols) * elem;
+  d->wRow = weighted ? elem : 0;
   d->weighted = weighted;
   d->bytes = static_cast<int64_t>(dataBytes);
   data_ = std::move(d);
+  if (!data_->x) xRef_ = Napi::Persistent(static_cast<Napi::Object>(X));
   Account(env, data_->bytes);
   return env.Undefined();
 }
 
+bool TrainerWrap::Gather(Napi::Env env, Stage& st, bool shuffled, size_t batchSize, size_t first, size_t count, std::string* why) {
+  Data& d = *data_;
+  st.valid = false;
+  Napi::TypedArray X = xRef_.Value().As<Napi::TypedArray>();
+  const unsigned char* src = static_cast<const unsigned char*>(RawData(env, X));
+  if (Detached(env, X) || src == nullptr) {
+    *why = "X was detached (transferred) after setData; call setData again";
+    return false;
+  }
+  if (X.ByteLength() < d.n * d.xRow) {
+    *why = "X shrank (a resizable ArrayBuffer was resized) after setData; call setData again";
+    return false;
+  }
+  const size_t start = first * batchSize;
+  const size_t end = std::min(d.n, (first + count) * batchSize);
+  const size_t rows = end > start ? end - start : 0;
+  const int64_t before = static_cast<int64_t>(st.X.capacity() + st.Y.capacity() + st.W.capacity());
+  st.X.resize(rows * d.xRow);
+  st.Y.resize(rows * d.yRow);
+  st.W.resize(rows * d.wRow);
+  Account(env, static_cast<int64_t>(st.X.capacity() + st.Y.capacity() + st.W.capacity()) - before);
+  if (!shuffled) {
+    std::memcpy(st.X.data(), src + start * d.xRow, rows * d.xRow);
+    std::memcpy(st.Y.data(), d.Y.data() + start * d.yRow, rows * d.yRow);
+    if (d.wRow) std::memcpy(st.W.data(), d.W.data() + start * d.wRow, rows * d.wRow);
+  } else {
+    // Random rows: prefetch a few ahead so the copies overlap the cache misses.
+    constexpr size_t kAhead = 8;
+    const uint32_t* order = d.order.data() + start;
+    for (size_t r = 0; r < rows; r++) {
+      if (r + kAhead < rows) {
+        const unsigned char* p = src + static_cast<size_t>(order[r + kAhead]) * d.xRow;
+        for (size_t off = 0; off < d.xRow; off += 64) __builtin_prefetch(p + off);
+      }
+      const size_t i = order[r];  // < n: the order is a permutation this wrapper made
+      std::memcpy(st.X.data() + r * d.xRow, src + i * d.xRow, d.xRow);
+      std::memcpy(st.Y.data() + r * d.yRow, d.Y.data() + i * d.yRow, d.yRow);
+      if (d.wRow) std::memcpy(st.W.data() + r * d.wRow, d.W.data() + i * d.wRow, d.wRow);
+    }
+  }
+  st.first = first;
+  st.count = count;
+  st.rows = rows;
+  st.shuffled = shuffled;
+  st.version = d.version;
+  st.valid = true;
+  return true;
+}
+
 void TrainerWrap::ReleaseData(Napi::Env env) {
-  if (data_) Account(env, -data_->bytes);
+  if (data_) {
+    int64_t staged = 0;
+    for (const Stage& st : data_->stage) staged += static_cast<int64_t>(st.X.capacity() + st.Y.capacity() + st.W.capacity());
+    Account(env, -data_->bytes - staged);
+  }
   data_.reset();
+  xRef_.Reset();
 }
 
 Napi::Value TrainerWrap::ClearData(const Napi::CallbackInfo& info) {
@@ -340,6 +403,7 @@ Napi::Value TrainerWrap::Shuffle(const Napi::CallbackInfo& info) {
   if (!data_) Throw(env, ErrKind::kState, "shuffle", "Call setData before shuffle");
   for (size_t i = 0; i < data_->order.size(); i++) data_->order[i] = static_cast<uint32_t>(i);
   trainer_->Shuffle(data_->order.data(), data_->order.size());
+  data_->version++;
   return env.Undefined();
 }
 
@@ -374,13 +438,50 @@ Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
   Napi::Object keep = Napi::Object::New(env);
   keep.Set("losses", losses);
   if (wantNorms) keep.Set("gradNorms", norms);
-  const Data& d = *data_;
-  auto* w = new RunWorker(env, this, Value(), keep, data_, d.X.data(), d.Y.data(), d.weighted ? d.W.data() : nullptr,
-                          d.n, shuffled ? d.order.data() : nullptr, static_cast<size_t>(batchSize),
-                          static_cast<size_t>(first), static_cast<size_t>(count), std::move(lrCopy), wantNorms);
+  Data& d = *data_;
+  RunWorker* w;
+  if (d.x) {
+    w = new RunWorker(env, this, Value(), keep, data_, d.x, d.Y.data(), d.weighted ? d.W.data() : nullptr, d.n,
+                      shuffled ? d.order.data() : nullptr, static_cast<size_t>(batchSize), static_cast<size_t>(first),
+                      static_cast<size_t>(count), std::move(lrCopy), wantNorms);
+  } else {
+    // Staged: use the prefetched stage when it holds exactly these rows, else gather them now.
+    const int next = 1 - d.cur;
+    int use = next;
+    Stage& pre = d.stage[next];
+    if (!(pre.valid && pre.first == static_cast<size_t>(first) && pre.count == static_cast<size_t>(count) &&
+          pre.shuffled == shuffled && pre.version == d.version)) {
+      use = d.cur;
+      std::string why;
+      const uint64_t need = static_cast<uint64_t>(count) * static_cast<uint64_t>(batchSize) * (d.xRow + d.yRow + d.wRow);
+      RequireMemory(env, need, "count", "The staging buffer for this chunk of batches");
+      if (!Gather(env, d.stage[use], shuffled, static_cast<size_t>(batchSize), static_cast<size_t>(first), static_cast<size_t>(count), &why))
+        Throw(env, ErrKind::kState, "X", why);
+    }
+    d.stage[1 - use].valid = false;
+    d.cur = use;
+    Stage& st = d.stage[use];
+    w = new RunWorker(env, this, Value(), keep, data_, st.X.data(), st.Y.data(), d.weighted ? st.W.data() : nullptr,
+                      st.rows, nullptr, static_cast<size_t>(batchSize), 0, static_cast<size_t>(count), std::move(lrCopy), wantNorms);
+  }
   busy_ = true;
   Napi::Promise p = w->Promise();
   w->Queue();
+  if (!d.x && first + count < numBatches) {
+    // Prefetch the next chunk (same size) into the other stage while the worker trains on this one. A failure
+    // (X detached meanwhile) only leaves the stage invalid: the next call gathers again and reports it.
+    const size_t f2 = static_cast<size_t>(first + count);
+    const size_t c2 = std::min(static_cast<size_t>(count), static_cast<size_t>(numBatches) - f2);
+    const uint64_t need = static_cast<uint64_t>(c2) * static_cast<uint64_t>(batchSize) * (d.xRow + d.yRow + d.wRow);
+    std::string why;
+    if (need <= MemoryLimit(env)) {
+      try {
+        Gather(env, d.stage[1 - d.cur], shuffled, static_cast<size_t>(batchSize), f2, c2, &why);
+      } catch (const std::bad_alloc&) {
+        d.stage[1 - d.cur].valid = false;
+      }
+    }
+  }
   return p;
 }
 

@@ -29,6 +29,12 @@ export interface NativeBinding {
   engineFacts(): NativeEngineFacts;
   /** Bytes `new NativeTrainer(spec)` allocates (native `TrainerBytes()`); validates `spec` as the constructor does. */
   trainerBytes(spec: unknown): number;
+  /** Index of the first NaN/±Infinity of a Float32Array/Float64Array, or -1 (vectorized scan). */
+  firstNonFinite(data: Float32Array | Float64Array): number;
+  /** Zeroed native memory as an ArrayBuffer: a trainer's setData reads it in place. */
+  allocBuffer(bytes: number): ArrayBuffer;
+  /** The native delimited-text reader (lib/data/csv-parser.ts describes the contract). */
+  CsvReader: new (options: unknown, chunkBytes: number) => unknown;
   /** `spec`: an `EngineSpec` (lib/engine/spec.ts). */
   NativeTrainer: new (spec: unknown) => unknown;
   /** `config`: a `KernelConfig`; `dtype`: `'float32'` or `'float64'`. */

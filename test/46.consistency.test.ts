@@ -69,8 +69,8 @@ describe('46 consistency: one fault, one class and code, on every entry point', 
   });
 
   it('a CSV with a header and no rows is a FormatError from loadCsvSync and from a streaming fit; an empty iterable is a DataSourceError', async () => {
-    assert.throws(() => loadCsvSync(headerOnly), isError(FormatError, 'ERR_FORMAT', /header row and at least one data row/));
-    await assert.rejects(new SoftmaxRegression().fit(headerOnly, { classes: 3 }), isError(FormatError, 'ERR_FORMAT', /header row and at least one data row/));
+    assert.throws(() => loadCsvSync(headerOnly), isError(FormatError, 'ERR_FORMAT', /a header row but no data rows/));
+    await assert.rejects(new SoftmaxRegression().fit(headerOnly, { classes: 3 }), isError(FormatError, 'ERR_FORMAT', /a header row but no data rows/));
     await assert.rejects(new SoftmaxRegression().fit(function* () {}, { classes: 3 }), isError(DataSourceError, 'ERR_DATA_SOURCE', /yielded no rows/));
   });
 

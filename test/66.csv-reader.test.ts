@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import {
-  AbortError, FormatError, IOError, LinearRegression, LogisticRegression, OptionError, SoftmaxRegression, adam, datasetPath, loadCsv, loadCsvSync, sgd,
+  AbortError, FormatError, IOError, LinearRegression, LogisticRegression, OptionError, SoftmaxRegression, adam, datasetPath, loadCsv, loadCsvSync, sgd, trainTestSplit,
 } from '../lib';
 import { JsCsvReader, CsvReaderLike, CsvReaderOptions } from '../lib/data/csv-parser';
 import { csvTuning } from '../lib/data/csv-file';
@@ -58,10 +58,10 @@ function randomCase(r: Rng): { text: Buffer; o: CsvReaderOptions } {
   const quoteName = (s: string) => (r.uniform() < 0.2 ? `"${s}"` : s);
   const num = (): string => {
     const v = pick(['1', '-2.5', '0.125', '+3', '1e3', '-0', '.5', '7.', '1.7976931348623157e308', '4.9e-324', ' 12 ', '"3.25"', '" 4 "', '0.30000000000000004', '123456789012345678']);
-    return r.uniform() < 0.006 ? pick(['x', 'inf', 'nan', 'NA', '', '1e999', '"a""b"', '3e38', '4e38']) : v;
+    return r.uniform() < 0.006 ? pick(['x', 'inf', 'nan', 'NA', '', '1e999', '"a""b"', '3e38', '4e38', 'ab"c', '2"3', '"4"x']) : v;
   };
   const textLabels = r.uniform() < 0.5;
-  const label = () => (textLabels ? pick(['cat', 'dog', '"bird"', ' emu ', '"a,b"', '"line\nbreak"', 'ünï', '"q""uote"']) : pick(['0', '1', '2', ' 1 ']));
+  const label = () => (textLabels ? pick(['cat', 'dog', '"bird"', ' emu ', '"a,b"', '"line\nbreak"', 'ünï', '"q""uote"', 'o"k', ...(r.uniform() < 0.05 ? ['7'] : [])]) : pick(['0', '1', '2', ' 1 ', ...(r.uniform() < 0.05 ? ['NA', 'x'] : [])]));
   let out = (r.uniform() < 0.2 ? '\ufeff' : '') + (r.uniform() < 0.2 ? `# a comment${eol}` : '') + names.map(quoteName).join(delim) + eol;
   const rows = r.below(30);
   for (let i = 0; i < rows; i++) {
@@ -127,8 +127,9 @@ describe('66 csv reader: numbers as strtod reads them', () => {
     it(`${dtype}: every cell (plain, spaced, quoted, spaced inside quotes) equals ${dtype === 'float64' ? 'Number(text)' : 'Math.fround(Number(text))'} bit for bit`, async () => {
       const ok = finite.filter((c) => Number.isFinite(dtype === 'float64' ? Number(c) : Math.fround(Number(c))));
       assert.ok(ok.length >= finite.length - 5, `${finite.length - ok.length} cells overflow`);
-      const file = write(`edge-${dtype}.csv`, 'a,b,c,d\n' + ok.map((c) => `${c},  ${c}  ,"${c}"," ${c} "`).join('\n') + '\n');
-      for (const d of [await loadCsv(file, { dtype, stringLabels: false }), loadCsvSync(file, { dtype, stringLabels: false })]) {
+      // A quoted text column with an embedded delimiter, "" and a line break sits between the numbers (ignored).
+      const file = write(`edge-${dtype}.csv`, 'a,b,note,c,d\n' + ok.map((c) => `${c},  ${c}  ,"x,""y""\r\nz","${c}"," ${c} "`).join('\r\n') + '\r\n');
+      for (const d of [await loadCsv(file, { dtype, stringLabels: false, target: 'd', ignore: ['note'] }), loadCsvSync(file, { dtype, stringLabels: false, target: 'd', ignore: ['note'] })]) {
         assert.equal(d.X.rows, ok.length);
         ok.forEach((c, i) => {
           const want = dtype === 'float64' ? Number(c) : Math.fround(Number(c));
@@ -147,7 +148,7 @@ describe('66 csv reader: numbers as strtod reads them', () => {
     ];
     for (const [cell, re] of cases) {
       const f = write('bad-num.csv', `a,y\n1,0\n${cell},1\n`);
-      assert.throws(() => loadCsvSync(f), (e: FormatError) => e instanceof FormatError && re.test(e.message) && /line 3 \(data row 2\), column "a"/.test(e.message) && e.location?.line === 3 && e.location?.row === 1 && e.location?.column === 'a', cell);
+      assert.throws(() => loadCsvSync(f), (e: FormatError) => e instanceof FormatError && re.test(e.message) && /line 3 \(data row 2\), column "a"/.test(e.message) && e.location?.line === 3 && e.location?.row === 2 && e.location?.column === 'a', cell);
     }
     const f = write('nonfinite.csv', 'a,b,c,y\ninf,-Infinity,nan,0\n');
     const d = loadCsvSync(f, { allowNonFinite: true, dtype: 'float64' });
@@ -157,15 +158,20 @@ describe('66 csv reader: numbers as strtod reads them', () => {
 
 describe('66 csv reader: faults name the file, line, row and column', () => {
   const cases: { name: string; text: string | Buffer; re: RegExp; line?: number; opts?: object }[] = [
-    { name: 'ragged', text: 'a,b,y\n1,2,0\n3,4\n5,6,1\n', re: /line 3 \(data row 2\)|line 3: expected 3 fields but found 2/, line: 3 },
-    { name: 'too many', text: 'a,b,y\n1,2,0\n3,4,1,9\n', re: /line 3: expected 3 fields but found more/, line: 3 },
-    { name: 'truncated quote', text: 'a,b,y\n1,2,0\n3,"4', re: /line 3: a quoted field is not closed before the end of the file \(truncated\?\)/, line: 3 },
-    { name: 'truncated line', text: 'a,b,y\n1,2,0\n3,4,1\n5', re: /line 4: expected 3 fields but found 1/, line: 4 },
+    { name: 'ragged', text: 'a,b,y\n1,2,0\n3,4\n5,6,1\n', re: /line 3 \(data row 2\): expected 3 fields but found 2/, line: 3 },
+    { name: 'too many', text: 'a,b,y\n1,2,0\n3,4,1,9\n', re: /line 3 \(data row 2\): expected 3 fields but found more/, line: 3 },
+    { name: 'truncated quote', text: 'a,b,y\n1,2,0\n3,"4', re: /line 3 \(data row 2\): a quoted field is not closed before the end of the file \(truncated\?\)/, line: 3 },
+    { name: 'truncated line', text: 'a,b,y\n1,2,0\n3,4,1\n5', re: /line 4 \(data row 3\): expected 3 fields but found 1/, line: 4 },
     { name: 'truncated cell', text: 'a,b,y\n1,2,0\n3,4,1\n5,', re: /line 4 \(data row 3\), column "b": empty cell/, line: 4 },
     { name: 'invalid utf-8 header', text: Buffer.concat([Buffer.from('a,'), Buffer.from([0xff, 0xfe]), Buffer.from(',y\n1,2,3\n')]), re: /line 1: the header row is not valid UTF-8 \(column 2\)/, line: 1 },
     { name: 'empty', text: '', re: /the file is empty \(no header row\)/ },
     { name: 'blank lines only', text: '\n\r\n\n', re: /the file is empty/ },
-    { name: 'header only', text: 'a,b,y\n', re: /header row and at least one data row/ },
+    { name: 'header only', text: 'a,b,y\n', re: /line 1: a header row but no data rows/, line: 1 },
+    { name: 'CR-only lines', text: 'a,b,y\r1,2,0\r3,4,1\r', re: /lone CR \(classic Mac OS\)/ },
+    { name: 'duplicate header', text: 'a,a,y\n1,2,0\n', re: /line 1: the header names column "a" twice \(columns 1 and 2\)/, line: 1 },
+    { name: 'quote inside an unquoted cell', text: 'a,b,y\n1,2"3,0\n', re: /line 2 \(data row 1\), column "b": non-numeric cell "2\\"3"/, line: 2 },
+    { name: 'stray word in a numeric target', text: 'a,y\n1,0.5\n2,NA\n3,2\n', re: /line 3 \(data row 2\), column "y": target "NA" is not a number/, line: 3 },
+    { name: 'parquet given to loadCsv', text: Buffer.from('PAR1xxxxPAR1'), re: /it is a Parquet file|Cannot read Parquet file/ },
     { name: 'non-numeric', text: 'a,b,y\n1,2,0\n1,abc,1\n', re: /line 3 \(data row 2\), column "b": non-numeric cell "abc"/, line: 3 },
     { name: 'empty cell', text: 'a,b,y\n1,,0\n', re: /line 2 \(data row 1\), column "b": empty cell \(a missing value/, line: 2 },
     { name: 'missing target column', text: 'a,b,y\n1,2,0\n', re: /target column "z" not found; columns are: a, b, y/, opts: { target: 'z' } },
@@ -248,6 +254,28 @@ describe('66 csv reader: options', () => {
     assert.equal(m.predict(d.X).every((c) => Number.isInteger(c) && c >= 0 && c < 3), true);
   });
 
+  it('trainTestSplit keeps the classes; a streaming fit takes the CSV options, shuffle: false, and explains text labels', async () => {
+    const f = write('labels2.csv', 'a,kind\n1,dog\n2,cat\n3,bird\n4,dog\n5,cat\n');
+    const { train, test } = trainTestSplit(await loadCsv(f), { testFraction: 0.4, seed: 1 });
+    assert.deepEqual(train.classes, ['bird', 'cat', 'dog']);
+    assert.deepEqual(test.classes, ['bird', 'cat', 'dog']);
+    await assert.rejects(new LogisticRegression().fit(f, { epochs: 1 }), /is not a number; a streaming fit reads the target as numbers: encode text labels first/);
+    const g = write('opts.csv', '# made by hand\na|b|note|y\n1|NA|x|0\n2|3|y|1\n');
+    const opts = { delimiter: '|', comment: '#', ignore: ['note'], naValues: ['NA'], fillValue: 0, dtype: 'float64' as const };
+    const d = loadCsvSync(g, opts);
+    assert.deepEqual(Array.from(d.X.data), [1, 0, 2, 3]);
+    const streamed = new LinearRegression({ dtype: 'float64' });
+    const { dtype: _dt, ...streamOpts } = opts;
+    void _dt;
+    await streamed.fit(g, { ...streamOpts, epochs: 2, batchSize: 1, shuffle: false, seed: 1 });
+    const inMemory = new LinearRegression({ dtype: 'float64' });
+    await inMemory.fit(d.X, d.y, { epochs: 2, batchSize: 1, shuffle: false, seed: 1 });
+    assert.deepEqual(Array.from(streamed.getParams()), Array.from(inMemory.getParams()));
+    await assert.rejects(new LinearRegression().fit(g, { ...streamOpts, shuffle: true }), (e: OptionError) => e instanceof OptionError && e.argument === 'shuffle');
+    await assert.rejects(new LinearRegression().fit(d.X, d.y, { comment: '#' }), (e: OptionError) => e instanceof OptionError && e.argument === 'comment' && /loadCsv takes it/.test(e.message));
+    await assert.rejects(new LinearRegression().fit(g, { delimiter: '||' }), (e: OptionError) => e instanceof OptionError && e.argument === 'delimiter');
+  });
+
   it('gzip files read the same as plain ones (async and sync)', async () => {
     const plain = fs.readFileSync(datasetPath('breast-cancer'));
     const gz = write('bc.csv.gz', zlib.gzipSync(plain));
@@ -257,7 +285,8 @@ describe('66 csv reader: options', () => {
       assert.deepEqual(Array.from(b.y), Array.from(a.y));
     }
     const broken = write('broken.csv.gz', zlib.gzipSync(plain).subarray(0, 2000));
-    await assert.rejects(loadCsv(broken), (e) => e instanceof IOError || e instanceof FormatError);
+    await assert.rejects(loadCsv(broken), (e) => e instanceof FormatError && /corrupt or truncated gzip/.test((e as Error).message));
+    assert.throws(() => loadCsvSync(broken), (e) => e instanceof FormatError && /corrupt or truncated gzip/.test((e as Error).message));
   });
 
   it('onProgress reports bytes and rows after each chunk, ending at the file size; an aborted signal stops loadCsv', async () => {

@@ -30,6 +30,12 @@ function float(name: string) {
   };
 }
 
+// `descent predict … | head`: the reader closing the pipe ends the output, not the process with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 program.name('descent').description('Gradient-descent training on a native core').version((require('../../package.json') as { version: string }).version);

@@ -149,8 +149,9 @@ export function addTrainCommand(program: Command): void {
     .option('--stream', 'read the CSV as a stream (files larger than memory): no test split; reports rows/s')
     .option('--save <file>', 'save the trained model (safetensors, with optimizer state) to this file');
   for (const key of TABLE_FLAGS) {
-    const cli = (TRAINING_OPTIONS[key] as { cli: { flag: string; doc: string } }).cli;
-    cmd.addOption(new Option(cli.flag, cli.doc).argParser(value));
+    const cli = (TRAINING_OPTIONS[key] as { cli: { flag: string; doc: string; type: string } }).cli;
+    // Lists are comma-separated; their items stay text (column names, missing-value spellings).
+    cmd.addOption(cli.type === 'list' ? new Option(cli.flag, cli.doc).argParser((v: string) => v.split(',')) : new Option(cli.flag, cli.doc).argParser(value));
   }
   for (const [key, h] of HYPER) cmd.addOption(h.boolean ? new Option(`--${kebab(key)}`, h.doc) : new Option(`--${kebab(key)} <x>`, h.doc).argParser(value));
   cmd.action(async (o: Flags) => {
@@ -167,14 +168,16 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
     name = `${o.data} (IDX)`;
   } else {
     const bar = bytesBar('loading');
-    const data = await loadCsv(o.data as string, { target: o.target as string | undefined, dtype: o.dtype as never, onProgress: (p) => bar.update(p) });
+    const { target, features, ignore, delimiter, comment, naValues, fillValue } = fitOptions(o, cmd);
+    const data = await loadCsv(o.data as string, { target, features, ignore, delimiter, comment, naValues, fillValue, dtype: o.dtype as never, onProgress: (p) => bar.update(p) });
     bar.stop();
     ({ train, test } = trainTestSplit(data, { testFraction: o.testFraction as number, seed: (o.seed ?? 0) as number }));
     name = o.data as string;
   }
   const model = makeModel(o, isDir ? false : (o.standardize as boolean));
-  const { target: _target, ...options } = fitOptions(o, cmd); // the target column was used to load the CSV
-  void _target;
+  // The CSV reading options were used to load the file; the rest are fit's.
+  const { target: _t, features: _f, ignore: _i, delimiter: _d, comment: _c, naValues: _n, fillValue: _v, ...options } = fitOptions(o, cmd);
+  void [_t, _f, _i, _d, _c, _n, _v];
   const bs = (options.batchSize ?? 32) as number;
   const trainRows = options.validationSplit ? Math.round(train.X.rows * (1 - (options.validationSplit as number))) : train.X.rows;
   const bar = progressBar(o.model as string, ((options.epochs ?? 100) as number) * Math.ceil(trainRows / Math.min(bs, trainRows)));

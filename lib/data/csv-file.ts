@@ -38,17 +38,29 @@ export function createReader(o: CsvReaderOptions, chunkBytes: number): CsvReader
   return native?.CsvReader ? (new native.CsvReader(o, chunkBytes) as CsvReaderLike) : new JsCsvReader(o, chunkBytes);
 }
 
-/** A reader's first error as a FormatError naming the file, line, data row and column (`argument`: the column). */
+/**
+ * A reader's first error as a FormatError naming the file, line, data row (1-based, as in the message) and column
+ * (`argument`: the column, or the option at fault for a header problem, else `path`).
+ */
 export function csvError(file: string, e: CsvReadError): FormatError {
-  const where = e.column === '' || e.column === 'target' || e.column === 'features' || e.column === 'ignore'
-    ? `line ${e.line}` : `line ${e.line} (data row ${e.row + 1}), column ${JSON.stringify(e.column)}`;
+  const option = e.column === 'target' || e.column === 'features' || e.column === 'ignore';
+  const dataRow = e.row >= 0;
+  const where = dataRow ? `line ${e.line} (data row ${e.row + 1})${e.column && !option ? `, column ${JSON.stringify(e.column)}` : ''}` : `line ${e.line}`;
   const err = new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: ${where}: ${e.message}`, e.column || 'path');
-  err.location = { file, line: e.line, row: e.row, ...(e.column && !['target', 'features', 'ignore'].includes(e.column) ? { column: e.column } : {}) };
+  err.location = { file, line: e.line, ...(dataRow ? { row: e.row + 1 } : {}), ...(e.column && !option ? { column: e.column } : {}) };
   return err;
 }
 
 function ioError(file: string, e: unknown): IOError {
   return new IOError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error)?.message ?? e}`, 'path', { cause: e });
+}
+
+/** zlib's errors (corrupt or truncated data) are the file's format; anything else is I/O. */
+function gzipError(file: string, e: unknown): FormatError | IOError {
+  const code = (e as NodeJS.ErrnoException)?.code ?? '';
+  if (code.startsWith('Z_') || code === 'ERR_BUFFER_TOO_LARGE')
+    return new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: corrupt or truncated gzip data (${(e as Error).message})`, 'path', { cause: e });
+  return ioError(file, e);
 }
 
 /** Bytes in: a regular file read at explicit offsets, or its gzip-decompressed contents. */
@@ -140,7 +152,7 @@ class GzipBytes implements ByteSource {
         n += this.copy(into, n);
       }
     } catch (e) {
-      throw ioError(this.file, e);
+      throw gzipError(this.file, e);
     }
     return n;
   }
@@ -157,7 +169,7 @@ class GzipBytes implements ByteSource {
         }
         this.whole = zlib.gunzipSync(packed.subarray(0, n));
       } catch (e) {
-        throw ioError(this.file, e);
+        throw gzipError(this.file, e);
       }
       requireMemory(this.whole.length, 'path', `The decompressed contents of ${JSON.stringify(this.file)} (loadCsvSync holds them; loadCsv streams)`);
     }
@@ -188,12 +200,14 @@ function openRegular(file: string): { fd: number; size: number; gzip: boolean } 
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new IOError(`Cannot read CSV file ${JSON.stringify(file)}: not a regular file (a ${st.isDirectory() ? 'directory' : 'device, FIFO or socket'})`, 'path');
-    const magic = Buffer.alloc(2);
-    const n = fs.readSync(fd, magic, 0, 2, 0);
-    return { fd, size: st.size, gzip: n === 2 && magic[0] === 0x1f && magic[1] === 0x8b };
+    const magic = Buffer.alloc(4);
+    const n = fs.readSync(fd, magic, 0, 4, 0);
+    if (n === 4 && magic.toString('latin1') === 'PAR1')
+      throw new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: it is a Parquet file; read it with loadParquet (fit(path) reads either)`, 'path');
+    return { fd, size: st.size, gzip: n >= 2 && magic[0] === 0x1f && magic[1] === 0x8b };
   } catch (e) {
     fs.closeSync(fd);
-    throw e instanceof IOError ? e : ioError(file, e);
+    throw e instanceof IOError || e instanceof FormatError ? e : ioError(file, e);
   }
 }
 
@@ -217,6 +231,7 @@ export class CsvFile {
   private done = false;
   private closed = false;
   private taken = 0;
+  private fed = 0;
 
   /** Opens `file` (IOError when it cannot be read as a regular file); options are already validated. */
   constructor(readonly file: string, private readonly options: CsvReaderOptions, chunkBytes = csvTuning.chunkBytes) {
@@ -239,8 +254,9 @@ export class CsvFile {
     return this.taken + this.reader.pending();
   }
 
+  /** Bytes parsed so far (a gzip file: compressed bytes consumed, which run ahead of the parse by a buffer). */
   progress(): CsvProgress {
-    return { bytesRead: this.src.position(), totalBytes: this.totalBytes, rows: this.rowsRead };
+    return { bytesRead: this.gzip ? this.src.position() : this.fed, totalBytes: this.totalBytes, rows: this.rowsRead };
   }
 
   private after(err: CsvReadError | undefined): void {
@@ -267,7 +283,7 @@ export class CsvFile {
   private async step(signal?: AbortSignal): Promise<boolean> {
     if (this.closed) throw new IOError(`Cannot read CSV file ${JSON.stringify(this.file)}: it was closed`, 'path');
     if (this.done) return false;
-    if (signal?.aborted) throw new AbortError('Reading the CSV file was aborted', { cause: signal.reason });
+    if (signal?.aborted) throw new AbortError('loadCsv() was aborted', { cause: signal.reason });
     const i = this.cur;
     const pending = this.ahead ?? this.src.read(this.bufs[i]!);
     this.ahead = undefined;
@@ -279,6 +295,7 @@ export class CsvFile {
       this.cur = 1 - i;
     }
     const err = await this.reader.feed(i, n, final);
+    this.fed += n;
     if (final) this.done = true;
     this.after(err);
     return true;
@@ -288,6 +305,7 @@ export class CsvFile {
     if (this.done) return false;
     const n = this.src.readSync(this.bufs[0]!);
     const err = this.reader.feedSync(0, n, n === 0);
+    this.fed += n;
     if (n === 0) this.done = true;
     this.after(err);
     return true;

@@ -145,6 +145,48 @@ function cellText(s: string, c: Cell, quote: string): string {
   return c.quoted ? t : trim(t);
 }
 
+/**
+ * Record splitting (RFC 4180), as native/io/csv.cc's Scanner: a quote opens a quoted field only at a field's start
+ * (after optional spaces); inside one, "" is a quote and a lone quote closes it; a quote inside an unquoted field is
+ * literal. A newline ends the record unless inside a quoted field. `delim` 0 (the header, before sniffing) counts
+ * every candidate delimiter. States: 0 field start, 1 unquoted, 2 quoted, 3 a quote inside a quoted field.
+ */
+class Scanner {
+  constructor(private readonly q: number, private readonly delim: number) {}
+  private isDelim(c: number): boolean {
+    return this.delim !== 0 ? c === this.delim : c === 44 || c === 59 || c === 9 || c === 124;
+  }
+  state = 0;
+  /** Advances over `c`; true when `c` ends a record (the state is then back at a field start). */
+  step(c: number): boolean {
+    switch (this.state) {
+      case 0:
+        if (c === this.q) this.state = 2;
+        else if (c === 10) return true;
+        else if (!(this.isDelim(c) || c === 32 || c === 9)) this.state = 1;
+        return false;
+      case 1:
+        if (c === 10) {
+          this.state = 0;
+          return true;
+        }
+        if (this.isDelim(c)) this.state = 0;
+        return false;
+      case 2:
+        if (c === this.q) this.state = 3;
+        return false;
+      default:
+        if (c === this.q) this.state = 2;
+        else if (c === 10) {
+          this.state = 0;
+          return true;
+        } else if (this.isDelim(c)) this.state = 0;
+        else this.state = 1;
+        return false;
+    }
+  }
+}
+
 function validUtf8Name(name: string): boolean {
   return !name.includes('\ufffd');
 }
@@ -185,7 +227,7 @@ export class JsCsvReader implements CsvReaderLike {
   private readonly q = 34;
   private delim = 0;
   private carry = '';
-  private carryQuoted = false;
+  private carryState = 0;
   private line = 1;
   private err: CsvReadError | undefined;
   private headerDone = false;
@@ -218,22 +260,20 @@ export class JsCsvReader implements CsvReaderLike {
     let data = this.decoder.decode(new Uint8Array(this.bufs[i]!, 0, length), { stream: !final });
     if (this.carry !== '') {
       // Complete the record the previous chunk cut: find its end, continuing the quote state.
-      let inq = this.carryQuoted, k = 0;
+      const sc = new Scanner(this.q, this.delim);
+      sc.state = this.carryState;
+      let k = 0;
       const n = data.length;
-      for (; k < n; k++) {
-        const c = data.charCodeAt(k);
-        if (c === this.q) inq = !inq;
-        else if (c === 10 && !inq) break;
-      }
+      while (k < n && !sc.step(data.charCodeAt(k))) k++;
       if (k === n && !final) {
         this.carry += data;
-        this.carryQuoted = inq;
+        this.carryState = sc.state;
         return undefined;
       }
       const take = k < n ? k + 1 : n;
       const joined = this.carry + data.slice(0, take);
       this.carry = '';
-      this.carryQuoted = false;
+      this.carryState = 0;
       data = data.slice(take);
       if (!this.parseChunk(joined, final && data.length === 0)) return this.err;
       if (this.carry !== '') return undefined;
@@ -258,12 +298,11 @@ export class JsCsvReader implements CsvReaderLike {
     if (!this.headerDone) {
       // The header: the first record that is neither empty nor a comment.
       const comment = this.o.comment?.charCodeAt(0);
-      let inq = false, start = 0, i = 0, first: Span | undefined;
+      const sc = new Scanner(this.q, this.delim);
+      let start = 0, i = 0, first: Span | undefined;
       const n = data.length;
       for (; i < n; i++) {
-        const c = data.charCodeAt(i);
-        if (c === this.q) inq = !inq;
-        else if (c === 10 && !inq) {
+        if (sc.step(data.charCodeAt(i))) {
           let e = i;
           if (e > start && data.charCodeAt(e - 1) === 13) e--;
           if (e > start && data.charCodeAt(start) !== comment) {
@@ -278,13 +317,13 @@ export class JsCsvReader implements CsvReaderLike {
           // Only the incomplete line waits for the next feed: the empty and comment lines before it are done with.
           this.line = this.lineOf(data, start);
           this.carry = data.slice(start);
-          this.carryQuoted = inq;
+          this.carryState = sc.state;
           return true;
         }
         let e = n;
         if (e > start && data.charCodeAt(e - 1) === 13) e--;
-        if (e === start || data.charCodeAt(start) === comment) return this.fail(0, this.line, '', 'the file is empty (no header row)');
-        if (inq) return this.fail(0, this.line, '', 'a quoted field in the header row is not closed');
+        if (e === start || data.charCodeAt(start) === comment) return this.fail(-1, this.line, '', 'the file is empty (no header row)');
+        if (sc.state === 2) return this.fail(-1, this.line, '', 'a quoted field in the header row is not closed');
         first = { b: start, e };
         i = n;
       }
@@ -324,31 +363,36 @@ export class JsCsvReader implements CsvReaderLike {
       names.push(cellText(data, c, this.quote));
       return true;
     });
-    if (n < 0) return this.fail(0, line, '', 'malformed quoting in the header row');
+    if (n < 0) return this.fail(-1, line, '', 'malformed quoting in the header row');
     for (let j = 0; j < names.length; j++)
-      if (!validUtf8Name(names[j]!)) return this.fail(0, line, '', `the header row is not valid UTF-8 (column ${j + 1})`);
+      if (!validUtf8Name(names[j]!)) return this.fail(-1, line, '', `the header row is not valid UTF-8 (column ${j + 1})`);
+    for (let j = 0; j < names.length; j++) {
+      const i = names.indexOf(names[j]!);
+      if (i < j) return this.fail(-1, line, '', `the header names column "${names[j]}" twice (columns ${i + 1} and ${j + 1})`);
+    }
     const listed = names.join(', ');
     const roles = new Array<number>(names.length).fill(-2);
     let t = -1;
     if (this.o.hasTarget) {
       this.targetName = this.o.target ?? names[names.length - 1]!;
       t = names.indexOf(this.targetName);
-      if (t < 0) return this.fail(0, line, 'target', `target column "${this.targetName}" not found; columns are: ${listed}`);
+      if (t < 0) return this.fail(-1, line, 'target', `target column "${this.targetName}" not found; columns are: ${listed}`);
       roles[t] = -1;
     }
     const ignore = this.o.ignore ?? [];
     for (const name of ignore) {
       const j = names.indexOf(name);
-      if (j < 0) return this.fail(0, line, 'ignore', `column "${name}" (in ignore) not found; columns are: ${listed}`);
-      if (j === t) return this.fail(0, line, 'ignore', `column "${name}" is the target and cannot be ignored`);
+      if (j < 0) return this.fail(-1, line, 'ignore', `column "${name}" (in ignore) not found; columns are: ${listed}`);
+      if (j === t) return this.fail(-1, line, 'ignore', `column "${name}" is the target and cannot be ignored`);
     }
     const features: string[] = [];
     if (this.o.columns) {
       for (const name of this.o.columns) {
         const j = names.indexOf(name);
-        if (j < 0) return this.fail(0, line, 'features', `column "${name}" not found; columns are: ${listed}`);
-        if (j === t) return this.fail(0, line, 'features', `column "${name}" is the target and cannot also be a feature`);
-        if (roles[j]! >= 0) return this.fail(0, line, 'features', `column "${name}" is listed twice`);
+        if (j < 0) return this.fail(-1, line, 'features', `column "${name}" not found; columns are: ${listed}`);
+        if (j === t) return this.fail(-1, line, 'features', `column "${name}" is the target and cannot also be a feature`);
+        if (roles[j]! >= 0) return this.fail(-1, line, 'features', `column "${name}" is listed twice`);
+        if (ignore.includes(name)) return this.fail(-1, line, 'ignore', `column "${name}" is in both features and ignore`);
         roles[j] = features.length;
         features.push(name);
       }
@@ -359,7 +403,7 @@ export class JsCsvReader implements CsvReaderLike {
         features.push(name);
       });
     }
-    if (features.length === 0) return this.fail(0, line, 'features', 'no feature columns (the target is the only column, or every other column is ignored)');
+    if (features.length === 0) return this.fail(-1, line, 'features', 'no feature columns (the target is the only column, or every other column is ignored)');
     this.names = names;
     this.features = features;
     this.roles = roles;
@@ -376,7 +420,8 @@ export class JsCsvReader implements CsvReaderLike {
       if (e === b || data.charCodeAt(b) === comment) return;
       recs.push({ b, e });
     };
-    let start = 0, inq = false;
+    let start = 0;
+    const sc = new Scanner(this.q, this.delim);
     const n = data.length;
     if (!data.includes(this.quote)) {
       for (let nl = data.indexOf('\n'); nl >= 0; nl = data.indexOf('\n', start)) {
@@ -385,9 +430,7 @@ export class JsCsvReader implements CsvReaderLike {
       }
     } else {
       for (let i = 0; i < n; i++) {
-        const c = data.charCodeAt(i);
-        if (c === this.q) inq = !inq;
-        else if (c === 10 && !inq) {
+        if (sc.step(data.charCodeAt(i))) {
           emit(start, i);
           start = i + 1;
         }
@@ -395,11 +438,11 @@ export class JsCsvReader implements CsvReaderLike {
     }
     if (start < n) {
       if (final) {
-        if (inq) return this.fail(this.total + recs.length, this.lineOf(data, start), '', 'a quoted field is not closed before the end of the file (truncated?)');
+        if (sc.state === 2) return this.fail(this.total + recs.length, this.lineOf(data, start), '', 'a quoted field is not closed before the end of the file (truncated?)');
         emit(start, n);
       } else {
         this.carry = data.slice(start);
-        this.carryQuoted = inq;
+        this.carryState = sc.state;
       }
     }
     return true;
@@ -415,8 +458,9 @@ export class JsCsvReader implements CsvReaderLike {
     const na = this.o.naValues ?? [];
     const keepTargets = this.o.hasTarget && this.labelMode !== 'numbers' && this.o.stringLabels;
     const targets: string[] = [];
+    const targetAt: number[] = [];
     const mode = this.labelMode;
-    let sawText = false;
+    let sawText = false, sawNumber = false, firstText = -1;
     for (let r = 0; r < nrec; r++) {
       const row = this.total + r;
       const at = (offset: number) => this.lineOf(data, offset);
@@ -429,19 +473,31 @@ export class JsCsvReader implements CsvReaderLike {
         const name = this.names[j]!;
         const text = trim(cellText(data, c, this.quote)); // a number may have spaces around it, inside quotes too
         if (role === -1) {
-          if (keepTargets) targets[r] = text;
+          if (keepTargets) {
+            targets[r] = text;
+            targetAt[r] = c.b;
+          }
+          if (text === '' || (na.length > 0 && na.includes(text))) {
+            failed = this.fail(row, at(c.b), name, `missing target value${text === '' ? '' : ' ' + show(text)} (a row without a target cannot train: drop it)`) || true;
+            return false;
+          }
           if (mode === 'strings') return true;
           const v = parseNumber(text);
-          if (v !== undefined && Number.isFinite(v)) {
+          if (v !== undefined) {
+            if (!Number.isFinite(v)) {
+              failed = this.fail(row, at(c.b), name, `target ${show(text)} is not a finite number`) || true;
+              return false;
+            }
             y[base + r] = v;
+            if (mode === 'undecided') sawNumber = true;
             return true;
           }
-          if (mode === 'undecided' && this.o.stringLabels && text !== '') {
+          if (mode === 'undecided' && this.o.stringLabels) {
             sawText = true;
+            if (firstText < 0) firstText = r;
             return true;
           }
-          failed = this.fail(row, at(c.b), name, text === '' ? 'missing target value'
-            : `target ${show(text)} is not a number${mode === 'numbers' ? " (the column's labels so far were numbers; string labels are decided by the first rows)" : ''}`) || true;
+          failed = this.fail(row, at(c.b), name, `target ${show(text)} is not a number${mode === 'numbers' && this.o.stringLabels ? " (the column's first rows held numbers: it is numeric)" : ''}`) || true;
           return false;
         }
         let v: number | undefined;
@@ -477,7 +533,13 @@ export class JsCsvReader implements CsvReaderLike {
       if (cells < 0) return this.fail(row, at(-1 - cells), '', 'malformed quoting (text after a closing quote, or an unclosed quote)');
       if (cells !== ncols) return this.fail(row, at(recs[r]!.b), '', `expected ${ncols} fields but found ${cells > ncols ? 'more' : cells}`);
     }
-    if (this.o.hasTarget && this.labelMode === 'undecided') this.labelMode = sawText ? 'strings' : 'numbers';
+    if (this.o.hasTarget && this.labelMode === 'undecided') {
+      // Text labels only when no target of the first chunk is a number (as the native reader).
+      if (sawText && sawNumber)
+        return this.fail(this.total + firstText, this.lineOf(data, targetAt[firstText]!), this.targetName,
+          `target ${show(targets[firstText]!)} is not a number (the column holds numbers too; text labels need a column without numbers, or naValues for missing ones)`);
+      this.labelMode = sawText ? 'strings' : 'numbers';
+    }
     if (this.labelMode === 'strings' && this.o.hasTarget) {
       // String labels: class indices in order of first appearance (sortLabels reorders them for a whole file).
       for (let r = 0; r < nrec; r++) {

@@ -137,9 +137,17 @@ function prepare(path: unknown, options: unknown): { file: string; reader: CsvRe
   return { file, reader, onProgress: o.onProgress as ((p: CsvProgress) => void) | undefined, signal: signal as AbortSignal | undefined };
 }
 
+/** A file with a header and no data rows; lines ending in a lone CR (classic Mac OS) read as one header line. */
+export function noRowsError(file: string, header: { names: string[] }): FormatError {
+  const cr = header.names.some((n) => n.includes('\r'));
+  const e = new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: line 1: ${cr ? 'its lines end with a lone CR (classic Mac OS); convert them to LF or CRLF' : 'a header row but no data rows'}`, 'path');
+  e.location = { file, line: 1 };
+  return e;
+}
+
 function dataset(f: CsvFile): Dataset {
   const h = f.header()!;
-  if (f.pending() === 0) throw new FormatError(`Expected a header row and at least one data row in ${JSON.stringify(f.file)} but found only a header`, 'path');
+  if (f.pending() === 0) throw noRowsError(f.file, h);
   f.sortLabels();
   const classes = f.labels();
   const t = f.take(1, true);
@@ -167,8 +175,12 @@ export async function loadCsv(path: string, options: LoadCsvOptions = {}): Promi
   const { file, reader, onProgress, signal } = prepare(path, options);
   const f = new CsvFile(file, reader);
   try {
+    let last = -1;
     while (await f.next(signal)) {
-      if (onProgress) onProgress(f.progress());
+      // Once per chunk: the final, empty feed that flushes the last record reports nothing new.
+      const p = f.progress();
+      if (onProgress && p.bytesRead + p.rows !== last) onProgress(p);
+      last = p.bytesRead + p.rows;
       if (signal?.aborted) throw new AbortError('loadCsv() was aborted', { cause: signal.reason });
     }
     return dataset(f);
@@ -186,7 +198,12 @@ export function loadCsvSync(path: string, options: Omit<LoadCsvOptions, 'signal'
   if (signal !== undefined) throw new OptionError('loadCsvSync cannot be aborted: use loadCsv for a signal', 'options.signal');
   const f = new CsvFile(file, reader);
   try {
-    while (f.nextSync()) if (onProgress) onProgress(f.progress());
+    let last = -1;
+    while (f.nextSync()) {
+      const p = f.progress();
+      if (onProgress && p.bytesRead + p.rows !== last) onProgress(p);
+      last = p.bytesRead + p.rows;
+    }
     return dataset(f);
   } finally {
     f.closeSync();
@@ -219,7 +236,7 @@ export async function readCsvFeatures(
       }
     }
     const h = f.header();
-    if (!h || rows === 0) throw new FormatError(`Expected a header row and at least one data row in ${JSON.stringify(file)}`, 'path');
+    if (!h || rows === 0) throw noRowsError(file, h ?? { names: [] });
     return { rows, features: h.features };
   } catch (e) {
     if (e instanceof DescentError) throw e;

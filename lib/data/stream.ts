@@ -4,9 +4,10 @@
  * read through the native reader (lib/data/csv-file.ts), and a seeded shuffle buffer. Rows are pulled only as fast as training consumes them.
  */
 import type { Dtype, FloatArray } from '../backend/types';
-import { OptionError, ShapeError } from '../errors';
+import { FormatError, OptionError, ShapeError } from '../errors';
 import { CsvFile } from './csv-file';
-import { csvReaderOptions } from './csv';
+import { csvReaderOptions, noRowsError } from './csv';
+import type { CsvReaderOptions } from './csv-parser';
 import { isParquetFile, parquetChunks } from './parquet';
 import { requireMemory } from '../memory';
 import { Rng } from '../rng';
@@ -42,6 +43,8 @@ export interface ChunkOptions {
   dtype: Dtype;
   /** Rows per chunk read from a CSV file. */
   chunkRows: number;
+  /** How a CSV file is read (delimiter, comment, ignore, naValues, fillValue). */
+  csv?: Readonly<Pick<CsvReaderOptions, 'delimiter' | 'comment' | 'ignore' | 'naValues' | 'fillValue'>>;
 }
 
 export interface Chunk {
@@ -123,19 +126,29 @@ function normalize(c: unknown, o: ChunkOptions, index: number): Chunk {
  * name the file, line, data row and column.
  */
 async function* csvChunks(file: string, o: ChunkOptions): AsyncGenerator<Chunk> {
-  const reader = csvReaderOptions({ target: o.target, features: o.features, dtype: o.dtype }, '', true, o.dtype);
+  const reader = csvReaderOptions({ ...o.csv, target: o.target, features: o.features, dtype: o.dtype }, '', true, o.dtype);
   // Labels are numbers here: the head checks them, and a streamed classifier is sized by `classes`.
   reader.stringLabels = false;
   const f = new CsvFile(file, reader);
+  const next = async () => {
+    try {
+      return await f.next();
+    } catch (e) {
+      // A text label: say how to train on it (the stream reads the target as numbers).
+      if (e instanceof FormatError && /target ".*" is not a number/.test(e.message))
+        e.message += '; a streaming fit reads the target as numbers: encode text labels first (loadCsv maps them to class indices, Dataset.classes)';
+      throw e;
+    }
+  };
   try {
-    let more = await f.next();
+    let more = await next();
     while (more) {
       const h = f.header();
       const final = f.finished;
       const t = h ? f.take(1, final) : undefined;
       // Parse the next chunk while the consumer trains on this one.
-      const next = final ? undefined : f.next();
-      next?.catch(() => {});
+      const pending = final ? undefined : next();
+      pending?.catch(() => {});
       if (t && t.rows > 0) {
         const d = h!.features.length;
         for (let i = 0; i < t.rows; i += o.chunkRows) {
@@ -143,8 +156,9 @@ async function* csvChunks(file: string, o: ChunkOptions): AsyncGenerator<Chunk> 
           yield { X: { data: t.X.subarray(i * d, (i + n) * d), rows: n, cols: d }, y: t.y.subarray(i, i + n), featureNames: h!.features };
         }
       }
-      more = next ? await next : false;
+      more = pending ? await pending : false;
     }
+    if (f.rowsRead === 0) throw noRowsError(file, f.header() ?? { names: [] });
   } finally {
     await f.close();
   }

@@ -89,8 +89,18 @@ export interface FitOptions {
   chunkRows?: number;
   /** Streaming: target column of a CSV file (default: the last) or of Arrow chunks without `y`. */
   target?: string;
-  /** Streaming: feature columns (CSV/Arrow), in order. Default: all but the target. */
+  /** Streaming: feature columns (CSV/Arrow/Parquet), in order. Default: all but the target (and `ignore`). */
   features?: string[];
+  /** Streaming from a CSV file: columns to skip. */
+  ignore?: string[];
+  /** Streaming from a CSV file: the field delimiter, one character. Default: sniffed among `,` `;` `\t` `|`. */
+  delimiter?: string;
+  /** Streaming from a CSV file: lines starting with this character are skipped. */
+  comment?: string;
+  /** Streaming from a CSV file: cell texts meaning "missing" (an error, unless `fillValue`). */
+  naValues?: string[];
+  /** Streaming from a CSV file: the value of a missing feature (needs `naValues`). */
+  fillValue?: number;
   /** Streaming and partialFit: the number of classes (softmax classifiers whose later chunks may hold new labels). */
   classes?: number;
 }
@@ -129,6 +139,7 @@ export interface OptionFact {
 
 const ALL: readonly Entry[] = ['fit', 'stream', 'partialFit'];
 const FIT: readonly Entry[] = ['fit', 'stream'];
+const CSV_ONLY = 'it configures reading a CSV file; in memory, X is already parsed (loadCsv takes it)';
 
 /** Every training option. Keys are the option names; `resolvePlan` rejects others with "did you mean". */
 export const TRAINING_OPTIONS = {
@@ -136,7 +147,7 @@ export const TRAINING_OPTIONS = {
   batchSize: { entries: ALL, cli: { flag: '--batch-size <n>', type: 'int', doc: 'rows per mini-batch (default 32)' } },
   learningRate: { entries: ALL, fixed: true },
   optimizer: { entries: ALL, fixed: true },
-  shuffle: { entries: ['fit', 'partialFit'], why: 'a streaming source is read in order; use shuffleBuffer' },
+  shuffle: { entries: ALL },
   seed: { entries: ALL, fixed: true, cli: { flag: '--seed <n>', type: 'int', doc: 'seed for the split, initialization and shuffling (default 0)' } },
   dtype: { entries: ALL, fixed: true, cli: { flag: '--dtype <dtype>', type: 'string', doc: 'float32 | float64 (default float32)' } },
   backend: { entries: ALL, fixed: true, cli: { flag: '--backend <name>', type: 'string', doc: 'native | js | auto (default auto)' } },
@@ -156,7 +167,12 @@ export const TRAINING_OPTIONS = {
   shuffleBuffer: { entries: ['stream'], why: 'it applies to streaming sources; in-memory data is shuffled whole (shuffle)', cli: { flag: '--shuffle-buffer <rows>', type: 'int', doc: 'with --stream: rows held for seeded shuffling (default 0)' } },
   chunkRows: { entries: ['stream'], why: 'it applies to streaming sources' },
   target: { entries: ['stream'], why: 'it names a column of a streaming source; in memory, y holds the targets', cli: { flag: '--target <column>', type: 'string', doc: 'CSV target column (default: the last column)' } },
-  features: { entries: ['stream'], why: 'it names columns of a streaming source; in memory, X holds the features' },
+  features: { entries: ['stream'], why: 'it names columns of a streaming source; in memory, X holds the features', cli: { flag: '--features <columns>', type: 'list', doc: 'CSV feature columns, comma-separated (default: all but the target)' } },
+  ignore: { entries: ['stream'], why: CSV_ONLY, cli: { flag: '--ignore <columns>', type: 'list', doc: 'CSV columns to skip, comma-separated' } },
+  delimiter: { entries: ['stream'], why: CSV_ONLY, cli: { flag: '--delimiter <char>', type: 'string', doc: 'CSV field delimiter (default: sniffed among , ; tab |)' } },
+  comment: { entries: ['stream'], why: CSV_ONLY, cli: { flag: '--comment <char>', type: 'string', doc: 'skip CSV lines starting with this character' } },
+  naValues: { entries: ['stream'], why: CSV_ONLY, cli: { flag: '--na-values <texts>', type: 'list', doc: 'CSV cell texts meaning "missing", comma-separated (an empty item: empty cells)' } },
+  fillValue: { entries: ['stream'], why: CSV_ONLY, cli: { flag: '--fill-value <x>', type: 'number', doc: 'value of missing CSV features (with --na-values)' } },
   classes: { entries: ['stream', 'partialFit'], fixed: true, why: 'fit() reads the number of classes from the labels in memory', cli: { flag: '--classes <k>', type: 'int', doc: 'with --stream and softmax/mlp: number of classes' } },
   scaler: { entries: ['partialFit'], fixed: true, why: 'fit() standardizes on the whole training set' },
 } as const satisfies Record<string, OptionFact>;

@@ -9,6 +9,8 @@ import { ModelSnapshot, decodeModel } from '../io/model-file';
 import { readFileChecked } from '../io/util';
 import { OptimizerSpec, learningRateJSON, learningRateOption, normalizeOptimizer, optimizerByName, optimizerFromJSON, sameLearningRate, sgd } from '../optim/optimizers';
 import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
+import { csvReaderOptions } from '../data/csv';
+import type { CsvReaderOptions } from '../data/csv-parser';
 import { Entry, TRAINING_OPTIONS, TRAINING_OPTION_NAMES, TrainingOption } from './options';
 import type { BatchCallback, EarlyStopping, EpochCallback } from './types';
 
@@ -56,6 +58,8 @@ export interface TrainingPlan {
   readonly chunkRows: number;
   readonly target?: string;
   readonly features?: readonly string[];
+  /** How a CSV file is read (streaming fits): validated as loadCsv validates them. */
+  readonly csv: Readonly<Pick<CsvReaderOptions, 'delimiter' | 'comment' | 'ignore' | 'naValues' | 'fillValue'>>;
   readonly classes?: number;
   /** Standardizing scaler during partialFit: updated with each chunk, or kept as fitted. */
   readonly scaler: 'incremental' | 'frozen';
@@ -185,6 +189,9 @@ export function resolvePlan(target: PlanTarget, entry: Entry, options: unknown, 
   if (o.features !== undefined && !(Array.isArray(o.features) && o.features.every((f) => typeof f === 'string')))
     throw new OptionError(`Expected an array of column names for features but received ${describe(o.features)}`, 'features');
   if (o.target !== undefined && typeof o.target !== 'string') throw new OptionError(`Expected a column name for target but received ${describe(o.target)}`, 'target');
+  if (entry === 'stream' && o.shuffle === true) throw new OptionError('shuffle: true is not an option of a streaming fit (a streaming source is read in order; use shuffleBuffer)', 'shuffle');
+  // The CSV reading options, checked as loadCsv checks them (the same messages and argument names, without "options.").
+  const csv = csvReaderOptions({ delimiter: o.delimiter, comment: o.comment, ignore: o.ignore, naValues: o.naValues, fillValue: o.fillValue }, '', true);
   const plan: TrainingPlan = {
     entry,
     epochs: entry === 'partialFit' ? 1 : num('epochs', o.epochs, { integer: true, min: 0 }, entry === 'stream' ? 1 : 100),
@@ -211,6 +218,7 @@ export function resolvePlan(target: PlanTarget, entry: Entry, options: unknown, 
     chunkRows: num('chunkRows', o.chunkRows, { integer: true, min: 1, max: 1 << 24 }, 8192),
     target: o.target as string | undefined,
     features: o.features === undefined ? undefined : Object.freeze([...(o.features as string[])]),
+    csv: Object.freeze({ delimiter: csv.delimiter, comment: csv.comment, ignore: csv.ignore, naValues: csv.naValues, fillValue: csv.fillValue }),
     classes: o.classes === undefined ? prev?.classes : num('classes', o.classes, { integer: true, min: 2, max: 1 << 24 }),
     // After fit() the scaler stays as fitted unless asked; a first partialFit grows it with every chunk.
     scaler: oneOf('scaler', o.scaler, ['incremental', 'frozen'] as const, prev ? (prev.entry === 'partialFit' ? prev.scaler : 'frozen') : 'incremental'),

@@ -245,7 +245,7 @@ export class StreamingSource implements BatchSource {
 
   private iterate(): AsyncIterator<Chunk> {
     const { plan } = this;
-    return chunksOf(this.source, { target: plan.target, features: plan.features as string[] | undefined, dtype: plan.dtype, chunkRows: plan.chunkRows })[Symbol.asyncIterator]();
+    return chunksOf(this.source, { target: plan.target, features: plan.features as string[] | undefined, dtype: plan.dtype, chunkRows: plan.chunkRows, csv: plan.csv })[Symbol.asyncIterator]();
   }
 
   /** The next chunk, racing the abort signal (a stalled source must not make the signal useless). */
@@ -282,7 +282,7 @@ export class StreamingSource implements BatchSource {
     const first = await this.next(it, 1, 0);
     // As loadCsv: a CSV file without data rows is malformed; any other source that yields nothing has failed.
     if (first.done) {
-      if (typeof this.source === 'string') throw new FormatError(`Expected a header row and at least one data row in ${this.source} but found only a header`, 'path');
+      if (typeof this.source === 'string') throw new FormatError(`Cannot read ${JSON.stringify(this.source)}: no data rows`, 'path');
       throw new DataSourceError('The data source yielded no rows');
     }
     const chunk = first.value;

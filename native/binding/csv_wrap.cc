@@ -114,7 +114,7 @@ Napi::Value ErrorValue(Napi::Env env, const io::CsvError& e) {
   if (!e.set) return env.Undefined();
   Napi::Object o = Napi::Object::New(env);
   o.Set("message", e.message);
-  o.Set("row", static_cast<double>(e.row));
+  o.Set("row", e.row == io::kNoRow ? -1.0 : static_cast<double>(e.row));
   o.Set("line", static_cast<double>(e.line));
   o.Set("column", e.column);
   return o;

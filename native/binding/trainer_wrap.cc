@@ -351,7 +351,9 @@ bool TrainerWrap::Gather(Napi::Env env, Stage& st, bool shuffled, size_t batchSi
   st.Y.resize(rows * d.yRow);
   st.W.resize(rows * d.wRow);
   Account(env, static_cast<int64_t>(st.X.capacity() + st.Y.capacity() + st.W.capacity()) - before);
-  if (!shuffled) {
+  if (rows == 0) {
+    // count == 0: nothing to gather (and memcpy must not see the null data() of an empty vector)
+  } else if (!shuffled) {
     std::memcpy(st.X.data(), src + start * d.xRow, rows * d.xRow);
     std::memcpy(st.Y.data(), d.Y.data() + start * d.yRow, rows * d.yRow);
     if (d.wRow) std::memcpy(st.W.data(), d.W.data() + start * d.wRow, rows * d.wRow);

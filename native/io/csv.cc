@@ -103,6 +103,45 @@ bool ValidUtf8(const std::string& s) {
   return true;
 }
 
+// Record splitting (RFC 4180): a quote opens a quoted field only at a field's start (after optional spaces);
+// inside one, "" is a quote and a lone quote closes it; a quote inside an unquoted field is a literal character.
+// A newline ends the record unless it is inside a quoted field. `delim` 0 (the header, before sniffing) counts
+// every candidate delimiter.
+enum ScanState : uint8_t { kFieldStart = 0, kUnquoted = 1, kQuoted = 2, kQuoteInQuoted = 3 };
+
+struct Scanner {
+  char q, delim;
+  bool IsDelim(char c) const { return delim != 0 ? c == delim : (c == ',' || c == ';' || c == '\t' || c == '|'); }
+  // Advances `s` over `c`; true when `c` ends a record (then `s` is back at a field start).
+  bool Step(uint8_t& s, char c) const {
+    switch (s) {
+      case kFieldStart:
+        if (c == q) s = kQuoted;
+        else if (c == '\n') return true;
+        else if (!(IsDelim(c) || c == ' ' || c == '\t')) s = kUnquoted;
+        return false;
+      case kUnquoted:
+        if (c == '\n') {
+          s = kFieldStart;
+          return true;
+        }
+        if (IsDelim(c)) s = kFieldStart;
+        return false;
+      case kQuoted:
+        if (c == q) s = kQuoteInQuoted;
+        return false;
+      default:  // kQuoteInQuoted: "" continues the field; anything else follows the closing quote
+        if (c == q) s = kQuoted;
+        else if (c == '\n') {
+          s = kFieldStart;
+          return true;
+        } else if (IsDelim(c)) s = kFieldStart;
+        else s = kUnquoted;  // text after a closing quote: ForEachCell reports it
+        return false;
+    }
+  }
+};
+
 // One cell of a record: its text [b, e) (inside the quotes for a quoted cell) and whether it holds "" escapes.
 struct Cell {
   const char* b;
@@ -228,9 +267,13 @@ bool CsvParser::ParseHeader(const char* b, const char* e, uint64_t line) {
     names_.emplace_back(tb, te);
     return true;
   }, &bad);
-  if (n < 0) return Fail(0, line, "", "malformed quoting in the header row");
+  if (n < 0) return Fail(kNoRow, line, "", "malformed quoting in the header row");
   for (size_t j = 0; j < names_.size(); j++)
-    if (!ValidUtf8(names_[j])) return Fail(0, line, "", "the header row is not valid UTF-8 (column " + std::to_string(j + 1) + ")");
+    if (!ValidUtf8(names_[j])) return Fail(kNoRow, line, "", "the header row is not valid UTF-8 (column " + std::to_string(j + 1) + ")");
+  for (size_t j = 0; j < names_.size(); j++)
+    for (size_t i = 0; i < j; i++)
+      if (names_[i] == names_[j])
+        return Fail(kNoRow, line, "", "the header names column \"" + names_[j] + "\" twice (columns " + std::to_string(i + 1) + " and " + std::to_string(j + 1) + ")");
   const auto index = [&](const std::string& name) -> int64_t {
     const auto it = std::find(names_.begin(), names_.end(), name);
     return it == names_.end() ? -1 : it - names_.begin();
@@ -242,20 +285,22 @@ bool CsvParser::ParseHeader(const char* b, const char* e, uint64_t line) {
   if (o_.hasTarget) {
     targetName_ = o_.target.empty() ? names_.back() : o_.target;
     t = index(targetName_);
-    if (t < 0) return Fail(0, line, "target", "target column \"" + targetName_ + "\" not found; columns are: " + listed);
+    if (t < 0) return Fail(kNoRow, line, "target", "target column \"" + targetName_ + "\" not found; columns are: " + listed);
     roles_[static_cast<size_t>(t)] = kTarget;
   }
   for (const auto& name : o_.ignore) {
     const int64_t j = index(name);
-    if (j < 0) return Fail(0, line, "ignore", "column \"" + name + "\" (in ignore) not found; columns are: " + listed);
-    if (j == t) return Fail(0, line, "ignore", "column \"" + name + "\" is the target and cannot be ignored");
+    if (j < 0) return Fail(kNoRow, line, "ignore", "column \"" + name + "\" (in ignore) not found; columns are: " + listed);
+    if (j == t) return Fail(kNoRow, line, "ignore", "column \"" + name + "\" is the target and cannot be ignored");
   }
   if (o_.columnsGiven) {
     for (const auto& name : o_.columns) {
       const int64_t j = index(name);
-      if (j < 0) return Fail(0, line, "features", "column \"" + name + "\" not found; columns are: " + listed);
-      if (j == t) return Fail(0, line, "features", "column \"" + name + "\" is the target and cannot also be a feature");
-      if (roles_[static_cast<size_t>(j)] >= 0) return Fail(0, line, "features", "column \"" + name + "\" is listed twice");
+      if (j < 0) return Fail(kNoRow, line, "features", "column \"" + name + "\" not found; columns are: " + listed);
+      if (j == t) return Fail(kNoRow, line, "features", "column \"" + name + "\" is the target and cannot also be a feature");
+      if (roles_[static_cast<size_t>(j)] >= 0) return Fail(kNoRow, line, "features", "column \"" + name + "\" is listed twice");
+      if (std::find(o_.ignore.begin(), o_.ignore.end(), name) != o_.ignore.end())
+        return Fail(kNoRow, line, "ignore", "column \"" + name + "\" is in both features and ignore");
       roles_[static_cast<size_t>(j)] = static_cast<int32_t>(featureNames_.size());
       featureNames_.push_back(name);
     }
@@ -266,7 +311,7 @@ bool CsvParser::ParseHeader(const char* b, const char* e, uint64_t line) {
       featureNames_.push_back(names_[j]);
     }
   }
-  if (featureNames_.empty()) return Fail(0, line, "features", "no feature columns (the target is the only column, or every other column is ignored)");
+  if (featureNames_.empty()) return Fail(kNoRow, line, "features", "no feature columns (the target is the only column, or every other column is ignored)");
   headerDone_ = true;
   return true;
 }
@@ -276,7 +321,7 @@ bool CsvParser::ParseHeader(const char* b, const char* e, uint64_t line) {
 bool CsvParser::Scan(const char* data, size_t n, bool final, std::vector<Span>& recs) {
   const char q = o_.quote;
   size_t start = 0;
-  bool inq = false;
+  uint8_t state = kFieldStart;
   const auto emit = [&](size_t b, size_t e) {
     if (e > b && data[e - 1] == '\r') --e;
     if (e == b) return;                                   // an empty line
@@ -298,28 +343,25 @@ bool CsvParser::Scan(const char* data, size_t n, bool final, std::vector<Span>& 
     nlAll = nlStart;
     start = static_cast<size_t>(p - data);
   } else {
+    const Scanner sc{q, delim_};
     for (size_t i = 0; i < n; i++) {
       const char c = data[i];
-      if (c == q) {
-        inq = !inq;
-      } else if (c == '\n') {
-        ++nlAll;
-        if (!inq) {
-          emit(start, i);
-          start = i + 1;
-          nlStart = nlAll;
-        }
+      if (c == '\n') ++nlAll;
+      if (sc.Step(state, c)) {
+        emit(start, i);
+        start = i + 1;
+        nlStart = nlAll;
       }
     }
   }
   scanNewlines_ = nlAll;
   if (start < n) {
     if (final) {
-      if (inq) return Fail(totalRows_ + recs.size(), LineOf(data, start), "", "a quoted field is not closed before the end of the file (truncated?)");
+      if (state == kQuoted) return Fail(totalRows_ + recs.size(), LineOf(data, start), "", "a quoted field is not closed before the end of the file (truncated?)");
       emit(start, n);
     } else {
       carry_.assign(data + start, n - start);
-      carryQuoted_ = inq;
+      carryState_ = state;
       scanNewlines_ = nlStart;
     }
   }
@@ -348,7 +390,8 @@ bool CsvParser::ParseRecords(const char* data, const std::vector<Span>& recs, ui
   };
   const bool keepTargets = o_.hasTarget && labelMode_ != kNumbers && o_.stringLabels;
   std::vector<TargetRef> targets(keepTargets ? nrec : 0);
-  std::atomic<bool> sawText{false};
+  std::atomic<bool> sawText{false}, sawNumber{false};
+  std::atomic<size_t> firstText{SIZE_MAX};  // the first row whose target is text (undecided mode)
   std::mutex mu;
   struct Bad {
     size_t rec = SIZE_MAX;
@@ -379,7 +422,7 @@ bool CsvParser::ParseRecords(const char* data, const std::vector<Span>& recs, ui
           const char* tb = cb;
           const char* te = p;
           Trim(tb, te);
-          if (tb == te) return false;
+          if (tb == te || !o_.naValues.empty()) return false;  // missing-value checks: the general path
           targets[r] = {static_cast<size_t>(cb - data), static_cast<size_t>(p - data), false};
         }
       } else {
@@ -433,19 +476,32 @@ bool CsvParser::ParseRecords(const char* data, const std::vector<Span>& recs, ui
         if (role == kTarget) {
           double v;
           if (keepTargets) targets[r] = {static_cast<size_t>(c.b - data), static_cast<size_t>(c.e - data), c.escaped};
-          if (mode == kStrings) return true;
           Trim(tb, te);  // a number may have spaces around it, inside quotes too
-          if (ParseNumber(tb, te, v) && std::isfinite(v)) {
+          if (tb == te || (!o_.naValues.empty() && std::find(o_.naValues.begin(), o_.naValues.end(), std::string(tb, te)) != o_.naValues.end())) {
+            fail(r, static_cast<size_t>(c.b - data), name, std::string("missing target value") + (tb == te ? "" : " " + Show(tb, te)) + " (a row without a target cannot train: drop it)");
+            ok = false;
+            return false;
+          }
+          if (mode == kStrings) return true;
+          if (ParseNumber(tb, te, v)) {
+            if (!std::isfinite(v)) {
+              fail(r, static_cast<size_t>(c.b - data), name, "target " + Show(tb, te) + " is not a finite number");
+              ok = false;
+              return false;
+            }
             y[r] = v;
+            if (mode == kUndecided) sawNumber.store(true, std::memory_order_relaxed);
             return true;
           }
-          if (mode == kUndecided && o_.stringLabels && te > tb) {
+          if (mode == kUndecided && o_.stringLabels) {
             sawText.store(true, std::memory_order_relaxed);
+            size_t cur = firstText.load();
+            while (r < cur && !firstText.compare_exchange_weak(cur, r)) {
+            }
             return true;
           }
-          fail(r, static_cast<size_t>(c.b - data), name,
-               te == tb ? "missing target value" : "target " + Show(tb, te) + " is not a number" +
-                   (mode == kNumbers ? " (the column's labels so far were numbers; string labels are decided by the first rows)" : ""));
+          fail(r, static_cast<size_t>(c.b - data), name, "target " + Show(tb, te) + " is not a number" +
+                   (mode == kNumbers && o_.stringLabels ? " (the column's first rows held numbers: it is numeric)" : ""));
           ok = false;
           return false;
         }
@@ -494,7 +550,20 @@ bool CsvParser::ParseRecords(const char* data, const std::vector<Span>& recs, ui
     }
   });
   if (bad.rec != SIZE_MAX) return Fail(totalRows_ + bad.rec, LineOf(data, bad.at), bad.column, bad.message);
-  if (o_.hasTarget && labelMode_ == kUndecided) labelMode_ = sawText.load() ? kStrings : kNumbers;
+  if (o_.hasTarget && labelMode_ == kUndecided) {
+    // Text labels only when no target of the first chunk is a number: a numeric column with a stray word ("NA",
+    // a typo) is an error at that cell, never silently re-read as class names.
+    if (sawText.load() && sawNumber.load()) {
+      const size_t r = firstText.load();
+      const TargetRef& t = targets[r];
+      std::string scratch;
+      const char* tb;
+      const char* te;
+      CellText({data + t.b, data + t.e, false, t.escaped}, o_.quote, scratch, tb, te);
+      return Fail(totalRows_ + r, LineOf(data, t.b), targetName_, "target " + Show(tb, te) + " is not a number (the column holds numbers too; text labels need a column without numbers, or naValues for missing ones)");
+    }
+    labelMode_ = sawText.load() ? kStrings : kNumbers;
+  }
   if (labelMode_ == kStrings && o_.hasTarget) {
     // String labels: class indices in order of first appearance (SortLabels reorders them for a whole file).
     std::string scratch;
@@ -539,7 +608,7 @@ bool CsvParser::Feed(const char* data, size_t n, bool final) {
       // Bytes held back for the BOM check are the start of the file: parse them with this feed.
       std::string head = std::move(carry_);
       carry_.clear();
-      carryQuoted_ = false;
+      carryState_ = kFieldStart;
       head.append(data, n);
       return Feed(head.data(), head.size(), final);
     }
@@ -547,20 +616,18 @@ bool CsvParser::Feed(const char* data, size_t n, bool final) {
   std::string joined;
   if (!carry_.empty()) {
     // Complete the record the previous chunk cut: find its end in this chunk, continuing the quote state.
-    bool inq = carryQuoted_;
+    const Scanner sc{o_.quote, delim_};
+    uint8_t state = carryState_;
     size_t k = 0;
-    for (; k < n; k++) {
-      if (data[k] == o_.quote) inq = !inq;
-      else if (data[k] == '\n' && !inq) break;
-    }
+    while (k < n && !sc.Step(state, data[k])) ++k;
     if (k == n && !final) {
       carry_.append(data, n);
-      carryQuoted_ = inq;
+      carryState_ = state;
       return true;
     }
     joined = std::move(carry_);
     carry_.clear();
-    carryQuoted_ = false;
+    carryState_ = kFieldStart;
     const size_t take = k < n ? k + 1 : n;
     joined.append(data, take);
     data += take;
@@ -581,13 +648,12 @@ bool CsvParser::ParseChunk(const char* data, size_t n, bool final) {
   if (!headerDone_) {
     // The header: the first record that is not empty and not a comment.
     std::vector<Span> first;
-    const char q = o_.quote;
-    bool inq = false;
+    const Scanner sc{o_.quote, delim_};
+    uint8_t state = kFieldStart;
     size_t start = 0, i = 0;
     uint64_t line = line_;
     for (; i < n; i++) {
-      if (data[i] == q) inq = !inq;
-      else if (data[i] == '\n' && !inq) {
+      if (sc.Step(state, data[i])) {
         size_t e = i;
         if (e > start && data[e - 1] == '\r') --e;
         ++line;
@@ -603,13 +669,13 @@ bool CsvParser::ParseChunk(const char* data, size_t n, bool final) {
         // Only the incomplete line waits for the next feed: the empty and comment lines before it are done with.
         line_ = LineOf(data, start);
         carry_.assign(data + start, n - start);
-        carryQuoted_ = inq;
+        carryState_ = state;
         return true;
       }
       size_t e = n;
       if (e > start && data[e - 1] == '\r') --e;
-      if (e == start || (o_.comment != 0 && data[start] == o_.comment)) return Fail(0, line_, "", "the file is empty (no header row)");
-      if (inq) return Fail(0, line_, "", "a quoted field in the header row is not closed");
+      if (e == start || (o_.comment != 0 && data[start] == o_.comment)) return Fail(kNoRow, line_, "", "the file is empty (no header row)");
+      if (state == kQuoted) return Fail(kNoRow, line_, "", "a quoted field in the header row is not closed");
       first.push_back({start, e});
       i = n;
     }

@@ -34,11 +34,13 @@ struct CsvOptions {
 
 struct CsvError {
   bool set = false;
-  uint64_t row = 0;     // 0-based data row (not counting the header)
+  uint64_t row = 0;     // 0-based data row (not counting the header); kNoRow for the header or the whole file
   uint64_t line = 0;    // 1-based line of the file where the record starts
   std::string column;   // the column at fault, or "" (then the file is)
   std::string message;  // without the file name (the caller adds it)
 };
+
+constexpr uint64_t kNoRow = UINT64_MAX;
 
 class CsvParser {
  public:
@@ -95,7 +97,7 @@ class CsvParser {
   uint64_t scanNewlines_ = 0;  // newlines Scan consumed (the carried tail excluded)  // the chunk being parsed holds no quote character
   bool fastNa_ = true;     // no naValues text that the fast path could misread as a number
   std::string carry_;       // an incomplete record from the previous feed
-  bool carryQuoted_ = false;  // it ends inside a quoted field
+  uint8_t carryState_ = 0;  // the record scanner's state at its end (csv.cc ScanState)
   uint64_t line_ = 1;       // line number at the start of the current chunk (carry included)
   std::vector<std::string> names_, featureNames_;
   std::string targetName_;

@@ -173,10 +173,21 @@ void TestErrorsNameLineAndColumn() {
   const Parsed missing = Parse("a,b,y\n1,2,0\n3,NA,1\n", na);
   CHECK(!missing.ok && missing.err.line == 3 && missing.err.column == "b" && missing.err.message.find("missing value") != std::string::npos, "missing: %s", missing.err.message.c_str());
   CsvOptions num;
-  const Parsed strings = Parse("a,y\n1,0\n2,1\n3,cat\n", num);
-  CHECK(strings.ok && strings.labels.size() == 3, "a string label in the first chunk makes every label a string");
+  const Parsed strings = Parse("a,y\n1,dog\n2,\"cat\"\n3, emu \n4,cat\n", num, 0, true);
+  CHECK(strings.ok && strings.labels == (std::vector<std::string>{"cat", "dog", "emu"}) && strings.y == (std::vector<double>{1, 0, 2, 0}),
+        "a column of text labels becomes sorted class indices");
+  const Parsed mixed = Parse("a,y\n1,0\n2,1\n3,NA\n", num);
+  CHECK(!mixed.ok && mixed.err.line == 4 && mixed.err.column == "y" && mixed.err.message.find("holds numbers too") != std::string::npos,
+        "a numeric target with a stray word is an error at that cell: %s", mixed.err.message.c_str());
   const Parsed late = Parse("a,y\n1,0\n2,1\n3,cat\n", num, 4);
-  CHECK(!late.ok && late.err.line == 4 && late.err.message.find("labels so far were numbers") != std::string::npos, "a string label after numeric chunks: %s", late.err.message.c_str());
+  CHECK(!late.ok && late.err.line == 4 && late.err.message.find("is numeric") != std::string::npos, "a string label after numeric chunks: %s", late.err.message.c_str());
+  na.fill = true;
+  const Parsed naTarget = Parse("a,y\n1,0\n2,NA\n", na);
+  CHECK(!naTarget.ok && naTarget.err.line == 3 && naTarget.err.message.find("missing target value \"NA\"") != std::string::npos, "naValues in the target: %s", naTarget.err.message.c_str());
+  const Parsed dup = Parse("a,a,y\n1,2,3\n", num);
+  CHECK(!dup.ok && dup.err.row == kNoRow && dup.err.message.find("twice (columns 1 and 2)") != std::string::npos, "duplicate header names: %s", dup.err.message.c_str());
+  const Parsed literal = Parse("a,y\n2\"3,1\n", num);
+  CHECK(!literal.ok && literal.err.line == 2 && literal.err.message.find("non-numeric cell \"2\\\"3\"") != std::string::npos, "a quote inside an unquoted field is literal: %s", literal.err.message.c_str());
   CsvOptions labelsOff;
   labelsOff.stringLabels = false;
   const Parsed refused = Parse("a,y\n1,cat\n", labelsOff);

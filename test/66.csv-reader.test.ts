@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import {
-  AbortError, FormatError, IOError, LinearRegression, LogisticRegression, OptionError, SoftmaxRegression, adam, datasetPath, loadCsv, loadCsvSync, sgd, trainTestSplit,
+  AbortError, FormatError, IOError, LinearRegression, LogisticRegression, OptionError, SoftmaxRegression, adam, datasetPath, loadCsv, loadCsvSync, setMemoryLimit, sgd, trainTestSplit,
 } from '../lib';
 import { JsCsvReader, CsvReaderLike, CsvReaderOptions } from '../lib/data/csv-parser';
 import { csvTuning } from '../lib/data/csv-file';
@@ -274,6 +274,25 @@ describe('66 csv reader: options', () => {
     await assert.rejects(new LinearRegression().fit(g, { ...streamOpts, shuffle: true }), (e: OptionError) => e instanceof OptionError && e.argument === 'shuffle');
     await assert.rejects(new LinearRegression().fit(d.X, d.y, { comment: '#' }), (e: OptionError) => e instanceof OptionError && e.argument === 'comment' && /loadCsv takes it/.test(e.message));
     await assert.rejects(new LinearRegression().fit(g, { delimiter: '||' }), (e: OptionError) => e instanceof OptionError && e.argument === 'delimiter');
+  });
+
+  it('from an adversarial pass: wide headers stay linear, invalid UTF-8 labels and NUL options are errors, a gzip bomb meets the memory limit', async () => {
+    const cols = 60_000;
+    const wide = write('wide.csv', Array.from({ length: cols }, (_, j) => `c${j}`).join(',') + '\n' + Array(cols).fill('1').join(',') + '\n');
+    const w = loadCsvSync(wide);
+    assert.equal(w.X.cols, cols - 1);
+    assert.throws(() => loadCsvSync(wide, { target: 'zz' }), (e: FormatError) => e.message.length < 2000 && /… \(60000 columns\)/.test(e.message));
+    const bad = write('bad-label.csv', Buffer.concat([Buffer.from('a,y\n1,x'), Buffer.from([0xff]), Buffer.from('\n2,y\n')]));
+    assert.throws(() => loadCsvSync(bad), (e: FormatError) => e instanceof FormatError && /line 2 \(data row 1\), column "y": the label is not valid UTF-8/.test(e.message));
+    for (const key of ['comment', 'delimiter']) assert.throws(() => loadCsvSync(bad, { [key]: '\0' }), (e: OptionError) => e instanceof OptionError && e.argument === `options.${key}`);
+    const bomb = write('bomb.csv.gz', zlib.gzipSync(Buffer.concat([Buffer.from('a,y\n'), Buffer.alloc(24 << 20, '1,2\n')])));
+    setMemoryLimit(8 << 20);
+    try {
+      assert.throws(() => loadCsvSync(bomb), (e: Error) => e.name === 'MemoryLimitError' && (e as OptionError).argument === 'path');
+      await assert.rejects(loadCsv(bomb), (e: Error) => e.name === 'MemoryLimitError');
+    } finally {
+      setMemoryLimit(null);
+    }
   });
 
   it('gzip files read the same as plain ones (async and sync)', async () => {

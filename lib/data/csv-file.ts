@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { AbortError, FormatError, IOError } from '../errors';
-import { requireMemory } from '../memory';
+import { memoryLimit, requireMemory } from '../memory';
+import { constants as bufferConstants } from 'node:buffer';
 import { READ_NONBLOCK } from '../io/util';
 import { loadNative } from '../backend/native/loader';
 import type { Dtype, FloatArray } from '../backend/types';
@@ -55,10 +56,12 @@ function ioError(file: string, e: unknown): IOError {
   return new IOError(`Cannot read CSV file ${JSON.stringify(file)}: ${(e as Error)?.message ?? e}`, 'path', { cause: e });
 }
 
+const BUFFER_MAX = bufferConstants.MAX_LENGTH;
+
 /** zlib's errors (corrupt or truncated data) are the file's format; anything else is I/O. */
 function gzipError(file: string, e: unknown): FormatError | IOError {
   const code = (e as NodeJS.ErrnoException)?.code ?? '';
-  if (code.startsWith('Z_') || code === 'ERR_BUFFER_TOO_LARGE')
+  if (code.startsWith('Z_'))
     return new FormatError(`Cannot read CSV file ${JSON.stringify(file)}: corrupt or truncated gzip data (${(e as Error).message})`, 'path', { cause: e });
   return ioError(file, e);
 }
@@ -167,11 +170,15 @@ class GzipBytes implements ByteSource {
           if (k === 0) break;
           n += k;
         }
-        this.whole = zlib.gunzipSync(packed.subarray(0, n));
+        // Bounded by the memory limit while decompressing, not after: a small file can hold gigabytes.
+        this.whole = zlib.gunzipSync(packed.subarray(0, n), { maxOutputLength: Math.min(memoryLimit(), BUFFER_MAX) });
       } catch (e) {
+        if ((e as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE') {
+          requireMemory(Math.min(memoryLimit(), BUFFER_MAX) + 1, 'path', `The decompressed contents of ${JSON.stringify(this.file)} (loadCsvSync holds them whole; loadCsv streams them)`);
+          throw new IOError(`Cannot read CSV file ${JSON.stringify(this.file)}: it decompresses to more than ${BUFFER_MAX} bytes, more than loadCsvSync can hold; loadCsv streams it`, 'path', { cause: e });
+        }
         throw gzipError(this.file, e);
       }
-      requireMemory(this.whole.length, 'path', `The decompressed contents of ${JSON.stringify(this.file)} (loadCsvSync holds them; loadCsv streams)`);
     }
     const k = Math.min(into.length, this.whole.length - this.wholePos);
     into.set(this.whole.subarray(this.wholePos, this.wholePos + k));

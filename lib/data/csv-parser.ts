@@ -366,29 +366,33 @@ export class JsCsvReader implements CsvReaderLike {
     if (n < 0) return this.fail(-1, line, '', 'malformed quoting in the header row');
     for (let j = 0; j < names.length; j++)
       if (!validUtf8Name(names[j]!)) return this.fail(-1, line, '', `the header row is not valid UTF-8 (column ${j + 1})`);
+    const where = new Map<string, number>();
     for (let j = 0; j < names.length; j++) {
-      const i = names.indexOf(names[j]!);
-      if (i < j) return this.fail(-1, line, '', `the header names column "${names[j]}" twice (columns ${i + 1} and ${j + 1})`);
+      const i = where.get(names[j]!);
+      if (i !== undefined) return this.fail(-1, line, '', `the header names column "${names[j]}" twice (columns ${i + 1} and ${j + 1})`);
+      where.set(names[j]!, j);
     }
-    const listed = names.join(', ');
+    // The columns, for messages: the first 50 (a wide file's list would run to megabytes).
+    const listed = names.slice(0, 50).join(', ') + (names.length > 50 ? `, … (${names.length} columns)` : '');
+    const indexOf = (name: string) => where.get(name) ?? -1;
     const roles = new Array<number>(names.length).fill(-2);
     let t = -1;
     if (this.o.hasTarget) {
       this.targetName = this.o.target ?? names[names.length - 1]!;
-      t = names.indexOf(this.targetName);
+      t = indexOf(this.targetName);
       if (t < 0) return this.fail(-1, line, 'target', `target column "${this.targetName}" not found; columns are: ${listed}`);
       roles[t] = -1;
     }
     const ignore = this.o.ignore ?? [];
     for (const name of ignore) {
-      const j = names.indexOf(name);
+      const j = indexOf(name);
       if (j < 0) return this.fail(-1, line, 'ignore', `column "${name}" (in ignore) not found; columns are: ${listed}`);
       if (j === t) return this.fail(-1, line, 'ignore', `column "${name}" is the target and cannot be ignored`);
     }
     const features: string[] = [];
     if (this.o.columns) {
       for (const name of this.o.columns) {
-        const j = names.indexOf(name);
+        const j = indexOf(name);
         if (j < 0) return this.fail(-1, line, 'features', `column "${name}" not found; columns are: ${listed}`);
         if (j === t) return this.fail(-1, line, 'features', `column "${name}" is the target and cannot also be a feature`);
         if (roles[j]! >= 0) return this.fail(-1, line, 'features', `column "${name}" is listed twice`);
@@ -397,8 +401,9 @@ export class JsCsvReader implements CsvReaderLike {
         features.push(name);
       }
     } else {
+      const ignored = new Set(ignore);
       names.forEach((name, j) => {
-        if (j === t || ignore.includes(name)) return;
+        if (j === t || ignored.has(name)) return;
         roles[j] = features.length;
         features.push(name);
       });
@@ -544,7 +549,8 @@ export class JsCsvReader implements CsvReaderLike {
       // String labels: class indices in order of first appearance (sortLabels reorders them for a whole file).
       for (let r = 0; r < nrec; r++) {
         const label = targets[r]!;
-        if (label === '') return this.fail(this.total + r, this.lineOf(data, recs[r]!.b), this.targetName, 'missing target value');
+        if (label === '') return this.fail(this.total + r, this.lineOf(data, targetAt[r]!), this.targetName, 'missing target value');
+        if (!validUtf8Name(label)) return this.fail(this.total + r, this.lineOf(data, targetAt[r]!), this.targetName, 'the label is not valid UTF-8 (or holds U+FFFD)');
         let id = this.labelIds.get(label);
         if (id === undefined) {
           if (this.labelList.length >= 2 ** 24) return this.fail(this.total + r, this.lineOf(data, recs[r]!.b), this.targetName, 'more than 16777216 distinct labels');

@@ -64,8 +64,8 @@ const OPTIONS = ['target', 'features', 'ignore', 'dtype', 'delimiter', 'comment'
 
 function oneChar(name: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length !== 1 || v.charCodeAt(0) >= 0x80 || /["\r\n]/.test(v))
-    throw invalid(name, 'one ASCII character other than a quote or a line break', v);
+  if (typeof v !== 'string' || v.length !== 1 || v.charCodeAt(0) >= 0x80 || v.charCodeAt(0) === 0 || /["\r\n]/.test(v))
+    throw invalid(name, 'one ASCII character other than NUL, a quote or a line break', v);
   return v;
 }
 

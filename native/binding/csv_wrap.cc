@@ -17,8 +17,8 @@ char OneChar(Napi::Env env, const Napi::Object& o, const char* key) {
   if (!v.IsString() || v.As<Napi::String>().Utf8Value().size() != 1)
     Expected(env, ErrKind::kOption, std::string("options.") + key, "a single ASCII character", v);
   const char c = v.As<Napi::String>().Utf8Value()[0];
-  if (c == '\n' || c == '\r' || c == '"' || static_cast<unsigned char>(c) >= 0x80)
-    Expected(env, ErrKind::kOption, std::string("options.") + key, "a single ASCII character other than a quote or a line break", v);
+  if (c == 0 || c == '\n' || c == '\r' || c == '"' || static_cast<unsigned char>(c) >= 0x80)
+    Expected(env, ErrKind::kOption, std::string("options.") + key, "a single ASCII character other than NUL, a quote or a line break", v);
   return c;
 }
 
@@ -42,6 +42,7 @@ io::CsvOptions ParseOptions(Napi::Env env, const Napi::Value& v) {
   io::CsvOptions c;
   c.delimiter = OneChar(env, o, "delimiter");
   c.comment = OneChar(env, o, "comment");
+  if (c.delimiter != 0 && c.delimiter == c.comment) Expected(env, ErrKind::kOption, "options.comment", "a character other than the delimiter", o.Get("comment"));
   c.float64 = ParseDtype(env, o.Get("dtype"), "options.dtype") == Dtype::kFloat64;
   c.hasTarget = RequireBool(env, o.Get("hasTarget"), "options.hasTarget");
   Napi::Value t = o.Get("target");

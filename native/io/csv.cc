@@ -7,6 +7,7 @@
 #include <cmath>
 #include <mutex>
 #include <system_error>
+#include <unordered_set>
 
 #include "../kernels/parallel.h"
 #include "../third_party/fast_float/fast_float.h"
@@ -68,9 +69,12 @@ inline bool ParseShortDecimal(const char*& p, const char* end, double& v) {
 // A cell's text for a message: quoted, cut at 40 bytes, control characters escaped.
 std::string Show(const char* b, const char* e) {
   std::string out = "\"";
+  // Cut after 40 characters (code points, as the TS reader counts them), never inside one.
   const size_t n = static_cast<size_t>(e - b);
-  for (size_t i = 0; i < n && i < 40; i++) {
+  size_t chars = 0, i = 0;
+  for (; i < n; i++) {
     const unsigned char c = static_cast<unsigned char>(b[i]);
+    if ((c & 0xc0) != 0x80 && chars++ == 40) break;
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
@@ -83,11 +87,17 @@ std::string Show(const char* b, const char* e) {
       out += static_cast<char>(c);
     }
   }
-  if (n > 40) out += "…";
+  if (i < n) out += "…";
   return out + "\"";
 }
 
-bool ValidUtf8(const std::string& s) {
+bool ValidUtf8Bytes(const std::string& s);
+
+// Valid UTF-8 without U+FFFD: the replacement character is what an invalid byte becomes once decoded (the TS reader
+// sees only decoded text), so it counts as a sign of a wrong encoding in both readers.
+bool ValidUtf8(const std::string& s) { return ValidUtf8Bytes(s) && s.find("\xEF\xBF\xBD") == std::string::npos; }
+
+bool ValidUtf8Bytes(const std::string& s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* e = p + s.size();
   while (p < e) {
@@ -270,16 +280,21 @@ bool CsvParser::ParseHeader(const char* b, const char* e, uint64_t line) {
   if (n < 0) return Fail(kNoRow, line, "", "malformed quoting in the header row");
   for (size_t j = 0; j < names_.size(); j++)
     if (!ValidUtf8(names_[j])) return Fail(kNoRow, line, "", "the header row is not valid UTF-8 (column " + std::to_string(j + 1) + ")");
-  for (size_t j = 0; j < names_.size(); j++)
-    for (size_t i = 0; i < j; i++)
-      if (names_[i] == names_[j])
-        return Fail(kNoRow, line, "", "the header names column \"" + names_[j] + "\" twice (columns " + std::to_string(i + 1) + " and " + std::to_string(j + 1) + ")");
+  std::unordered_map<std::string, size_t> where;  // name -> column (linear in the number of columns)
+  where.reserve(names_.size());
+  for (size_t j = 0; j < names_.size(); j++) {
+    const auto [it, fresh] = where.emplace(names_[j], j);
+    if (!fresh)
+      return Fail(kNoRow, line, "", "the header names column \"" + names_[j] + "\" twice (columns " + std::to_string(it->second + 1) + " and " + std::to_string(j + 1) + ")");
+  }
   const auto index = [&](const std::string& name) -> int64_t {
-    const auto it = std::find(names_.begin(), names_.end(), name);
-    return it == names_.end() ? -1 : it - names_.begin();
+    const auto it = where.find(name);
+    return it == where.end() ? -1 : static_cast<int64_t>(it->second);
   };
+  // The columns, for messages: the first 50 (a wide file's list would run to megabytes).
   std::string listed;
-  for (size_t j = 0; j < names_.size(); j++) listed += (j ? ", " : "") + names_[j];
+  for (size_t j = 0; j < names_.size() && j < 50; j++) listed += (j ? ", " : "") + names_[j];
+  if (names_.size() > 50) listed += ", … (" + std::to_string(names_.size()) + " columns)";
   roles_.assign(names_.size(), kIgnore);
   int64_t t = -1;
   if (o_.hasTarget) {
@@ -288,6 +303,7 @@ bool CsvParser::ParseHeader(const char* b, const char* e, uint64_t line) {
     if (t < 0) return Fail(kNoRow, line, "target", "target column \"" + targetName_ + "\" not found; columns are: " + listed);
     roles_[static_cast<size_t>(t)] = kTarget;
   }
+  const std::unordered_set<std::string> ignored(o_.ignore.begin(), o_.ignore.end());
   for (const auto& name : o_.ignore) {
     const int64_t j = index(name);
     if (j < 0) return Fail(kNoRow, line, "ignore", "column \"" + name + "\" (in ignore) not found; columns are: " + listed);
@@ -299,14 +315,14 @@ bool CsvParser::ParseHeader(const char* b, const char* e, uint64_t line) {
       if (j < 0) return Fail(kNoRow, line, "features", "column \"" + name + "\" not found; columns are: " + listed);
       if (j == t) return Fail(kNoRow, line, "features", "column \"" + name + "\" is the target and cannot also be a feature");
       if (roles_[static_cast<size_t>(j)] >= 0) return Fail(kNoRow, line, "features", "column \"" + name + "\" is listed twice");
-      if (std::find(o_.ignore.begin(), o_.ignore.end(), name) != o_.ignore.end())
+      if (ignored.count(name) != 0)
         return Fail(kNoRow, line, "ignore", "column \"" + name + "\" is in both features and ignore");
       roles_[static_cast<size_t>(j)] = static_cast<int32_t>(featureNames_.size());
       featureNames_.push_back(name);
     }
   } else {
     for (size_t j = 0; j < names_.size(); j++) {
-      if (static_cast<int64_t>(j) == t || std::find(o_.ignore.begin(), o_.ignore.end(), names_[j]) != o_.ignore.end()) continue;
+      if (static_cast<int64_t>(j) == t || ignored.count(names_[j]) != 0) continue;
       roles_[j] = static_cast<int32_t>(featureNames_.size());
       featureNames_.push_back(names_[j]);
     }
@@ -574,6 +590,7 @@ bool CsvParser::ParseRecords(const char* data, const std::vector<Span>& recs, ui
       CellText({data + t.b, data + t.e, false, t.escaped}, o_.quote, scratch, tb, te);
       if (tb == te) return Fail(totalRows_ + r, LineOf(data, t.b), targetName_, "missing target value");
       std::string key(tb, te);
+      if (!ValidUtf8(key)) return Fail(totalRows_ + r, LineOf(data, t.b), targetName_, "the label is not valid UTF-8 (or holds U+FFFD)");
       auto it = labelIds_.find(key);
       if (it == labelIds_.end()) {
         if (labels_.size() >= (size_t(1) << 24)) return Fail(totalRows_ + r, LineOf(data, t.b), targetName_, "more than 16777216 distinct labels");

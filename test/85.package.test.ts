@@ -39,7 +39,7 @@ describe('85 package: prebuilt binary', () => {
   it('the prebuild loads and trains like the source build', function () {
     needPrebuild(this);
     needDist(this);
-    const r = node(`const d=require('./dist');const i=d.info();console.log(JSON.stringify(i))`, { DESCENT_ADDON_PATH: path.join(prebuildDir, prebuild!) });
+    const r = node(`const d=require('./dist');const i=d.info();console.log(JSON.stringify(i))`, { DESCENT_ADDON_PATH: path.join(prebuildDir, prebuild!), DESCENT_BACKEND: 'native' });
     assert.equal(r.status, 0, r.stderr);
     const i = JSON.parse(r.stdout);
     assert.equal(i.backend, 'native');

@@ -105,7 +105,8 @@ function overflow(cell: string, v: number): ShapeError {
 /** Throws ShapeError naming `name[i]` when a value of `src` became ±Infinity in the `dtype` copy `dst`. */
 export function requireRepresentable(dst: FloatArray, src: ArrayLike<number>, name: string, dtype: Dtype): void {
   if (dtype === 'float64') return;
-  for (let i = 0; i < dst.length; i++) if (!Number.isFinite(dst[i]!)) throw overflow(`${name}[${i}]`, src[i]!);
+  const i = firstNonFinite(dst);
+  if (i >= 0) throw overflow(`${name}[${i}]`, src[i]!);
 }
 
 /**
@@ -182,6 +183,13 @@ export function toVector(y: unknown, name: string, expectedLength: number): Floa
     const n = a.length;
     if (n !== expectedLength)
       throw new ShapeError(`Expected ${name} to have ${expectedLength} values (one per row of X) but received ${n}`, name);
+    if (a instanceof Float64Array || a instanceof Float32Array) {
+      // Typed floats: one native copy and one vectorized scan, not a JS loop (fit setup stays short even cold).
+      const out = new Float64Array(a);
+      const bad = firstNonFinite(out);
+      if (bad >= 0) throw new ShapeError(`Expected finite numbers in ${name} but ${name}[${bad}] is ${describe(out[bad])}`, `${name}[${bad}]`);
+      return out;
+    }
     const out = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const v = a[i];

@@ -69,8 +69,8 @@ let scaleHintShown = false;
 /** One warning per process when feature scales differ wildly and no scaler is used (a common cause of divergence). */
 function scaleHint(X: Matrix): void {
   if (scaleHintShown || X.rows < 2) return;
-  // A hint needs no precision: look at ≤ 2 000 evenly spaced rows (it runs on every fit until it fires).
-  const sample = X.rows <= 2000 ? X : takeRows(X, Array.from({ length: 2000 }, (_, i) => Math.floor((i * X.rows) / 2000)));
+  // A hint needs no precision: look at ≤ 500 evenly spaced rows (it runs on every fit until it fires).
+  const sample = X.rows <= 500 ? X : takeRows(X, Array.from({ length: 500 }, (_, i) => Math.floor((i * X.rows) / 500)));
   const std = Array.from(new StandardScaler().fit(sample).std!).filter((v) => v > 1e-12).sort((a, b) => a - b);
   if (std.length < 2) return;
   const ratio = std.at(-1)! / std[Math.floor(std.length / 2)]!;

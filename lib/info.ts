@@ -18,6 +18,11 @@ export interface Info {
   simd: string | null;
   /** Best SIMD table this CPU supports. */
   simdBest: string | null;
+  /**
+   * Who runs the trainer's matrix products: `'descent-avx512'` / `'descent-avx2'` (descent's packed GEMM for the
+   * table in use) or `'openblas'` (the `scalar` table, or `DESCENT_GEMM=openblas`); null without the addon.
+   */
+  gemm: string | null;
   /** The memory limit in bytes (`setMemoryLimit`, `DESCENT_MEMORY_LIMIT`; default 3/4 of physical or cgroup memory), or null when `DESCENT_MEMORY_LIMIT` is malformed. */
   memoryLimit: number | null;
   /** Configuration problems (malformed or unusable `DESCENT_*` variables) and what they cause; empty when none. */
@@ -54,6 +59,9 @@ export function info(): Info {
     if (!SIMD_TABLES.includes(simd)) problems.push(`DESCENT_SIMD=${JSON.stringify(simd)} is not one of ${SIMD_TABLES.join(', ')}: ignored`);
     else if (ni && SIMD_TABLES.indexOf(simd) > SIMD_TABLES.indexOf(ni.simdBest)) problems.push(`DESCENT_SIMD=${simd} is above this CPU's best table (${ni.simdBest}): ignored`);
   }
+  const gemmEnv = process.env.DESCENT_GEMM;
+  if (gemmEnv !== undefined && gemmEnv !== '' && gemmEnv !== 'openblas' && gemmEnv !== 'descent')
+    problems.push(`DESCENT_GEMM=${JSON.stringify(gemmEnv)} is not "openblas" or "descent": ignored`);
   return {
     version,
     backend,
@@ -62,6 +70,7 @@ export function info(): Info {
     threads: backend === 'native' && ni ? ni.threads : 1,
     simd: ni?.simd ?? null,
     simdBest: ni?.simdBest ?? null,
+    gemm: ni?.gemm ?? null,
     memoryLimit: limit,
     problems,
   };

@@ -10,6 +10,7 @@
 
 #include "../kernels/blas.h"
 #include "../kernels/dispatch.h"
+#include "../kernels/kernels.h"
 #include "../kernels/optimizers.h"
 #include "../kernels/parallel.h"
 #include "args.h"
@@ -43,6 +44,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", openblas_get_num_threads());
   o.Set("simd", simd::Name(simd::Current()));
   o.Set("simdBest", simd::Name(simd::Best()));
+  // Who runs the trainer's matrix products: descent's packed kernel for the table in use, or OpenBLAS.
+  o.Set("gemm", Kernels().f32.gemm != nullptr ? std::string("descent-") + simd::Name(simd::Current()) : std::string("openblas"));
   return o;
 }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "../kernels/blas.h"
+#include "../kernels/gemm.h"
 #include "../kernels/kernels.h"
 
 namespace descent {
@@ -135,7 +136,7 @@ class Trainer final : public TrainerBase {
           }
         }
       }
-      Forward(xb, rows, true);
+      Forward(k, xb, rows, true);
       const double loss = LossForward(spec_.loss, rows, outputs_, Z_.back().data(), yb, wb,
                                       T(1) / static_cast<T>(rows), d0_.data()) /
                           static_cast<double>(rows);
@@ -144,12 +145,12 @@ class Trainer final : public TrainerBase {
         Restore();
         return Fail(res, 1, c, "loss");
       }
-      Backward(xb, rows);
+      Backward(k, xb, rows);
       Regularize(k);
       // The norm costs a pass over every gradient: only when asked for or needed by clipNorm. Without it a
       // non-finite gradient is still caught, by the optimizer's check of the updated parameters.
       if (gradNorms != nullptr || spec_.clipNorm > 0) {
-        const double norm = GradNorm();
+        const double norm = GradNorm(k);
         if (gradNorms != nullptr) gradNorms[c] = norm;
         if (!std::isfinite(norm)) {
           Restore();
@@ -175,21 +176,23 @@ class Trainer final : public TrainerBase {
   void Predict(const void* Xv, size_t n, void* outv) override {
     const T* X = static_cast<const T*>(Xv);
     T* out = static_cast<T*>(outv);
+    const KernelSet<T>& k = Kernels().Of<T>();
     for (size_t start = 0; start < n; start += B_) {
       const size_t rows = start + B_ <= n ? B_ : n - start;
-      Forward(X + start * inputs_, rows, false);
+      Forward(k, X + start * inputs_, rows, false);
       std::memcpy(out + start * outputs_, Z_.back().data(), rows * outputs_ * sizeof(T));
     }
   }
 
   double Gradients(const void* Xv, const void* Yv, const void* Wv, size_t n, void* out) override {
     const T* X = static_cast<const T*>(Xv);
-    Forward(X, n, false);
+    const KernelSet<T>& k = Kernels().Of<T>();
+    Forward(k, X, n, false);
     const double loss = LossForward(spec_.loss, n, outputs_, Z_.back().data(), static_cast<const T*>(Yv),
                                     static_cast<const T*>(Wv), T(1) / static_cast<T>(n), d0_.data()) /
                         static_cast<double>(n);
-    Backward(X, n);
-    Regularize(Kernels().Of<T>());
+    Backward(k, X, n);
+    Regularize(k);
     std::memcpy(out, grads_.data(), grads_.size() * sizeof(T));
     return loss;
   }
@@ -211,7 +214,7 @@ class Trainer final : public TrainerBase {
   // What layer l feeds the next one while training: the dropped-out copy when it has dropout.
   const T* Fed(size_t l) const { return dropped_ && spec_.layers[l].dropout > 0 ? D_[l].data() : LayerOut(l); }
 
-  void Forward(const T* X, size_t rows, bool training) {
+  void Forward(const KernelSet<T>& k, const T* X, size_t rows, bool training) {
     dropped_ = training;
     const T* in = X;
     for (size_t l = 0; l < spec_.layers.size(); l++) {
@@ -223,7 +226,7 @@ class Trainer final : public TrainerBase {
       if (units == 1)
         blas::gemv(false, static_cast<int>(rows), inputs, T(1), in, inputs, W, T(0), Z);
       else
-        blas::gemm(false, true, static_cast<int>(rows), units, inputs, T(1), in, inputs, W, inputs, T(0), Z, units);
+        Gemm(k, false, true, static_cast<int>(rows), units, inputs, T(1), in, inputs, W, inputs, T(0), Z, units);
       const T* b = L.useBias ? params_.data() + layout_.biasOffset[l] : nullptr;
       T* A = L.activation == Act::kLinear ? Z : A_[l].data();
       BiasActivate(L.activation, static_cast<T>(L.activationParam), rows, static_cast<size_t>(units), b, Z, A);
@@ -244,7 +247,7 @@ class Trainer final : public TrainerBase {
   }
 
   // Expects dLoss/dZ of the last layer in d0_.
-  void Backward(const T* X, size_t rows) {
+  void Backward(const KernelSet<T>& k, const T* X, size_t rows) {
     T* delta = d0_.data();
     T* next = d1_.data();
     for (size_t li = spec_.layers.size(); li-- > 0;) {
@@ -256,8 +259,7 @@ class Trainer final : public TrainerBase {
       if (units == 1)
         blas::gemv(true, static_cast<int>(rows), inputs, T(1), Ain, inputs, delta, T(0), gW);
       else
-        blas::gemm(true, false, units, inputs, static_cast<int>(rows), T(1), delta, units, Ain, inputs, T(0), gW,
-                   inputs);
+        Gemm(k, true, false, units, inputs, static_cast<int>(rows), T(1), delta, units, Ain, inputs, T(0), gW, inputs);
       if (L.useBias) {
         T* gb = grads_.data() + layout_.biasOffset[li];
         double* cs = colsum_.data();
@@ -271,8 +273,7 @@ class Trainer final : public TrainerBase {
       if (li > 0) {
         const T* W = params_.data() + layout_.weightOffset[li];
         // next[rows, inputs] = delta[rows, units] * W[units, inputs]
-        blas::gemm(false, false, static_cast<int>(rows), inputs, units, T(1), delta, units, W, inputs, T(0), next,
-                   inputs);
+        Gemm(k, false, false, static_cast<int>(rows), inputs, units, T(1), delta, units, W, inputs, T(0), next, inputs);
         const auto& P = spec_.layers[li - 1];
         if (dropped_ && P.dropout > 0) {
           const T* M = M_[li - 1].data();
@@ -305,11 +306,10 @@ class Trainer final : public TrainerBase {
   // Global L2 norm of the gradient, accumulated in double. A float64 sum of squares overflows long before the
   // norm does (every element 1e200 is finite, its square is not): then it is recomputed scaled by the largest
   // |g| (LAPACK dnrm2's idea). A non-finite element still gives a non-finite norm, which stops the chunk.
-  double GradNorm() const {
+  double GradNorm(const KernelSet<T>& k) const {
     const T* g = grads_.data();
     const size_t n = grads_.size();
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += static_cast<double>(g[i]) * static_cast<double>(g[i]);
+    const double s = k.sumSquares(n, g);
     if (std::isfinite(s)) return std::sqrt(s);
     double m = 0;
     for (size_t i = 0; i < n; i++) {

@@ -96,6 +96,13 @@ struct Tables {
 #if defined(__x86_64__)
     if (best >= simd::Isa::kAvx512) isa_avx512::Override(t[2]);
 #endif
+    // DESCENT_GEMM=openblas keeps OpenBLAS for GEMM under every table (comparisons, or a CPU where it wins).
+    const char* g = std::getenv("DESCENT_GEMM");
+    if (g != nullptr && std::string(g) == "openblas")
+      for (KernelTable& k : t) {
+        k.f32.gemm = nullptr;
+        k.f64.gemm = nullptr;
+      }
   }
 };
 
@@ -119,6 +126,8 @@ const KernelTable* TableFor(simd::Isa isa) {
 template <typename T>
 bool Step(const KernelSet<T>& k, const OptConfig& c, const StepScalars& s, size_t n, T* p, const T* g, T* s0, T* s1,
           T* s2) {
+  // Small passes run here directly: no std::function (whose capture would be allocated on every step).
+  if (n < kParallelMin || parallel::Threads() <= 1) return k.step(c, s, n, p, g, s0, s1, s2);
   std::atomic<bool> ok{true};
   parallel::For(n, kParallelMin, [&](size_t b, size_t e) {
     if (!k.step(c, s, e - b, p + b, g + b, s0 ? s0 + b : nullptr, s1 ? s1 + b : nullptr, s2 ? s2 + b : nullptr))

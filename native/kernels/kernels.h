@@ -1,8 +1,11 @@
 // One table of kernel function pointers per ISA (BLIS style): a reference table compiled from the plain body
 // (kernels_impl.h in kernels_scalar.cc), and per-ISA tables that start from the one below and override entries
 // (kernels_avx2.cc, kernels_avx512.cc). dispatch.cc picks the table at load; callers fetch it once per pass.
-// Every entry is bit-identical across tables: the body has no reassociated reductions and kernels build with
-// -ffp-contract=off (native/test/kernel_tests.cc checks each entry of each table against the reference).
+// Every elementwise entry is bit-identical across tables: the body has no reassociated reductions and kernels
+// build with -ffp-contract=off (native/test/kernel_tests.cc checks each entry of each table against the
+// reference). GEMM is the exception: OpenBLAS (reference table) and descent's packed kernels (AVX2, AVX-512)
+// sum in different orders with FMA, so a trained model differs across tables in the last bits (tested against a
+// long-double reference instead); within one table it is identical for any thread count.
 #pragma once
 #include <cstddef>
 
@@ -20,6 +23,14 @@ struct KernelSet {
   void (*clamp)(size_t n, T c, T* x);             // x = x > c ? c : x < -c ? -c : x: clipValue
   void (*scale)(size_t n, T a, T* x);             // x *= a: clipNorm's coefficient
   void (*softThreshold)(size_t n, T t, T* x);     // x = x > t ? x - t : x < -t ? x + t : 0: proximal L1
+  // sum of x[i]^2 in double, element i in lane i % 8, lanes added ((0+1)+(2+3))+((4+5)+(6+7)): the same sum on
+  // every table and in lib/numerics.ts (sumSquares), vectorized (the gradient norm).
+  double (*sumSquares)(size_t n, const T* x);
+  // Single-threaded row-major C[m,n] = alpha*op(A)*op(B) + beta*C (gemm_impl.h), or null: OpenBLAS does it
+  // (the reference table). Callers go through Gemm() in gemm.h, which splits large calls across the pool.
+  void (*gemm)(bool transA, bool transB, int m, int n, int k, T alpha, const T* A, int lda, const T* B, int ldb,
+               T beta, T* C, int ldc);
+  int gemmMr, gemmNr;  // its register tile: a split of C across threads never cuts one
 };
 
 struct KernelTable {

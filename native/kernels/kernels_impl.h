@@ -32,12 +32,29 @@ static void SoftThreshold(size_t n, T t, T* __restrict x) {
 }
 
 template <typename T>
+static double SumSquares(size_t n, const T* __restrict x) {
+  double l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) {
+      const double v = static_cast<double>(x[i + j]);
+      l[j] += v * v;
+    }
+  for (int j = 0; i < n; i++, j++) {
+    const double v = static_cast<double>(x[i]);
+    l[j] += v * v;
+  }
+  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+template <typename T>
 static void OverrideSet(KernelSet<T>& k) {
   k.step = StepImpl<T>;
   k.axpy = Axpy<T>;
   k.clamp = Clamp<T>;
   k.scale = Scale<T>;
   k.softThreshold = SoftThreshold<T>;
+  k.sumSquares = SumSquares<T>;
 }
 
 // Sets the entries this unit provides (all of them, from the shared body); dispatch.cc calls it on a copy of
@@ -45,4 +62,7 @@ static void OverrideSet(KernelSet<T>& k) {
 void Override(KernelTable& t) {
   OverrideSet(t.f32);
   OverrideSet(t.f64);
+#ifdef DESCENT_GEMM_ISA
+  OverrideGemm(t);
+#endif
 }

@@ -47,9 +47,15 @@ double SigmoidCrossEntropy(size_t rows, size_t k, const T* Z, const T* Y, const 
   for (size_t i = 0; i < rows * k; i++) {
     const T z = Z[i], y = Y[i];
     const T wi = w ? w[i / k] : T(1);
-    const T l = (z > T(0) ? z : T(0)) - z * y + std::log1p(std::exp(-std::fabs(z)));
+    // One exp serves both: e = exp(-|z|), and StableSigmoid(z) is 1/(1+e) for z >= 0, e/(1+e) below (the same
+    // operations, so the same bits as calling it).
+    const T e = std::exp(-std::fabs(z));
+    const T l = (z > T(0) ? z : T(0)) - z * y + std::log1p(e);
     sum += static_cast<double>(wi) * static_cast<double>(l);
-    if (dZ) dZ[i] = w ? (StableSigmoid(z) - y) * wi * invScale : (StableSigmoid(z) - y) * invScale;
+    if (dZ) {
+      const T sg = z >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+      dZ[i] = w ? (sg - y) * wi * invScale : (sg - y) * invScale;
+    }
   }
   return sum;
 }

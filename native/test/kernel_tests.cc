@@ -8,6 +8,7 @@
 
 #include "../engine/trainer.h"
 #include "../kernels/dispatch.h"
+#include "../kernels/gemm.h"
 #include "../kernels/kernels.h"
 #include "../kernels/losses.h"
 #include "../kernels/optimizers.h"
@@ -338,12 +339,125 @@ void TestPoolResizeAndSplit() {
 }
 }  // namespace
 
+
+// Every GEMM variant against a long-double reference on odd shapes, all four transposes, alpha/beta, padded
+// leading dimensions; and a split across the pool equal bit for bit to the single-threaded call.
+template <typename T>
+void TestGemmTables(const char* dtype) {
+  const int sizes[] = {1, 2, 7, 17, 33, 129, 300};
+  Rng rng(11);
+  const simd::Isa isas[] = {simd::Isa::kScalar, simd::Isa::kAvx2, simd::Isa::kAvx512};
+  for (simd::Isa isa : isas) {
+    const KernelTable* table = TableFor(isa);
+    if (table == nullptr) {
+      std::printf("gemm %s %s: this CPU lacks it, skipped\n", dtype, simd::Name(isa));
+      continue;
+    }
+    const KernelSet<T>& k = table->Of<T>();
+    int cases = 0;
+    double worst = 0;
+    for (int m : sizes)
+      for (int n : sizes)
+        for (int kk : sizes) {
+          if ((m * 7 + n * 3 + kk) % 3 != 0 && !(m == 1 || n == 1 || kk == 1)) continue;  // a spread, not all 343
+          for (int t = 0; t < 4; t++) {
+            const bool tA = t & 1, tB = t & 2;
+            const T alpha = (cases % 3 == 0) ? T(1) : T(-0.75);
+            const T beta = (cases % 4 == 0) ? T(0) : (cases % 4 == 1 ? T(1) : T(0.5));
+            const int lda = (tA ? m : kk) + 3, ldb = (tB ? kk : n) + 1, ldc = n + 2;
+            std::vector<T> A(static_cast<size_t>(tA ? kk : m) * lda), B(static_cast<size_t>(tB ? n : kk) * ldb),
+                C(static_cast<size_t>(m) * ldc);
+            for (auto& v : A) v = static_cast<T>(rng.Uniform() * 2 - 1);
+            for (auto& v : B) v = static_cast<T>(rng.Uniform() * 2 - 1);
+            for (auto& v : C) v = static_cast<T>(rng.Uniform() * 2 - 1);
+            if (beta == T(0))
+              for (auto& v : C) v = std::numeric_limits<T>::quiet_NaN();  // beta 0: C must not be read
+            std::vector<T> C1 = C;
+            Gemm(k, tA, tB, m, n, kk, alpha, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
+            double err = 0;
+            bool padOk = true;
+            for (int i = 0; i < m; i++)
+              for (int j = 0; j < ldc; j++) {
+                const size_t at = static_cast<size_t>(i) * ldc + j;
+                if (j >= n) {  // padding columns untouched
+                  if (!(C1[at] == C[at] || (C1[at] != C1[at] && C[at] != C[at]))) padOk = false;
+                  continue;
+                }
+                long double s = 0, mag = 0;
+                for (int p = 0; p < kk; p++) {
+                  const long double a = tA ? A[static_cast<size_t>(p) * lda + i] : A[static_cast<size_t>(i) * lda + p];
+                  const long double b = tB ? B[static_cast<size_t>(j) * ldb + p] : B[static_cast<size_t>(p) * ldb + j];
+                  s += a * b;
+                  mag += std::fabs(static_cast<double>(a * b));
+                }
+                long double want = alpha * s;
+                if (beta != T(0)) want += beta * static_cast<long double>(C[at]);
+                const double e = std::fabs(static_cast<double>(C1[at] - want)) /
+                                 (static_cast<double>(mag) + (beta != T(0) ? std::fabs(static_cast<double>(C[at])) : 0.0) + 1e-30);
+                if (!(e <= err)) err = e;
+              }
+            const double tol = 8 * std::numeric_limits<T>::epsilon() * (1 + std::sqrt(static_cast<double>(kk)));
+            CHECK(err <= tol && padOk, "gemm %s %s m=%d n=%d k=%d tA=%d tB=%d alpha=%g beta=%g: rel err %g (tol %g)%s",
+                  dtype, simd::Name(isa), m, n, kk, tA, tB, static_cast<double>(alpha), static_cast<double>(beta), err,
+                  tol, padOk ? "" : ", padding written");
+            if (err > worst) worst = err;
+            cases++;
+          }
+        }
+    std::printf("gemm %s %s: %d cases, worst relative error %.3g\n", dtype, simd::Name(isa), cases, worst);
+    if (k.gemm == nullptr) continue;
+    // Thread split == serial, bit for bit (W3's shapes and odd ones).
+    const int shapes[][3] = {{128, 256, 784}, {256, 784, 128}, {128, 784, 256}, {131, 257, 129}, {300, 17, 500}};
+    for (const auto& sh : shapes) {
+      const int m = sh[0], n = sh[1], kk = sh[2];
+      std::vector<T> A(static_cast<size_t>(m) * kk), B(static_cast<size_t>(kk) * n);
+      for (auto& v : A) v = static_cast<T>(rng.Uniform() * 2 - 1);
+      for (auto& v : B) v = static_cast<T>(rng.Uniform() * 2 - 1);
+      std::vector<T> C1(static_cast<size_t>(m) * n), C2(C1.size());
+      const int before = parallel::Threads();
+      parallel::SetThreads(1);
+      Gemm(k, false, false, m, n, kk, T(1), A.data(), kk, B.data(), n, T(0), C1.data(), n);
+      parallel::SetThreads(2);
+      Gemm(k, false, false, m, n, kk, T(1), A.data(), kk, B.data(), n, T(0), C2.data(), n);
+      parallel::SetThreads(before);
+      CHECK(std::memcmp(C1.data(), C2.data(), C1.size() * sizeof(T)) == 0, "gemm %s %s %dx%dx%d: 2 threads differ from 1",
+            dtype, simd::Name(isa), m, n, kk);
+    }
+  }
+}
+
+// sumSquares: identical on every table (fixed lane order), equal to a long-double sum to rounding.
+template <typename T>
+void TestSumSquares(const char* dtype) {
+  Rng rng(5);
+  for (size_t n : {size_t(0), size_t(1), size_t(7), size_t(8), size_t(9), size_t(1037), size_t(235146)}) {
+    std::vector<T> x(n);
+    for (auto& v : x) v = static_cast<T>(rng.Uniform() * 4 - 2);
+    long double ref = 0;
+    for (T v : x) ref += static_cast<long double>(v) * v;
+    const double s0 = TableFor(simd::Isa::kScalar)->Of<T>().sumSquares(n, x.data());
+    CHECK(std::fabs(static_cast<double>(s0 - ref)) <= (1.0 + n / 8.0) * 2.3e-16 * static_cast<double>(ref) + 1e-300,
+          "sumSquares %s n=%zu: %.17g vs %.17g", dtype, n, s0, static_cast<double>(ref));
+    for (simd::Isa isa : {simd::Isa::kAvx2, simd::Isa::kAvx512}) {
+      const KernelTable* t = TableFor(isa);
+      if (t == nullptr) continue;
+      const double s1 = t->Of<T>().sumSquares(n, x.data());
+      CHECK(std::memcmp(&s0, &s1, sizeof s0) == 0, "sumSquares %s %s n=%zu differs from scalar: %.17g vs %.17g", dtype,
+            simd::Name(isa), n, s1, s0);
+    }
+  }
+}
+
 int main() {
   TestRngMatchesTypeScript();
   TestSimdTablesEqualScalar<float>("float32");
   TestSimdTablesEqualScalar<double>("float64");
   TestKernelTables<float>("float32");
   TestKernelTables<double>("float64");
+  TestGemmTables<float>("float32");
+  TestSumSquares<float>("float32");
+  TestSumSquares<double>("float64");
+  TestGemmTables<double>("float64");
   TestSlotsFromSpec();
   TestGradNormWithoutOverflow();
   TestStableLosses();

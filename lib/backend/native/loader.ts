@@ -22,7 +22,7 @@ export interface NativeBinding {
   init(errors: { ShapeError: unknown; OptionError: unknown; StateError: unknown; MemoryLimitError: unknown }): void;
   setMemoryLimit(bytes: number): void;
   memoryLimit(): number;
-  info(): { openblasConfig: string; threads: number; simd: string; simdBest: string };
+  info(): { openblasConfig: string; threads: number; simd: string; simdBest: string; gemm: string };
   setNumThreads(n: number): void;
   setSimd(name: string): boolean;
   /** The spec.def lists compiled into the addon. */

@@ -30,6 +30,7 @@ export function machine(): Record<string, unknown> {
     backend: i.backend,
     blas: i.blas,
     simd: i.simd,
+    gemm: i.gemm,
   };
 }
 

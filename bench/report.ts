@@ -116,7 +116,7 @@ export function markdown(res: BenchResults): string {
   const out: string[] = [];
   out.push(`# descent benchmarks${res.quick ? ' (--quick: small sizes, smoke test only)' : ''}\n`);
   out.push(
-    `${m.date}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.blas}, SIMD ${m.simd}; ` +
+    `${m.date}: ${m.cpu}, ${m.cores} cores, Node ${m.node}, ${m.blas}, SIMD ${m.simd}${m.gemm ? `, GEMM ${m.gemm}` : ''}; ` +
       `PyTorch ${m.torch ?? 'not run'}, numpy ${m.numpy ?? '–'}, TensorFlow.js ${m.tfjs ?? 'not run'}. ` +
       `Load average (1 min) ${m.loadStart} at the start, ${m.loadEnd} at the end; whole run ${res.seconds.toFixed(0)} s. float32 throughout.` +
       (m.source ? ` descent at commit ${(m.source as { commit: string }).commit}${(m.source as { libraryDirty: boolean }).libraryDirty ? ' with uncommitted library changes' : ''}.` : '') +

@@ -19,8 +19,9 @@ export interface Info {
   /** Best SIMD table this CPU supports. */
   simdBest: string | null;
   /**
-   * Who runs the trainer's matrix products: `'descent-avx512'` / `'descent-avx2'` (descent's packed GEMM for the
-   * table in use) or `'openblas'` (the `scalar` table, or `DESCENT_GEMM=openblas`); null without the addon.
+   * Who runs the trainer's matrix products: `'descent-avx512'` (descent's packed GEMM, the default on AVX-512
+   * CPUs), `'descent-avx2'` (only with `DESCENT_GEMM=descent`: OpenBLAS measured faster on AVX2) or `'openblas'`
+   * (the `scalar` and `avx2` tables, or `DESCENT_GEMM=openblas`); null without the addon.
    */
   gemm: string | null;
   /** The memory limit in bytes (`setMemoryLimit`, `DESCENT_MEMORY_LIMIT`; default 3/4 of physical or cgroup memory), or null when `DESCENT_MEMORY_LIMIT` is malformed. */

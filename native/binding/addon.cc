@@ -45,7 +45,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("simd", simd::Name(simd::Current()));
   o.Set("simdBest", simd::Name(simd::Best()));
   // Who runs the trainer's matrix products: descent's packed kernel for the table in use, or OpenBLAS.
-  o.Set("gemm", Kernels().f32.gemm != nullptr ? std::string("descent-") + simd::Name(simd::Current()) : std::string("openblas"));
+  const auto& k32 = Kernels().f32;
+  o.Set("gemm", k32.gemm != nullptr && !k32.gemmUseBlas ? std::string("descent-") + simd::Name(simd::Current()) : std::string("openblas"));
   return o;
 }
 

@@ -224,7 +224,7 @@ class Trainer final : public TrainerBase {
       T* Z = Z_[l].data();
       // Z[rows, units] = in[rows, inputs] * W^T  (W stored [units, inputs])
       if (units == 1)
-        blas::gemv(false, static_cast<int>(rows), inputs, T(1), in, inputs, W, T(0), Z);
+        Gemv(false, static_cast<int>(rows), inputs, in, inputs, W, Z);
       else
         Gemm(k, false, true, static_cast<int>(rows), units, inputs, T(1), in, inputs, W, inputs, T(0), Z, units);
       const T* b = L.useBias ? params_.data() + layout_.biasOffset[l] : nullptr;
@@ -257,7 +257,7 @@ class Trainer final : public TrainerBase {
       T* gW = grads_.data() + layout_.weightOffset[li];
       // gW[units, inputs] = delta^T[units, rows] * Ain[rows, inputs]
       if (units == 1)
-        blas::gemv(true, static_cast<int>(rows), inputs, T(1), Ain, inputs, delta, T(0), gW);
+        Gemv(true, static_cast<int>(rows), inputs, Ain, inputs, delta, gW);
       else
         Gemm(k, true, false, units, inputs, static_cast<int>(rows), T(1), delta, units, Ain, inputs, T(0), gW, inputs);
       if (L.useBias) {

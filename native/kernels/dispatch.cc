@@ -96,13 +96,14 @@ struct Tables {
 #if defined(__x86_64__)
     if (best >= simd::Isa::kAvx512) isa_avx512::Override(t[2]);
 #endif
-    // DESCENT_GEMM=openblas keeps OpenBLAS for GEMM under every table (comparisons, or a CPU where it wins).
+    // Which GEMM each table runs. AVX-512: descent's (181 GF/s per core at W3's shapes against OpenBLAS's
+    // Haswell kernel at ~105). AVX2: OpenBLAS, which measured faster than descent's 6x16 kernel (~107 vs ~97
+    // GF/s); DESCENT_GEMM=descent selects ours there too, DESCENT_GEMM=openblas OpenBLAS everywhere.
     const char* g = std::getenv("DESCENT_GEMM");
-    if (g != nullptr && std::string(g) == "openblas")
-      for (KernelTable& k : t) {
-        k.f32.gemm = nullptr;
-        k.f64.gemm = nullptr;
-      }
+    const std::string want = g != nullptr ? g : "";
+    t[1].f32.gemmUseBlas = t[1].f64.gemmUseBlas = want != "descent";
+    if (want == "openblas")
+      for (KernelTable& k : t) k.f32.gemmUseBlas = k.f64.gemmUseBlas = true;
   }
 };
 

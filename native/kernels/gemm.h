@@ -19,7 +19,7 @@ constexpr double kGemmParallelMin = 1.5e6;
 template <typename T>
 void Gemm(const KernelSet<T>& k, bool transA, bool transB, int m, int n, int kk, T alpha, const T* A, int lda,
           const T* B, int ldb, T beta, T* C, int ldc) {
-  if (k.gemm == nullptr) {
+  if (k.gemm == nullptr || k.gemmUseBlas) {
     blas::gemm(transA, transB, m, n, kk, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
@@ -47,6 +47,41 @@ void Gemm(const KernelSet<T>& k, bool transA, bool transB, int m, int n, int kk,
       k.gemm(transA, transB, i1 - i0, n, kk, alpha, Ai, lda, B, ldb, beta, C + static_cast<size_t>(i0) * ldc, ldc);
     }
   }, chunks);
+}
+
+// y = op(A) x for one-unit layers (alpha 1, beta 0), A [m, n] row-major. OpenBLAS's per-call cost (0.2-1 µs
+// with the fork guard) is most of a tiny model's step (W5: 32 x 16), so up to kSmallGemv elements the engine
+// does it itself: each dot product in eight fixed lanes (element j in lane j % 8, added as in sumSquares), so
+// the compiler vectorizes it and the result is the same on every CPU.
+constexpr long kSmallGemv = 16384;
+
+template <typename T>
+inline T Dot8(int n, const T* __restrict a, const T* __restrict x) {
+  T l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int q = 0; q < 8; q++) l[q] += a[j + q] * x[j + q];
+  for (int q = 0; j < n; j++, q++) l[q] += a[j] * x[j];
+  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+template <typename T>
+void Gemv(bool transA, int m, int n, const T* A, int lda, const T* x, T* y) {
+  if (static_cast<long>(m) * n > kSmallGemv) {
+    blas::gemv(transA, m, n, T(1), A, lda, x, T(0), y);
+    return;
+  }
+  if (!transA) {
+    for (int i = 0; i < m; i++) y[i] = Dot8(n, A + static_cast<size_t>(i) * lda, x);
+  } else {  // y[n] = A^T x: rows added in order, each row's axpy vectorized across j
+    for (int j = 0; j < n; j++) y[j] = T(0);
+    for (int i = 0; i < m; i++) {
+      const T a = x[i];
+      const T* __restrict r = A + static_cast<size_t>(i) * lda;
+      T* __restrict yy = y;
+      for (int j = 0; j < n; j++) yy[j] += a * r[j];
+    }
+  }
 }
 
 }  // namespace descent

@@ -31,6 +31,7 @@ struct KernelSet {
   void (*gemm)(bool transA, bool transB, int m, int n, int k, T alpha, const T* A, int lda, const T* B, int ldb,
                T beta, T* C, int ldc);
   int gemmMr, gemmNr;  // its register tile: a split of C across threads never cuts one
+  bool gemmUseBlas;     // OpenBLAS measured faster for this table (AVX2 here): Gemm() calls it instead
 };
 
 struct KernelTable {

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
         std::printf(" %10s", "-");
         continue;
       }
-      const KernelSet<float>& k = table->f32;
+      KernelSet<float> k = table->f32;
+      k.gemmUseBlas = false;  // each table's own kernel (the first column is OpenBLAS)
       const int lda = s.tA ? s.m : s.k, ldb = s.tB ? s.k : s.n;
       std::vector<double> times;
       for (int rep = 0; rep < 15; rep++) {

@@ -353,7 +353,8 @@ void TestGemmTables(const char* dtype) {
       std::printf("gemm %s %s: this CPU lacks it, skipped\n", dtype, simd::Name(isa));
       continue;
     }
-    const KernelSet<T>& k = table->Of<T>();
+    KernelSet<T> k = table->Of<T>();
+    k.gemmUseBlas = false;  // test the packed kernel even where OpenBLAS is preferred
     int cases = 0;
     double worst = 0;
     for (int m : sizes)
@@ -448,6 +449,37 @@ void TestSumSquares(const char* dtype) {
   }
 }
 
+// The engine's small gemv (one-unit layers) against a long-double reference, both orientations, and OpenBLAS's
+// path above kSmallGemv.
+template <typename T>
+void TestSmallGemv(const char* dtype) {
+  Rng rng(9);
+  const int shapes[][2] = {{1, 1}, {32, 16}, {7, 3}, {9, 17}, {256, 64}, {300, 50}, {2000, 40}};
+  for (const auto& sh : shapes) {
+    const int m = sh[0], n = sh[1];
+    for (int t = 0; t < 2; t++) {
+      const bool tr = t == 1;
+      std::vector<T> A(static_cast<size_t>(m) * n), x(tr ? m : n), y(tr ? n : m, T(7));
+      for (auto& v : A) v = static_cast<T>(rng.Uniform() * 2 - 1);
+      for (auto& v : x) v = static_cast<T>(rng.Uniform() * 2 - 1);
+      Gemv(tr, m, n, A.data(), n, x.data(), y.data());
+      double err = 0;
+      for (int o = 0; o < (tr ? n : m); o++) {
+        long double s = 0, mag = 0;
+        for (int i = 0; i < (tr ? m : n); i++) {
+          const long double a = tr ? A[static_cast<size_t>(i) * n + o] : A[static_cast<size_t>(o) * n + i];
+          s += a * x[i];
+          mag += std::fabs(static_cast<double>(a * x[i]));
+        }
+        const double e = std::fabs(static_cast<double>(y[o] - s)) / (static_cast<double>(mag) + 1e-30);
+        if (!(e <= err)) err = e;
+      }
+      const double tol = 8 * std::numeric_limits<T>::epsilon() * (1 + std::sqrt(static_cast<double>(tr ? m : n)));
+      CHECK(err <= tol, "gemv %s m=%d n=%d trans=%d: rel err %g (tol %g)", dtype, m, n, tr, err, tol);
+    }
+  }
+}
+
 int main() {
   TestRngMatchesTypeScript();
   TestSimdTablesEqualScalar<float>("float32");
@@ -456,6 +488,8 @@ int main() {
   TestKernelTables<double>("float64");
   TestGemmTables<float>("float32");
   TestSumSquares<float>("float32");
+  TestSmallGemv<float>("float32");
+  TestSmallGemv<double>("float64");
   TestSumSquares<double>("float64");
   TestGemmTables<double>("float64");
   TestSlotsFromSpec();

@@ -33,9 +33,9 @@ void Gemm(const KernelSet<T>& k, bool transA, bool transB, int m, int n, int kk,
   const int mt = (m + k.gemmMr - 1) / k.gemmMr, nt = (n + k.gemmNr - 1) / k.gemmNr;
   const bool byCols = nt >= 2 && (m <= n || mt < 2);
   const size_t tiles = static_cast<size_t>(byCols ? nt : mt);
-  // Two chunks per thread where there are tiles enough: a descheduled thread then holds up a quarter of the
-  // work, not half, for one more packing of the shared operand per chunk.
-  const size_t chunks = tiles >= static_cast<size_t>(4 * threads) ? static_cast<size_t>(2 * threads) : static_cast<size_t>(threads);
+  // One chunk per thread (two each measured slower: each chunk packs the shared operand again), claimed
+  // dynamically: a thread that starts late finds its chunk taken by the one that is running.
+  const size_t chunks = static_cast<size_t>(threads);
   parallel::For(tiles, 2, 1, [&](size_t b, size_t e) {
     if (byCols) {
       const int j0 = static_cast<int>(b) * k.gemmNr, j1 = static_cast<int>(e) * k.gemmNr < n ? static_cast<int>(e) * k.gemmNr : n;

@@ -137,9 +137,9 @@ class Trainer final : public TrainerBase {
         }
       }
       Forward(k, xb, rows, true);
-      const double loss = LossForward(spec_.loss, rows, outputs_, Z_.back().data(), yb, wb,
-                                      T(1) / static_cast<T>(rows), d0_.data()) /
-                          static_cast<double>(rows);
+      const double loss =
+          k.loss(spec_.loss, rows, outputs_, Z_.back().data(), yb, wb, T(1) / static_cast<T>(rows), d0_.data()) /
+          static_cast<double>(rows);
       losses[c] = loss;
       if (!std::isfinite(loss)) {
         Restore();
@@ -188,8 +188,8 @@ class Trainer final : public TrainerBase {
     const T* X = static_cast<const T*>(Xv);
     const KernelSet<T>& k = Kernels().Of<T>();
     Forward(k, X, n, false);
-    const double loss = LossForward(spec_.loss, n, outputs_, Z_.back().data(), static_cast<const T*>(Yv),
-                                    static_cast<const T*>(Wv), T(1) / static_cast<T>(n), d0_.data()) /
+    const double loss = k.loss(spec_.loss, n, outputs_, Z_.back().data(), static_cast<const T*>(Yv),
+                               static_cast<const T*>(Wv), T(1) / static_cast<T>(n), d0_.data()) /
                         static_cast<double>(n);
     Backward(k, X, n);
     Regularize(k);
@@ -229,7 +229,7 @@ class Trainer final : public TrainerBase {
         Gemm(k, false, true, static_cast<int>(rows), units, inputs, T(1), in, inputs, W, inputs, T(0), Z, units);
       const T* b = L.useBias ? params_.data() + layout_.biasOffset[l] : nullptr;
       T* A = L.activation == Act::kLinear ? Z : A_[l].data();
-      BiasActivate(L.activation, static_cast<T>(L.activationParam), rows, static_cast<size_t>(units), b, Z, A);
+      k.biasActivate(L.activation, static_cast<T>(L.activationParam), rows, static_cast<size_t>(units), b, Z, A);
       in = A;
       if (training && L.dropout > 0) {
         // Inverted dropout (Srivastava et al. 2014): keep with probability 1 - rate, scale kept units by
@@ -279,7 +279,7 @@ class Trainer final : public TrainerBase {
           const T* M = M_[li - 1].data();
           for (size_t i = 0; i < rows * static_cast<size_t>(inputs); i++) next[i] *= M[i];
         }
-        ActivationBackward(P.activation, static_cast<T>(P.activationParam), rows * static_cast<size_t>(inputs),
+        k.activationBackward(P.activation, static_cast<T>(P.activationParam), rows * static_cast<size_t>(inputs),
                            Z_[li - 1].data(), LayerOut(li - 1), next);
         T* t = delta;
         delta = next;

@@ -3,13 +3,15 @@
 // (kernels_avx2.cc, kernels_avx512.cc). dispatch.cc picks the table at load; callers fetch it once per pass.
 // Every elementwise entry is bit-identical across tables: the body has no reassociated reductions and kernels
 // build with -ffp-contract=off (native/test/kernel_tests.cc checks each entry of each table against the
-// reference). GEMM is the exception: OpenBLAS (reference table) and descent's packed kernels (AVX2, AVX-512)
+// reference); exp and log1p are polynomial (math_impl.h), not libm, for the same reason. GEMM is the exception: OpenBLAS (reference table) and descent's packed kernels (AVX2, AVX-512)
 // sum in different orders with FMA, so a trained model differs across tables in the last bits (tested against a
 // long-double reference instead); within one table it is identical for any thread count.
 #pragma once
 #include <cstddef>
 
+#include "activations.h"
 #include "dispatch.h"
+#include "losses.h"
 #include "optimizers.h"
 
 namespace descent {
@@ -26,6 +28,15 @@ struct KernelSet {
   // sum of x[i]^2 in double, element i in lane i % 8, lanes added ((0+1)+(2+3))+((4+5)+(6+7)): the same sum on
   // every table and in lib/numerics.ts (sumSquares), vectorized (the gradient norm).
   double (*sumSquares)(size_t n, const T* x);
+  // Activations and loss heads (heads_impl.h) on the vectorized exp/log1p of math_impl.h; accuracy stated there.
+  // A[r, j] = act(Z[r, j] + b[j]), Z keeps the pre-activation; b may be null, A may equal Z (linear).
+  void (*biasActivate)(Act act, T param, size_t rows, size_t cols, const T* b, T* Z, T* A);
+  // D[i] *= act'(Z[i]) from the pre-activation Z and the activation A.
+  void (*activationBackward)(Act act, T param, size_t n, const T* Z, const T* A, T* D);
+  // Summed loss over the batch (double); dZ (nullable) = invScale * w_i * dLoss_i/dZ. See losses.h.
+  double (*loss)(Loss loss, size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ);
+  void (*exp)(size_t n, const T* x, T* y);        // y = exp(x), element-wise (exposed for the accuracy tests)
+  void (*log1pUnit)(size_t n, const T* x, T* y);  // y = log1p(x) for x in [0, 1]
   // Single-threaded row-major C[m,n] = alpha*op(A)*op(B) + beta*C (gemm_impl.h), or null: OpenBLAS does it
   // (the reference table). Callers go through Gemm() in gemm.h, which splits large calls across the pool.
   void (*gemm)(bool transA, bool transB, int m, int n, int k, T alpha, const T* A, int lda, const T* B, int ldb,

@@ -4,6 +4,8 @@
 // function instantiated under different target flags in two units would be merged by the linker (ODR), and the
 // reference table could end up running AVX-512 code. Expects descent::KernelTable (kernels.h) visible.
 #include "optimizers_impl.h"
+#include "math_impl.h"
+#include "heads_impl.h"
 
 template <typename T>
 static void Axpy(size_t n, T a, const T* __restrict x, T* __restrict y) {
@@ -55,6 +57,11 @@ static void OverrideSet(KernelSet<T>& k) {
   k.scale = Scale<T>;
   k.softThreshold = SoftThreshold<T>;
   k.sumSquares = SumSquares<T>;
+  k.biasActivate = BiasActivateImpl<T>;
+  k.activationBackward = ActivationBackwardImpl<T>;
+  k.loss = LossImpl<T>;
+  k.exp = ExpImpl<T>;
+  k.log1pUnit = Log1pUnitImpl<T>;
 }
 
 // Sets the entries this unit provides (all of them, from the shared body); dispatch.cc calls it on a copy of

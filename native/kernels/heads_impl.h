@@ -1,0 +1,229 @@
+// Activations (fused with the bias add) and loss heads for the kernel tables, on the vectorizable exp/log1p of
+// math_impl.h. Included by kernels_impl.h inside each ISA's namespace; includes nothing. Loops that must reduce
+// (the loss sum) first compute a block of per-element values in a vectorizable loop, then add them into 8 fixed
+// double lanes (element i in lane i % 8, lanes combined ((0+1)+(2+3))+((4+5)+(6+7))): the same sum on every table.
+// Formulas and their sources: native/kernels/losses.h.
+
+static inline float Abs(float x) { return __builtin_fabsf(x); }
+static inline double Abs(double x) { return __builtin_fabs(x); }
+
+// 1/(1 + e^-z) with exp taken of -|z| only (never overflows): (z >= 0 ? 1 : e) / (1 + e), e = exp(-|z|).
+template <typename T>
+static inline T SigmoidOf(T z) {
+  const T e = Exp(-Abs(z));
+  return (z >= T(0) ? T(1) : e) / (T(1) + e);
+}
+
+template <typename T>
+static void BiasActivateImpl(Act act, T param, size_t rows, size_t cols, const T* __restrict b, T* Z, T* A) {
+  for (size_t r = 0; r < rows; r++) {
+    T* z = Z + r * cols;
+    T* a = A + r * cols;
+    if (b != nullptr)
+      for (size_t j = 0; j < cols; j++) z[j] += b[j];
+    switch (act) {
+      case Act::kLinear:
+        if (a != z)
+          for (size_t j = 0; j < cols; j++) a[j] = z[j];
+        break;
+      case Act::kRelu:
+        for (size_t j = 0; j < cols; j++) a[j] = z[j] > T(0) ? z[j] : T(0);
+        break;
+      case Act::kSigmoid:
+        for (size_t j = 0; j < cols; j++) a[j] = SigmoidOf(z[j]);
+        break;
+      case Act::kTanh:
+        for (size_t j = 0; j < cols; j++) a[j] = Tanh(z[j]);
+        break;
+      case Act::kLeakyRelu:
+        for (size_t j = 0; j < cols; j++) a[j] = z[j] > T(0) ? z[j] : param * z[j];
+        break;
+      case Act::kElu:
+        for (size_t j = 0; j < cols; j++) a[j] = z[j] > T(0) ? z[j] : param * Expm1(z[j]);
+        break;
+      case Act::kGelu: {
+        // tanh approximation (Hendrycks & Gimpel 2016), as torch.nn.GELU(approximate='tanh')
+        const T k = T(0.7978845608028654), c = T(0.044715);
+        for (size_t j = 0; j < cols; j++) {
+          const T x = z[j];
+          a[j] = T(0.5) * x * (T(1) + Tanh(k * (x + c * x * x * x)));
+        }
+        break;
+      }
+    }
+  }
+}
+
+// D[i] *= act'(Z[i]) given pre-activation Z and activation A (n elements).
+template <typename T>
+static void ActivationBackwardImpl(Act act, T param, size_t n, const T* __restrict Z, const T* __restrict A,
+                                   T* __restrict D) {
+  switch (act) {
+    case Act::kLinear:
+      break;
+    case Act::kRelu:
+      for (size_t i = 0; i < n; i++) D[i] = Z[i] > T(0) ? D[i] : T(0);
+      break;
+    case Act::kSigmoid:
+      for (size_t i = 0; i < n; i++) D[i] *= A[i] * (T(1) - A[i]);
+      break;
+    case Act::kTanh:
+      for (size_t i = 0; i < n; i++) D[i] *= T(1) - A[i] * A[i];
+      break;
+    case Act::kLeakyRelu:
+      for (size_t i = 0; i < n; i++) D[i] = Z[i] > T(0) ? D[i] : param * D[i];
+      break;
+    case Act::kElu:
+      for (size_t i = 0; i < n; i++) D[i] = Z[i] > T(0) ? D[i] : D[i] * (A[i] + param);
+      break;
+    case Act::kGelu: {
+      const T k = T(0.7978845608028654), c = T(0.044715);
+      for (size_t i = 0; i < n; i++) {
+        const T x = Z[i];
+        const T u = k * (x + c * x * x * x);
+        const T th = Tanh(u);
+        const T du = k * (T(1) + T(3) * c * x * x);
+        D[i] *= T(0.5) * (T(1) + th) + T(0.5) * x * (T(1) - th * th) * du;
+      }
+      break;
+    }
+  }
+}
+
+constexpr size_t kHeadBlock = 256;  // a multiple of 8: lane i % 8 is the same counted per block or overall
+
+// lanes[i % 8] += l[i] (* w[i])
+template <typename T>
+static void AddLanes(double* __restrict lanes, size_t m, const T* __restrict l, const T* __restrict w) {
+  size_t i = 0;
+  if (w) {
+    for (; i + 8 <= m; i += 8)
+      for (size_t j = 0; j < 8; j++) lanes[j] += static_cast<double>(w[i + j]) * static_cast<double>(l[i + j]);
+    for (size_t j = 0; i < m; i++, j++) lanes[j] += static_cast<double>(w[i]) * static_cast<double>(l[i]);
+  } else {
+    for (; i + 8 <= m; i += 8)
+      for (size_t j = 0; j < 8; j++) lanes[j] += static_cast<double>(l[i + j]);
+    for (size_t j = 0; i < m; i++, j++) lanes[j] += static_cast<double>(l[i]);
+  }
+}
+static inline double SumLanes(const double* l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); }
+
+// wb[i] = w[row of element base + i] for m elements of k per row.
+template <typename T>
+static void RowWeights(const T* w, size_t k, size_t base, size_t m, T* __restrict wb) {
+  size_t row = base / k, col = base % k;
+  for (size_t i = 0; i < m; i++) {
+    wb[i] = w[row];
+    if (++col == k) {
+      col = 0;
+      row++;
+    }
+  }
+}
+
+// 0.5 * sum (z - y)^2 per element (in double); dZ = (z - y) * w * invScale.
+template <typename T>
+static double SquaredErrorImpl(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  double lb[kHeadBlock];
+  T wb[kHeadBlock];
+  const size_t n = rows * k;
+  for (size_t base = 0; base < n; base += kHeadBlock) {
+    const size_t m = n - base < kHeadBlock ? n - base : kHeadBlock;
+    if (w) RowWeights(w, k, base, m, wb);
+    const T* __restrict z = Z + base;
+    const T* __restrict y = Y + base;
+    for (size_t i = 0; i < m; i++) {
+      const T r = z[i] - y[i];
+      const double rd = static_cast<double>(r);
+      lb[i] = w ? 0.5 * static_cast<double>(wb[i]) * rd * rd : 0.5 * rd * rd;
+    }
+    if (dZ) {
+      T* __restrict d = dZ + base;
+      if (w)
+        for (size_t i = 0; i < m; i++) d[i] = (z[i] - y[i]) * wb[i] * invScale;
+      else
+        for (size_t i = 0; i < m; i++) d[i] = (z[i] - y[i]) * invScale;
+    }
+    AddLanes<double>(lanes, m, lb, nullptr);
+  }
+  return SumLanes(lanes);
+}
+
+// max(z, 0) - z*y + log1p(exp(-|z|)); gradient (sigmoid(z) - y) * w * invScale, one exp for both.
+template <typename T>
+static double SigmoidCrossEntropyImpl(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  T lb[kHeadBlock], wb[kHeadBlock], db[kHeadBlock];
+  const size_t n = rows * k;
+  for (size_t base = 0; base < n; base += kHeadBlock) {
+    const size_t m = n - base < kHeadBlock ? n - base : kHeadBlock;
+    if (w) RowWeights(w, k, base, m, wb);
+    const T* __restrict z = Z + base;
+    const T* __restrict y = Y + base;
+    for (size_t i = 0; i < m; i++) {
+      const T zi = z[i], yi = y[i];
+      const T e = Exp(-Abs(zi));
+      lb[i] = ((zi > T(0) ? zi : T(0)) - zi * yi) + Log1pUnit(e);
+      db[i] = (zi >= T(0) ? T(1) : e) / (T(1) + e) - yi;
+    }
+    if (dZ) {
+      T* __restrict d = dZ + base;
+      if (w)
+        for (size_t i = 0; i < m; i++) d[i] = db[i] * wb[i] * invScale;
+      else
+        for (size_t i = 0; i < m; i++) d[i] = db[i] * invScale;
+    }
+    AddLanes<T>(lanes, m, lb, w ? wb : nullptr);
+  }
+  return SumLanes(lanes);
+}
+
+// logsumexp(z) - z[y] per row (exp and the row sum in double, column order); gradient softmax(z) - onehot(y),
+// times w * invScale. Labels were validated by the caller.
+template <typename T>
+static double SoftmaxCrossEntropyImpl(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+  double sum = 0;
+  double eb[kHeadBlock];
+  for (size_t r = 0; r < rows; r++) {
+    const T scale = w ? w[r] * invScale : invScale;
+    const T* __restrict z = Z + r * k;
+    const size_t y = static_cast<size_t>(Y[r]);
+    T m = z[0];
+    for (size_t j = 1; j < k; j++) m = z[j] > m ? z[j] : m;
+    double s = 0;
+    for (size_t j0 = 0; j0 < k; j0 += kHeadBlock) {
+      const size_t c = k - j0 < kHeadBlock ? k - j0 : kHeadBlock;
+      for (size_t j = 0; j < c; j++) eb[j] = ExpD(static_cast<double>(z[j0 + j] - m));
+      for (size_t j = 0; j < c; j++) s += eb[j];
+    }
+    const double l = __builtin_log(s) - static_cast<double>(z[y] - m);
+    sum += w ? static_cast<double>(w[r]) * l : l;
+    if (dZ) {
+      T* __restrict d = dZ + r * k;
+      const double inv = 1.0 / s;
+      for (size_t j = 0; j < k; j++) d[j] = static_cast<T>(ExpD(static_cast<double>(z[j] - m)) * inv) * scale;
+      d[y] -= scale;
+    }
+  }
+  return sum;
+}
+
+template <typename T>
+static double LossImpl(Loss loss, size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+  switch (loss) {
+    case Loss::kSquaredError: return SquaredErrorImpl(rows, k, Z, Y, w, invScale, dZ);
+    case Loss::kSigmoidCrossEntropy: return SigmoidCrossEntropyImpl(rows, k, Z, Y, w, invScale, dZ);
+    case Loss::kSoftmaxCrossEntropy: return SoftmaxCrossEntropyImpl(rows, k, Z, Y, w, invScale, dZ);
+  }
+  return 0;
+}
+
+template <typename T>
+static void ExpImpl(size_t n, const T* __restrict x, T* __restrict y) {
+  for (size_t i = 0; i < n; i++) y[i] = Exp(x[i]);
+}
+template <typename T>
+static void Log1pUnitImpl(size_t n, const T* __restrict x, T* __restrict y) {
+  for (size_t i = 0; i < n; i++) y[i] = Log1pUnit(x[i]);
+}

@@ -127,7 +127,7 @@ const KernelTable* TableFor(simd::Isa isa) {
 template <typename T>
 bool Step(const KernelSet<T>& k, const OptConfig& c, const StepScalars& s, size_t n, T* p, const T* g, T* s0, T* s1,
           T* s2) {
-  // Small passes run here directly: no std::function (whose capture would be allocated on every step).
+  // Small passes run here directly, without the pool.
   if (n < kParallelMin || parallel::Threads() <= 1) return k.step(c, s, n, p, g, s0, s1, s2);
   std::atomic<bool> ok{true};
   parallel::For(n, kParallelMin, [&](size_t b, size_t e) {

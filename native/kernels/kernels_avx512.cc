@@ -6,6 +6,10 @@
 
 #include <new>
 #pragma GCC target("avx512f,avx512vl,avx512dq,avx2,fma")
+// GCC 12's AVX-512 headers start some intrinsics from _mm512_undefined_ps(), which -Wuninitialized reports in
+// every unit that inlines them (a known false positive: the undefined value is fully overwritten).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace descent::isa_avx512 {
 

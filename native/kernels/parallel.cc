@@ -49,7 +49,7 @@ class Pool {
     for (int i = 1; i < n; i++) workers_.emplace_back([this, i, now] { Work(static_cast<size_t>(i), now); });
   }
 
-  bool TryRun(size_t n, size_t align, size_t chunks, const std::function<void(size_t, size_t)>& f) {
+  bool TryRun(size_t n, size_t align, size_t chunks, const Task& f) {
     std::unique_lock<std::mutex> busy(runMu_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
     const size_t parts = workers_.size() + 1;
@@ -85,7 +85,7 @@ class Pool {
  private:
   // Chunks are claimed, not assigned: a participant the OS descheduled (the JS thread gathering the next chunk
   // of data, V8's GC) delays only the chunk it holds while the others take the rest.
-  void Range(size_t /*part*/, const std::function<void(size_t, size_t)>& f) {
+  void Range(size_t /*part*/, const Task& f) {
     const size_t chunk = ((n_ + chunks_ - 1) / chunks_ + align_ - 1) / align_ * align_;
     for (;;) {
       const size_t b = next_.fetch_add(1, std::memory_order_relaxed) * chunk;
@@ -96,7 +96,7 @@ class Pool {
 
   void Work(size_t part, uint64_t seen) {
     for (;;) {
-      const std::function<void(size_t, size_t)>* f;
+      const Task* f;
       uint64_t now = generation_.load(std::memory_order_acquire);
       if (now == seen) {
         const auto until = std::chrono::steady_clock::now() + kSpin;
@@ -139,7 +139,7 @@ class Pool {
   std::mutex configMu_, runMu_, mu_;
   std::condition_variable cv_, done_;
   std::vector<std::thread> workers_;
-  const std::function<void(size_t, size_t)>* fn_ = nullptr;
+  const Task* fn_ = nullptr;
   size_t n_ = 0, align_ = 64, parts_ = 1;
   size_t chunks_ = 1;
   std::atomic<size_t> pending_{0}, next_{0};
@@ -165,7 +165,7 @@ void SetThreads(int n) {
   GetPool().Resize(n);
 }
 
-void For(size_t n, size_t minParallel, size_t align, const std::function<void(size_t, size_t)>& f, size_t chunks) {
+void Run(size_t n, size_t minParallel, size_t align, const Task& f, size_t chunks) {
   if (n >= minParallel && g_threads.load() > 1 && GetPool().TryRun(n, align, chunks, f)) return;
   f(0, n);
 }

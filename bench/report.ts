@@ -1,4 +1,5 @@
-/** Markdown tables, key ratios and the vega-lite chart of a bench/run.ts result. */
+/** Markdown tables, key ratios and the SVG chart of a bench/run.ts result. */
+import { barChartSvg, type BarGroup } from '../lib/cli/svg';
 import { mdTable } from './common';
 import type { GemmBound, RunnerResult } from './types';
 import { Config, WORKLOADS, WorkloadId } from './workloads';
@@ -205,63 +206,27 @@ export function markdown(res: BenchResults): string {
   return out.join('\n');
 }
 
-/** Bar chart: per workload, each runner's speed relative to descent native 1 thread (log scale, higher is faster). */
-export function chartSpec(res: BenchResults): object {
+/** Bar chart (SVG): per workload, each runner's speed relative to descent native 1 thread (log scale, higher is faster). */
+export function chartSvg(res: BenchResults): string {
   const ref = byId(res, 'descent-native-1t');
-  const values: { workload: string; runner: string; relative: number; label: string }[] = [];
+  const groups: BarGroup[] = [];
   for (const w of IDS) {
+    const bars: BarGroup['bars'] = [];
     for (const r of res.runners) {
       if (r.skipped) continue;
       const s = speedup(r, ref, w);
       const v = metric(r, w);
       if (s === null || v === null) continue;
-      values.push({ workload: `${WORKLOADS[w].name} (${WORKLOADS[w].unit})`, runner: r.label, relative: s, label: `${sig(v)} ${WORKLOADS[w].unit}` });
+      bars.push({ name: r.label, value: s, text: `${sig(v)} ${WORKLOADS[w].unit}` });
     }
+    if (bars.length) groups.push({ label: `${WORKLOADS[w].name} (${WORKLOADS[w].unit})`, bars });
   }
-  // Log-scale bars need an explicit base (x2), else they start at 0 = −∞ and vanish.
-  const rel = values.map((v) => v.relative);
-  const lo = 10 ** Math.floor(Math.log10(Math.min(...rel, 1) / 1.2));
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...rel, 1) * 1.2));
-  const order = res.runners.map((r) => r.label);
-  const x = { field: 'relative', type: 'quantitative', scale: { type: 'log', domain: [lo, hi] }, title: 'speed relative to descent native, 1 thread (×, log scale)' };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: {
-      text: `descent benchmarks${res.quick ? ' (quick sizes)' : ''}: speed relative to descent native, 1 thread`,
-      subtitle: `${res.machine.cpu}, ${res.machine.cores} cores, ${String(res.machine.date).slice(0, 10)}; higher is faster; labels are the absolute figures`,
-      anchor: 'start',
-    },
-    data: { values },
-    facet: { row: { field: 'workload', type: 'nominal', title: null, sort: IDS.map((w) => `${WORKLOADS[w].name} (${WORKLOADS[w].unit})`), header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelFontSize: 12 } } },
-    spec: {
-      width: 560,
-      height: { step: 17 },
-      layer: [
-        {
-          mark: { type: 'rule', color: '#888', strokeDash: [3, 3] },
-          encoding: { x: { datum: 1, type: 'quantitative' } },
-        },
-        {
-          mark: { type: 'bar', height: 13 },
-          encoding: {
-            y: { field: 'runner', type: 'nominal', title: null, sort: order, axis: { labelLimit: 300 } },
-            x,
-            x2: { datum: lo },
-            color: { field: 'runner', type: 'nominal', legend: null, sort: order, scale: { scheme: 'tableau10' } },
-            tooltip: [{ field: 'runner' }, { field: 'label' }, { field: 'relative', format: '.3g' }],
-          },
-        },
-        {
-          mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 },
-          encoding: {
-            y: { field: 'runner', type: 'nominal', sort: order, axis: { labelLimit: 300 } },
-            x,
-            text: { field: 'label' },
-          },
-        },
-      ],
-    },
-    resolve: { scale: { x: 'shared' } },
-    config: { view: { stroke: null }, axis: { labelFontSize: 11, labelLimit: 240 } },
-  };
+  return barChartSvg(groups, {
+    title: `descent benchmarks${res.quick ? ' (quick sizes)' : ''}: speed relative to descent native, 1 thread`,
+    subtitle: `${res.machine.cpu}, ${res.machine.cores} cores, ${String(res.machine.date).slice(0, 10)}; higher is faster; labels are the absolute figures`,
+    xLabel: 'speed relative to descent native, 1 thread (×, log scale)',
+    log: true,
+    rule: 1,
+    order: res.runners.map((r) => r.label),
+  });
 }

@@ -18,12 +18,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { vegaLiteToSvg } from '../lib/cli/plot';
 import { machine, RESULTS } from './common';
 import { runDescent } from './runners/descent';
 import { runE2e } from './e2e';
 import { loadTfjs, runTfjs } from './peers/tfjs';
-import { BenchResults, chartSpec, keyRatios, markdown } from './report';
+import { BenchResults, chartSvg, keyRatios, markdown } from './report';
 import type { GemmBound, RunnerResult } from './types';
 import { config, fashionData, linearData, logisticData, WorkloadId } from './workloads';
 import { PYTHON, log, makeTempDir, median, now, pythonHas, runPython, since, writeF32 } from './util';
@@ -81,7 +80,7 @@ async function writeReport(res: BenchResults, base: string): Promise<string> {
   fs.writeFileSync(`${base}.json`, JSON.stringify(res, null, 2) + '\n');
   fs.writeFileSync(`${base}.md`, md);
   try {
-    fs.writeFileSync(`${base}.svg`, await vegaLiteToSvg(chartSpec(res)));
+    fs.writeFileSync(`${base}.svg`, chartSvg(res));
   } catch (e) {
     log(`chart failed: ${(e as Error).message}`);
   }

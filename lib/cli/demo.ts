@@ -3,7 +3,7 @@
  * standardized features, fixed seed) and prints a table: size, model, epochs, wall time, train objective, test
  * metric, and the backend in use. For diabetes it also reports the closed-form least-squares R² on the same split.
  */
-import Table from 'cli-table3';
+import { Table } from './table';
 import { getBackend } from '../backend';
 import { loadCsv } from '../data/csv';
 import { datasetPath } from '../data/bundled';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `descent` command line: `train`, `predict`, `inspect`, `demo`, `schedule`, `info`. Argument parsing by commander. */
 import { Command, InvalidArgumentError } from 'commander';
-import Table from 'cli-table3';
+import { Table } from './table';
 import { DescentError, FormatError } from '../errors';
 import { info } from '../info';
 import { readCsvFeatures } from '../data/csv';
@@ -147,7 +147,7 @@ program
   .action(async (spec: string, o) => {
     const lrs = preview(parseScheduleSpec(spec, o.learningRate), o.steps);
     if (o.plot) {
-      await plotLearningRates(lrs, o.plot, spec);
+      plotLearningRates(lrs, o.plot, spec);
       console.log(`wrote ${o.plot} (${o.steps} steps)`);
     } else if (o.values) {
       console.log(Array.from(lrs).join('\n'));

@@ -1,5 +1,8 @@
-/** A progress bar (cli-progress) on a TTY; silent otherwise so logs and CI output stay clean. */
-import { SingleBar, Presets } from 'cli-progress';
+/**
+ * Progress bars for the CLI: one line redrawn in place on a terminal (at most 10 times a second), with the rate
+ * and an ETA; silent when the stream is not a terminal, so logs and CI output stay clean (the CLI prints one line
+ * per epoch there instead).
+ */
 
 export interface Progress {
   /** After an epoch (small data sets): advance to `epoch`. */
@@ -9,27 +12,68 @@ export interface Progress {
   stop(): void;
 }
 
-/** A bar over `total` units (epochs, or batches when `batch()` is used). */
+/** m:ss (or h:mm:ss) */
+export function clock(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-';
+  const s = Math.round(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+}
+
+/** `[█████░░░░░] 50%` for a fraction in [0, 1]. */
+export function barText(fraction: number, width = 30): string {
+  const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  const full = Math.round(f * width);
+  return `[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${String(Math.floor(f * 100)).padStart(3)}%`;
+}
+
+/** A redrawn line on a TTY stream: `draw(text)` at most every 100 ms (always when `force`), `end()` ends the line. */
+function liveLine(stream: NodeJS.WriteStream): { draw(text: string, force?: boolean): void; end(): void } {
+  let last = 0, drawn = false;
+  return {
+    draw(text, force = false) {
+      const now = Date.now();
+      if (!force && now - last < 100) return;
+      last = now;
+      drawn = true;
+      const cols = stream.columns || 100;
+      stream.write(`\r${text.length > cols - 1 ? text.slice(0, cols - 1) : text.padEnd(cols - 1)}`);
+    },
+    end() {
+      if (drawn) stream.write('\n');
+    },
+  };
+}
+
+/** A bar over `total` units (epochs, or batches when `batch()` is used; 0: unknown, no bar or ETA). */
 export function progressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) return { update() {}, batch() {}, stop() {} };
-  const bar = new SingleBar(
-    { format: `${label.padEnd(14)} [{bar}] {percentage}% | epoch {epoch} | loss {loss} | {rate} samples/s | {duration_formatted}`, stream, hideCursor: true, clearOnComplete: false },
-    Presets.shades_classic,
-  );
+  const line = liveLine(stream);
   const t0 = Date.now();
-  let rows = 0, done = 0;
-  bar.start(total, 0, { loss: '-', epoch: 0, rate: '-' });
-  const rate = () => (rows / Math.max(1e-3, (Date.now() - t0) / 1000)).toFixed(0);
+  let rows = 0, done = 0, epoch = 0, loss = NaN;
+  const draw = (force = false) => {
+    const el = (Date.now() - t0) / 1000;
+    const rate = el > 0 ? (rows / el).toFixed(0) : '-';
+    const eta = total > 0 && done > 0 ? clock((el / done) * (total - done)) : '-';
+    const head = total > 0 ? `${barText(done / total)} ` : '';
+    line.draw(`${label.padEnd(14)} ${head}| epoch ${epoch} | loss ${Number.isFinite(loss) ? loss.toPrecision(5) : '-'} | ${rate} samples/s | ${clock(el)} elapsed | ETA ${eta}`, force);
+  };
   return {
-    update(epoch, loss) {
-      bar.update(epoch, { loss: loss.toPrecision(5), epoch, rate: '-' });
+    update(e, l) {
+      epoch = e;
+      loss = l;
+      done = e;
+      draw(done === total);
     },
-    batch(epoch, loss, n) {
+    batch(e, l, n) {
       rows += n;
-      bar.update(++done, { loss: loss.toPrecision(5), epoch, rate: rate() });
+      epoch = e;
+      loss = l;
+      done++;
+      draw(done === total);
     },
     stop() {
-      bar.stop();
+      draw(true);
+      line.end();
     },
   };
 }
@@ -37,23 +81,24 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
 /** A bar over the bytes of a file being read (loadCsv's onProgress), with MB/s; silent off a TTY. */
 export function bytesBar(label: string, stream: NodeJS.WriteStream = process.stderr): { update(p: { bytesRead: number; totalBytes: number; rows: number }): void; stop(): void } {
   if (!stream.isTTY) return { update() {}, stop() {} };
-  const bar = new SingleBar(
-    { format: `${label.padEnd(14)} [{bar}] {percentage}% | {mb} MB | {rows} rows | {rate} MB/s | {duration_formatted}`, stream, hideCursor: true, clearOnComplete: false },
-    Presets.shades_classic,
-  );
+  const line = liveLine(stream);
   const t0 = Date.now();
-  let started = false;
+  let lastP: { bytesRead: number; totalBytes: number; rows: number } | null = null;
+  const draw = (force: boolean) => {
+    if (!lastP) return;
+    const el = Math.max(1e-3, (Date.now() - t0) / 1000), mb = lastP.bytesRead / 1e6;
+    const f = lastP.totalBytes > 0 ? lastP.bytesRead / lastP.totalBytes : 0;
+    const eta = f > 0 ? clock((el / f) * (1 - f)) : '-';
+    line.draw(`${label.padEnd(14)} ${barText(f)} | ${mb.toFixed(1)} MB | ${lastP.rows} rows | ${(mb / el).toFixed(0)} MB/s | ETA ${eta}`, force);
+  };
   return {
     update(p) {
-      if (!started) {
-        bar.start(Math.max(1, p.totalBytes), 0, { mb: '0', rows: 0, rate: '-' });
-        started = true;
-      }
-      const mb = p.bytesRead / 1e6;
-      bar.update(p.bytesRead, { mb: mb.toFixed(1), rows: p.rows, rate: (mb / Math.max(1e-3, (Date.now() - t0) / 1000)).toFixed(0) });
+      lastP = p;
+      draw(false);
     },
     stop() {
-      if (started) bar.stop();
+      draw(true);
+      line.end();
     },
   };
 }

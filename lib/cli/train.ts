@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
+import { Table } from './table';
 import { ACTIVATION_NAMES, OPTIMIZERS, OPTIMIZER_NAMES } from '../engine/spec';
 import { IOError, OptionError } from '../errors';
 import { loadCsv } from '../data/csv';
@@ -21,6 +21,9 @@ import { parseScheduleSpec } from '../optim/schedules';
 import { TRAINING_OPTIONS, TRAINING_OPTION_NAMES, type FitOptions, type TrainingOption } from '../train/options';
 import type { BatchInfo } from '../train/types';
 import { bytesBar, progressBar } from './progress';
+import { plotHistory } from './plot';
+import { BUNDLED_DATASETS, datasetPath, type BundledName } from '../data/bundled';
+import type { EpochInfo } from '../train/types';
 
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
@@ -86,13 +89,14 @@ function refuseIgnored(o: Flags, cmd: Command): void {
     }
   }
   if (o.stream && given('testFraction')) throw new OptionError('--test-fraction does not apply with --stream (a stream is not split; pass a separate CSV to descent predict)', '--test-fraction');
-  if (o.save !== undefined) {
-    // Fail before training, not after it, when the model cannot be saved where asked.
-    const dir = path.dirname(path.resolve(String(o.save)));
+  // Fail before training, not after it, when the model or the chart cannot be written where asked.
+  for (const flag of ['save', 'plot'] as const) {
+    if (o[flag] === undefined) continue;
+    const dir = path.dirname(path.resolve(String(o[flag])));
     try {
       fs.accessSync(dir, fs.constants.W_OK);
     } catch (e) {
-      throw new IOError(`Cannot write ${JSON.stringify(o.save)}: ${(e as Error).message}`, '--save', { cause: e });
+      throw new IOError(`Cannot write ${JSON.stringify(o[flag])}: ${(e as Error).message}`, `--${flag}`, { cause: e });
     }
   }
 }
@@ -136,7 +140,7 @@ export function addTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
     .description('train a model on a CSV file or an IDX directory (MNIST layout) and report train/test metrics')
-    .requiredOption('--data <path>', 'CSV file with a header row, or a directory with train-/t10k- IDX files (e.g. /usr/share/datasets/fashion-mnist)')
+    .requiredOption('--data <path>', `CSV file with a header row, a directory with train-/t10k- IDX files (e.g. /usr/share/datasets/fashion-mnist), or a bundled data set: ${Object.keys(BUNDLED_DATASETS).join(', ')}`)
     .addOption(new Option('--model <kind>', 'the model').choices(MODELS).makeOptionMandatory())
     .option('--hidden <sizes>', 'hidden layer sizes for mlp models, e.g. 256,128', '100')
     .addOption(new Option('--activation <name>', 'hidden activation for mlp models').choices(ACTIVATION_NAMES).default('relu'))
@@ -147,7 +151,12 @@ export function addTrainCommand(program: Command): void {
     .option('--test-fraction <f>', 'fraction of a CSV held out for testing', value, 0.2)
     .option('--no-standardize', 'do not standardize features (IDX images are scaled to [0, 1] and not standardized)')
     .option('--stream', 'read the CSV as a stream (files larger than memory): no test split; reports rows/s')
-    .option('--save <file>', 'save the trained model (safetensors, with optimizer state) to this file');
+    .option('--save <file>', 'save the trained model (safetensors, with optimizer state) to this file')
+    .option('--plot <file.svg>', 'write the training curves (loss, validation loss, metrics per epoch) as an SVG chart')
+    .addOption(
+      new Option('--verbose <level>', 'progress output: 0 silent, 1 a progress bar (stderr), 2 one line per epoch (stdout); default 1 on a terminal, 2 when stdout is piped')
+        .choices(['0', '1', '2']),
+    );
   for (const key of TABLE_FLAGS) {
     const cli = (TRAINING_OPTIONS[key] as { cli: { flag: string; doc: string; type: string } }).cli;
     // Lists are comma-separated; their items stay text (column names, missing-value spellings).
@@ -155,9 +164,43 @@ export function addTrainCommand(program: Command): void {
   }
   for (const [key, h] of HYPER) cmd.addOption(h.boolean ? new Option(`--${kebab(key)}`, h.doc) : new Option(`--${kebab(key)} <x>`, h.doc).argParser(value));
   cmd.action(async (o: Flags) => {
+    resolveBundled(o);
     refuseIgnored(o, cmd);
     return o.stream ? trainStream(o, cmd) : trainInMemory(o, cmd);
   });
+}
+
+
+/** `--data digits`: a bundled data set by name (unless a file of that name exists), with its target column. */
+function resolveBundled(o: Flags): void {
+  const d = o.data as string;
+  if (!fs.existsSync(d) && Object.prototype.hasOwnProperty.call(BUNDLED_DATASETS, d)) {
+    o.data = datasetPath(d as BundledName);
+    if (o.target === undefined) o.target = BUNDLED_DATASETS[d as BundledName].target;
+  }
+}
+
+/** The --verbose level: as given, else a bar on a terminal and one line per epoch when stdout is piped. */
+function verbosity(o: Flags): 0 | 1 | 2 {
+  if (o.verbose !== undefined) return Number(o.verbose) as 0 | 1 | 2;
+  return process.stdout.isTTY && process.stderr.isTTY ? 1 : 2;
+}
+
+/** One line per epoch (Keras verbose=2 style). */
+function epochLine(epochs: number): (e: EpochInfo) => void {
+  let t = Date.now();
+  return (e) => {
+    const now = Date.now();
+    const parts = [`epoch ${e.epoch}/${epochs}`, `${((now - t) / 1000).toFixed(2)} s`, `loss ${e.loss.toPrecision(6)}`];
+    if (e.valLoss !== undefined) parts.push(`val_loss ${e.valLoss.toPrecision(6)}`);
+    // As Keras: each requested metric, then its validation value (validation data gets every metric; the line
+    // shows the requested ones).
+    for (const [k, v] of Object.entries(e.metrics.train)) parts.push(`${k} ${v.toPrecision(4)}`);
+    for (const k of Object.keys(e.metrics.train)) if (e.metrics.validation[k] !== undefined) parts.push(`val_${k} ${e.metrics.validation[k]!.toPrecision(4)}`);
+    parts.push(`lr ${e.learningRate.toPrecision(4)}`);
+    console.log(parts.join(' - '));
+    t = now;
+  };
 }
 
 async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
@@ -180,13 +223,17 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
   void [_t, _f, _i, _d, _c, _n, _v];
   const bs = (options.batchSize ?? 32) as number;
   const trainRows = options.validationSplit ? Math.round(train.X.rows * (1 - (options.validationSplit as number))) : train.X.rows;
-  const bar = progressBar(o.model as string, ((options.epochs ?? 100) as number) * Math.ceil(trainRows / Math.min(bs, trainRows)));
+  const epochs = (options.epochs ?? 100) as number;
+  const verbose = verbosity(o);
+  const bar = verbose === 1 ? progressBar(o.model as string, epochs * Math.ceil(trainRows / Math.min(bs, trainRows))) : undefined;
   const h = await model.fit(train.X, train.y, {
     ...options,
     batchesPerChunk: 64,
-    onBatchEnd: (b: BatchInfo) => bar.batch(b.epoch, b.loss, Math.min(bs, trainRows - b.batch * bs)),
+    ...(bar ? { onBatchEnd: (b: BatchInfo) => bar.batch(b.epoch, b.loss, Math.min(bs, trainRows - b.batch * bs)) } : {}),
+    ...(verbose === 2 ? { onEpochEnd: epochLine(epochs) } : {}),
   });
-  bar.stop();
+  bar?.stop();
+  if (o.plot) plotHistory(h, o.plot as string, `${o.model} on ${name}`);
   const style = process.stdout.isTTY ? {} : { head: [], border: [] };
   const table = new Table({ style, head: ['set', 'rows', 'loss', 'metric'] });
   for (const [set, ds] of [['train', train], ['test', test]] as const) {
@@ -197,6 +244,7 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
   console.log(`${o.model} on ${train.X.rows + test.X.rows} × ${train.X.cols} (${name}): ${h.epoch.length} epochs in ${h.seconds.toFixed(2)} s (${sps.toFixed(0)} samples/s) on the ${model.backendName} backend`);
   if (h.valLoss.length) console.log(`validation loss ${h.valLoss.at(-1)!.toPrecision(6)}`);
   console.log(table.toString());
+  if (o.plot) console.log(`wrote ${o.plot}`);
   if (o.save) {
     model.featureNames = train.featureNames;
     model.save(o.save as string, { checkpoint: true });
@@ -207,14 +255,19 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
 /** `train --stream`: passes over a CSV read as a stream, memory bounded by the chunk size. */
 async function trainStream(o: Flags, cmd: Command): Promise<void> {
   const model = makeModel(o, o.standardize as boolean);
-  const bar = progressBar(`${o.model} (stream)`, 0);
+  const verbose = verbosity(o);
+  const bar = verbose === 1 ? progressBar(`${o.model} (stream)`, 0) : undefined;
+  const options = fitOptions(o, cmd);
   const h = await model.fit(o.data as string, {
-    ...fitOptions(o, cmd),
-    onBatchEnd: (b: BatchInfo) => {
-      if (b.batch % 256 === 0) bar.batch(b.epoch, b.loss, 0);
-    },
+    ...options,
+    ...(bar ? { onBatchEnd: (b: BatchInfo) => { if (b.batch % 256 === 0) bar.batch(b.epoch, b.loss, 0); } } : {}),
+    ...(verbose === 2 ? { onEpochEnd: epochLine((options.epochs ?? 100) as number) } : {}),
   });
-  bar.stop();
+  bar?.stop();
+  if (o.plot) {
+    plotHistory(h, o.plot as string, `${o.model} on ${o.data} (stream)`);
+    console.log(`wrote ${o.plot}`);
+  }
   h.epoch.forEach((e, i) => {
     const t = h.throughput[i]!;
     console.log(`epoch ${e}: ${t.rows} rows, loss ${h.loss[i]!.toPrecision(6)}, ${t.rowsPerSecond.toFixed(0)} rows/s, ${(t.waitFraction * 100).toFixed(1)}% waiting for data`);

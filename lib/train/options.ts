@@ -156,7 +156,7 @@ export const TRAINING_OPTIONS = {
   stepUnit: { entries: ALL, fixed: true, cli: { flag: '--step-unit <unit>', type: 'string', doc: 'what schedule steps count: batch | epoch (default batch)' } },
   validationSplit: { entries: ['fit'], why: 'a held-out split needs the rows in memory; pass validationData instead', cli: { flag: '--validation-split <f>', type: 'number', doc: 'fraction of the training rows held out for validation' } },
   validationData: { entries: FIT, why: 'call evaluate() between partialFit calls instead' },
-  metrics: { entries: ['fit'], why: 'training metrics are computed on the training rows in memory; validation metrics come with validationData' },
+  metrics: { entries: ['fit'], why: 'training metrics are computed on the training rows in memory; validation metrics come with validationData', cli: { flag: '--metrics <names>', type: 'list', doc: 'metrics on the training rows after every epoch (mse, mae, r2 | accuracy, logLoss, precision, recall, f1)' } },
   earlyStopping: { entries: FIT, why: 'each partialFit call makes one pass' },
   sampleWeight: { entries: ['fit', 'partialFit'], why: 'weights need the rows in memory' },
   classWeight: { entries: ['fit', 'partialFit'], why: 'weights need the rows in memory' },

@@ -1,0 +1,104 @@
+/**
+ * 86: descent's own SVG charts (lib/cli/svg.ts, which replaced vega + vega-lite) and the CLI's training output:
+ * bundled data sets by name, one line per epoch when stdout is piped, --verbose, --plot training curves.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { barChartSvg, esc, lineChartSvg, logTicks, niceTicks, tickLabel } from '../lib/cli/svg';
+
+const root = path.resolve(__dirname, '..');
+
+/** The numbers of a path's d attribute, in order. */
+function pathNumbers(svg: string, index = 0): number[] {
+  const d = [...svg.matchAll(/<path d="([^"]+)"/g)][index]![1]!;
+  return d.split(/[MLHV,]/).filter((t) => t !== '').map(Number);
+}
+
+describe('86 SVG charts', () => {
+  it('niceTicks: steps of 1, 2 or 5 × 10^k covering the range', () => {
+    assert.deepEqual(niceTicks(0, 1, 6), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+    assert.deepEqual(niceTicks(0, 99, 6), [0, 20, 40, 60, 80, 100]);
+    assert.deepEqual(niceTicks(-3, 7, 6), [-4, -2, 0, 2, 4, 6, 8]);
+    assert.deepEqual(niceTicks(0.5, 0.5, 6), [0.45, 0.5, 0.55]); // a flat series gets ±10% around it
+    assert.deepEqual(logTicks(0.3, 40), [0.1, 1, 10, 100]);
+    assert.equal(tickLabel(0.30000000000000004), '0.3');
+    assert.equal(tickLabel(123456), '1.2e5');
+    assert.equal(esc('a<b & "c">'), 'a&lt;b &amp; &quot;c&quot;&gt;');
+  });
+
+  it('a line chart maps data to the plot area exactly (corners, staircase, breaks at non-finite values)', () => {
+    // x ticks 0..4 and y ticks 0..1: the plot area is left 72, top 16 (no title), 640 × 320.
+    const svg = lineChartSvg([{ name: 'a', values: [0, 0.5, 1, 1, 0.25] }], {});
+    assert.deepEqual(pathNumbers(svg), [72, 336, 232, 176, 392, 16, 552, 16, 712, 256]);
+    const stepped = lineChartSvg([{ name: 'lr', values: [1, 0.5] }], { step: true });
+    // M x0,y(1) H x1 V y(0.5): y ticks 0.5..1 by 0.1, so 1 is the top and 0.5 the bottom
+    assert.deepEqual(pathNumbers(stepped), [72, 16, 712, 336]);
+    const broken = lineChartSvg([{ name: 'a', values: [1, NaN, 3] }], {});
+    assert.deepEqual(pathNumbers(broken), [72, 336, 712, 16], 'the NaN point is left out');
+    const two = lineChartSvg([{ name: 'loss', values: [3, 2] }, { name: 'val <loss>', values: [4, 1] }], { title: 't' });
+    assert.equal([...two.matchAll(/<path /g)].length, 2);
+    assert.match(two, /val &lt;loss&gt;/);
+    assert.match(two, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="\d+" height="\d+"/);
+  });
+
+  it('a log-scale bar chart puts each bar end at log10(value) on the shared axis', () => {
+    const svg = barChartSvg([{ label: 'W1', bars: [{ name: 'a', value: 1 }, { name: 'b', value: 10 }] }, { label: 'W2', bars: [{ name: 'a', value: 100 }] }], { log: true, rule: 1 });
+    // lo = 10^floor(log10(1/1.2)) = 0.1, hi = 10^ceil(log10(120)) = 1000: 4 decades over 560 px from x = 250.
+    const widths = [...svg.matchAll(/<rect x="250" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    assert.deepEqual(widths, [140, 280, 420]);
+    assert.match(svg, /stroke-dasharray="3,3"/);
+  });
+});
+
+describe('86 CLI training output', () => {
+  const cli = path.join(root, 'dist', 'cli', 'main.js');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-86-'));
+  before(function () {
+    if (!fs.existsSync(cli)) {
+      console.log('      (skipped: dist/ not built; run npm run build:ts)');
+      this.skip();
+    }
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('`train --data digits` (a bundled data set by name) prints one line per epoch when stdout is a pipe', () => {
+    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '4', '--optimizer', 'adam', '--seed', '1'], { encoding: 'utf8', cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => /^epoch \d+\/4 - /.test(l));
+    assert.deepEqual(lines.map((l) => Number(/^epoch (\d+)/.exec(l)![1])), [1, 2, 3, 4]);
+    const losses = lines.map((l) => Number(/ - loss ([\d.e+-]+)/.exec(l)![1]));
+    assert.ok(losses[3]! < losses[0]!, `the loss went down: ${losses}`);
+    assert.match(r.stdout, /softmax on 1797 × 64/);
+    assert.equal(r.stderr, '', 'no progress bar off a terminal');
+  });
+
+  it('--verbose 0 prints no epoch lines; --validation-split adds val_loss to each line', () => {
+    const quiet = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '2', '--verbose', '0'], { encoding: 'utf8', cwd: tmp });
+    assert.equal(quiet.status, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stdout, /^epoch /m);
+    const val = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '2', '--validation-split', '0.2', '--metrics', 'accuracy'], { encoding: 'utf8', cwd: tmp });
+    assert.equal(val.status, 0, val.stderr);
+    assert.match(val.stdout, /^epoch 2\/2 - [\d.]+ s - loss [\d.e+-]+ - val_loss [\d.e+-]+ - accuracy [\d.]+ - val_accuracy [\d.]+ - lr /m);
+  });
+
+  it('--plot writes the training curves as an SVG: loss and validation loss, metrics below', () => {
+    const out = path.join(tmp, 'curves.svg');
+    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '5', '--validation-split', '0.2', '--metrics', 'accuracy', '--plot', out], { encoding: 'utf8', cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const svg = fs.readFileSync(out, 'utf8');
+    assert.match(svg, /^<svg xmlns/);
+    assert.equal([...svg.matchAll(/<path /g)].length, 4, 'loss, validation loss, accuracy, validation accuracy');
+    assert.match(svg, />validation loss</);
+    assert.match(r.stdout, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  });
+
+  it('a --plot path in a missing directory fails before training with an IOError naming --plot', () => {
+    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--plot', path.join(tmp, 'no-dir', 'c.svg')], { encoding: 'utf8', cwd: tmp });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /IOError \[ERR_IO\]: Cannot write .*--plot|IOError \[ERR_IO\]: Cannot write/);
+    assert.doesNotMatch(r.stdout, /^epoch /m);
+  });
+});

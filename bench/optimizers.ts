@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   if (sol !== null && solNative !== null && solRatio !== null && adam7) {
     md += `\nSpeed of light (plain fused Adam loop in C, -O3 -march=native, 1 thread) at 1e7, interleaved with descent's ` +
       `Adam at 1 thread over 7 rounds (medians of 6 steps each): C ${sol.toFixed(2)} ms/step, descent ${solNative.toFixed(2)} ms/step, ` +
-      `descent/C ${solRatio.toFixed(3)} (median of the per-round ratios: ${((solRatio - 1) * 100).toFixed(1)}% ${solRatio >= 1 ? 'over' : 'under'}). ` +
+      `descent/C ${solRatio.toFixed(3)} (median of the per-round ratios: ${Math.abs((solRatio - 1) * 100).toFixed(1)}% ${solRatio >= 1 ? "over" : "under"}). ` +
       `Table above: native 2 threads ${(adam7.native2Ms as number).toFixed(2)} ms; pure JS ${(adam7.jsMs as number).toFixed(2)} ms.\n`;
   }
   writeResults(quick ? 'optimizers-quick' : 'optimizers', { machine: machine(), speedOfLightAdam1e7Ms: sol, descentAdam1e7Ms1T: solNative, descentOverSol: solRatio, rows }, md);

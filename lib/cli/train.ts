@@ -191,7 +191,8 @@ function epochLine(epochs: number): (e: EpochInfo) => void {
   let t = Date.now();
   return (e) => {
     const now = Date.now();
-    const parts = [`epoch ${e.epoch}/${epochs}`, `${((now - t) / 1000).toFixed(2)} s`, `loss ${e.loss.toPrecision(6)}`];
+    const ms = now - t;
+    const parts = [`epoch ${e.epoch}/${epochs}`, ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`, `loss ${e.loss.toPrecision(6)}`];
     if (e.valLoss !== undefined) parts.push(`val_loss ${e.valLoss.toPrecision(6)}`);
     // As Keras: each requested metric, then its validation value (validation data gets every metric; the line
     // shows the requested ones).

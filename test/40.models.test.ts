@@ -134,10 +134,10 @@ describe('40 models: native and JS backends agree', function () {
         for (const backend of ['native', 'js'] as const) {
           const init = new s.Model({ dtype, backend, standardize: true });
           await init.fit(d.X, d.y, { epochs: 1, batchSize: 32, learningRate: 1e-300, seed: 11 });
-          params[`${backend}0`] = init.getParams();
+          params[`${backend}0`] = init.getParameterVector();
           const m = new s.Model({ dtype, backend, standardize: true });
           await m.fit(d.X, d.y, { epochs: 5, batchSize: 32, learningRate: s.lr, seed: 11 });
-          params[backend] = m.getParams();
+          params[backend] = m.getParameterVector();
         }
         assert.deepEqual(Array.from(params.native0!), Array.from(params.js0!));
         const diff = relMaxDiff(params.native!, params.js!);
@@ -194,7 +194,7 @@ describe('40 models: bad input gets a DescentError naming the argument', () => {
       assert.ok(err instanceof DivergenceError, `got ${err}`);
       assert.equal(err.epoch, 1);
       assert.match(err.message, /epoch 1, batch \d+/);
-      assert.ok(model.getParams().every(Number.isFinite));
+      assert.ok(model.getParameterVector().every(Number.isFinite));
       assert.ok(Array.from(model.predict(d.X)).every(Number.isFinite));
     });
 

@@ -98,7 +98,7 @@ describe('45 one training path: every entry point honours the same options', () 
       await m.fit(bc.X, bc.y, { epochs: 0, seed: 5 });
       const m2 = new LogisticRegression({ backend });
       await m2.fit(bc.X, bc.y, { epochs: 1, batchSize: bc.X.rows, learningRate: 1e-300, seed: 5 });
-      assert.deepEqual(Array.from(m.getParams()), Array.from(m2.getParams()), 'the initial weights of seed 5');
+      assert.deepEqual(Array.from(m.getParameterVector()), Array.from(m2.getParameterVector()), 'the initial weights of seed 5');
       assert.equal(m.predict(bc.X).length, bc.X.rows);
     });
 
@@ -128,7 +128,7 @@ describe('45 one training path: every entry point honours the same options', () 
       const m = new LinearRegression({ dtype: 'float64', backend, clipNorm: 1 });
       await m.fit(X, [1, 2, 3], { epochs: 2, batchSize: 3, learningRate: 1e-3, seed: 2, onBatchEnd: (b) => void norms.push(b.gradNorm) });
       assert.ok(norms.every((v) => Number.isFinite(v) && v > 1e159), `norms ${norms}`);
-      assert.ok(Array.from(m.getParams()).every(Number.isFinite));
+      assert.ok(Array.from(m.getParameterVector()).every(Number.isFinite));
       // Without clipping the update itself overflows: a DivergenceError, as before.
       await assert.rejects(new LinearRegression({ dtype: 'float64', backend }).fit(X, [1, 2, 3], { epochs: 2, batchSize: 3, learningRate: 1e-3, seed: 2 }), DivergenceError);
     });

@@ -62,7 +62,7 @@ describe('47 hardening: refused calls change nothing', function () {
           assert.deepEqual(Array.from(m.standardScaler!.mean!), mean);
         }
         await m.partialFit(chunk(50, 600).X, chunk(50, 600).y, { shuffle: true }); // batchSize 10, as the first call
-        return Array.from(m.getParams());
+        return Array.from(m.getParameterVector());
       };
       assert.deepEqual(await run(true), await run(false), 'bit for bit as without the refused calls');
     });
@@ -114,7 +114,7 @@ describe('47 hardening: optimizer choices and schedules', function () {
     const fit = async (optimizer: unknown) => {
       const m = new LogisticRegression({ dtype: 'float64' });
       await m.fit(d.X, d.y, { epochs: 2, seed: 1, optimizer: optimizer as never });
-      return Array.from(m.getParams());
+      return Array.from(m.getParameterVector());
     };
     const ref = await fit(adam({ learningRate: 0.01 }));
     assert.deepEqual(await fit(JSON.parse(JSON.stringify(adam({ learningRate: 0.01 })))), ref);
@@ -141,7 +141,7 @@ describe('47 hardening: optimizer choices and schedules', function () {
         const file = path.join(tmp, `ovf-${backend}.st`);
         await assert.rejects(m.fit(X, y, { epochs: 3, batchSize: 8, optimizer: optimizer as never, checkpoint: { path: file } }),
           (e: unknown) => e instanceof DivergenceError && /parameters or optimizer state/.test(e.message), String(typeof optimizer === 'string' ? optimizer : 'adam'));
-        assert.ok(Array.from(m.getParams()).every(Number.isFinite));
+        assert.ok(Array.from(m.getParameterVector()).every(Number.isFinite));
         if (fs.existsSync(file)) assert.ok(loadModel(file), 'any checkpoint written loads');
       }
     });
@@ -181,7 +181,7 @@ describe('47 hardening: options a model would ignore, and silent zeros', functio
     await m1.fit(t, { target: 'y', epochs: 2 });
     const m2 = new LogisticRegression({ dtype: 'float64' });
     await m2.fit([{ x: t }], { target: 'y', epochs: 2 });
-    assert.deepEqual(Array.from(m1.getParams()), Array.from(m2.getParams()));
+    assert.deepEqual(Array.from(m1.getParameterVector()), Array.from(m2.getParameterVector()));
     const withNull = tableFromJSON([{ a: 1, t: 1 }, { a: 2, t: null }, { a: 3, t: 0 }]);
     await assert.rejects(new LogisticRegression().fit(withNull, { target: 't' }), (e: unknown) => e instanceof ShapeError && e.argument === 'target' && /row 1/.test(e.message));
     const nullFeature = tableFromJSON([{ a: 1, t: 1 }, { a: null, t: 0 }]);

@@ -163,18 +163,18 @@ describe('50 gradient clipping', () => {
       // x = 1, y = 10, w0/b0 from the seeded draw; gradient (e, e) with e = w0 + b0 − 10 (|e| ≈ 10).
       const first = new LinearRegression({ dtype: 'float64', backend });
       await first.fit([[1]], [10], { epochs: 1, batchSize: 1, learningRate: 1e-300, seed: 2 });
-      const [w0, b0] = Array.from(first.getParams());
+      const [w0, b0] = Array.from(first.getParameterVector());
       const e = w0! + b0! - 10;
       const norm = Math.sqrt(2) * Math.abs(e);
       const byNorm = new LinearRegression({ dtype: 'float64', backend, clipNorm: 1 });
       const h = await byNorm.fit([[1]], [10], { epochs: 1, batchSize: 1, learningRate: 0.5, seed: 2, onBatchEnd: (b) => assert.ok(Math.abs(b.gradNorm - norm) < 1e-12) });
       assert.equal(h.epoch.length, 1);
       const coef = 1 / (norm + 1e-6);
-      assert.ok(Math.abs(byNorm.getParams()[0]! - (w0! - 0.5 * e * coef)) < 1e-14);
+      assert.ok(Math.abs(byNorm.getParameterVector()[0]! - (w0! - 0.5 * e * coef)) < 1e-14);
       const byValue = new LinearRegression({ dtype: 'float64', backend, clipValue: 0.25 });
       await byValue.fit([[1]], [10], { epochs: 1, batchSize: 1, learningRate: 0.5, seed: 2 });
-      assert.ok(Math.abs(byValue.getParams()[0]! - (w0! - 0.5 * Math.sign(e) * 0.25)) < 1e-14);
-      assert.ok(Math.abs(byValue.getParams()[1]! - (b0! - 0.5 * Math.sign(e) * 0.25)) < 1e-14);
+      assert.ok(Math.abs(byValue.getParameterVector()[0]! - (w0! - 0.5 * Math.sign(e) * 0.25)) < 1e-14);
+      assert.ok(Math.abs(byValue.getParameterVector()[1]! - (b0! - 0.5 * Math.sign(e) * 0.25)) < 1e-14);
     });
   }
 
@@ -185,7 +185,7 @@ describe('50 gradient clipping', () => {
     for (const backend of ['native', 'js'] as const) {
       const m = new SoftmaxRegression({ dtype: 'float64', backend, standardize: true, regularization: { l1: 1e-3, l2: 1e-2 }, clipNorm: 0.5 });
       await m.fit(d.X, d.y, { epochs: 3, batchSize: 64, learningRate: 0.2, seed: 8, classWeight: 'balanced' });
-      p[backend] = m.getParams();
+      p[backend] = m.getParameterVector();
     }
     assert.ok(relMaxDiff(p.native!, p.js!) < 1e-10);
   });
@@ -221,7 +221,7 @@ describe('50 validation, metrics and early stopping', () => {
         epochs: 200, batchSize: 4, learningRate: 0.05, shuffle: false, seed: 1,
         validationData: [X, [0.5, 1, 1.5, 2]],
         earlyStopping: { patience: 3, restoreBestWeights: true },
-        onEpochEnd: () => void weights.push(Array.from(m.getParams())),
+        onEpochEnd: () => void weights.push(Array.from(m.getParameterVector())),
       });
       const best = h.valLoss.indexOf(Math.min(...h.valLoss));
       assert.ok(best > 0 && best < h.epoch.length - 1, 'validation loss improves then worsens');
@@ -230,7 +230,7 @@ describe('50 validation, metrics and early stopping', () => {
       assert.equal(h.epoch.length, best + 1 + 3, 'stops after patience (3) epochs without improvement');
       assert.ok(h.stoppedEarly);
       assert.equal(h.bestEpoch, best + 1);
-      assert.deepEqual(Array.from(m.getParams()), weights[best]);
+      assert.deepEqual(Array.from(m.getParameterVector()), weights[best]);
     });
   }
 
@@ -240,13 +240,13 @@ describe('50 validation, metrics and early stopping', () => {
     const weights: number[][] = [];
     const h = await m.fit(X, [1, 2, 3, 4], {
       epochs: 40, batchSize: 4, learningRate: 0.05, shuffle: false, seed: 1, validationData: [X, [0.5, 1, 1.5, 2]],
-      earlyStopping: { patience: 1000, restoreBestWeights: true }, onEpochEnd: () => void weights.push(Array.from(m.getParams())),
+      earlyStopping: { patience: 1000, restoreBestWeights: true }, onEpochEnd: () => void weights.push(Array.from(m.getParameterVector())),
     });
     assert.equal(h.epoch.length, 40);
     assert.equal(h.stoppedEarly, false);
     const best = h.valLoss.indexOf(Math.min(...h.valLoss));
     assert.ok(best < 39);
-    assert.deepEqual(Array.from(m.getParams()), weights[best]);
+    assert.deepEqual(Array.from(m.getParameterVector()), weights[best]);
   });
 
   it('bad control options are OptionErrors', async () => {
@@ -265,7 +265,7 @@ describe('50 sample and class weights', () => {
     await a.fit(d.X, d.y, { epochs: 3, learningRate: 0.05, seed: 6, sampleWeight: new Float64Array(d.X.rows).fill(2) });
     const b = new LinearRegression({ dtype: 'float64', standardize: true });
     await b.fit(d.X, d.y, { epochs: 3, learningRate: 0.1, seed: 6 });
-    assert.deepEqual(Array.from(a.getParams()), Array.from(b.getParams()));
+    assert.deepEqual(Array.from(a.getParameterVector()), Array.from(b.getParameterVector()));
   });
 
   it("classWeight 'balanced' raises minority-class recall on a 90/10 breast-cancer subset", async () => {
@@ -313,7 +313,7 @@ describe('50 divergence, abort and callbacks', () => {
       assert.ok(batches <= 24, `ran ${batches} batches: at most one chunk after the abort`);
       const pred = m.predict(d.X);
       assert.equal(pred.length, d.X.rows);
-      assert.ok(m.getParams().every(Number.isFinite));
+      assert.ok(m.getParameterVector().every(Number.isFinite));
     });
 
     it(`${backend}: onBatchEnd sees every batch with its loss, learning rate and gradient norm`, async () => {

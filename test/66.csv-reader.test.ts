@@ -270,7 +270,7 @@ describe('66 csv reader: options', () => {
     await streamed.fit(g, { ...streamOpts, epochs: 2, batchSize: 1, shuffle: false, seed: 1 });
     const inMemory = new LinearRegression({ dtype: 'float64' });
     await inMemory.fit(d.X, d.y, { epochs: 2, batchSize: 1, shuffle: false, seed: 1 });
-    assert.deepEqual(Array.from(streamed.getParams()), Array.from(inMemory.getParams()));
+    assert.deepEqual(Array.from(streamed.getParameterVector()), Array.from(inMemory.getParameterVector()));
     await assert.rejects(new LinearRegression().fit(g, { ...streamOpts, shuffle: true }), (e: OptionError) => e instanceof OptionError && e.argument === 'shuffle');
     await assert.rejects(new LinearRegression().fit(d.X, d.y, { comment: '#' }), (e: OptionError) => e instanceof OptionError && e.argument === 'comment' && /loadCsv takes it/.test(e.message));
     await assert.rejects(new LinearRegression().fit(g, { delimiter: '||' }), (e: OptionError) => e instanceof OptionError && e.argument === 'delimiter');
@@ -395,9 +395,9 @@ describe('66 training from a path, from loadCsv and from memory', () => {
           const nested = make[k]!();
           const arrays = Array.from({ length: d.X.rows }, (_, i) => Array.from(d.X.data.subarray(i * 6, i * 6 + 6)));
           await nested.fit(arrays, d.y, { ...opts, shuffle: false });
-          const ref = Buffer.from(fromLoad.getParams().buffer).toString('hex');
+          const ref = Buffer.from(fromLoad.getParameterVector().buffer).toString('hex');
           for (const [name, m] of [['path', fromPath], ['path.gz', fromGz], ['typed array', plain], ['nested arrays', nested]] as const)
-            assert.equal(Buffer.from(m.getParams().buffer).toString('hex'), ref, `${target}: ${name} vs loadCsv`);
+            assert.equal(Buffer.from(m.getParameterVector().buffer).toString('hex'), ref, `${target}: ${name} vs loadCsv`);
         }
       });
     }
@@ -449,12 +449,12 @@ describe('66 training in place', () => {
     await ref.fit({ data: make(new ArrayBuffer(rows * cols * 4)), rows, cols }, y, opts);
     const shared = new LinearRegression({ backend: 'native' });
     await shared.fit({ data: make(new SharedArrayBuffer(rows * cols * 4)), rows, cols }, y, opts);
-    assert.deepEqual(shared.getParams(), ref.getParams());
+    assert.deepEqual(shared.getParameterVector(), ref.getParameterVector());
     const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void };
     const rbuf = new Resizable(rows * cols * 4, { maxByteLength: rows * cols * 8 });
     const rs = new LinearRegression({ backend: 'native' });
     await rs.fit({ data: make(rbuf), rows, cols }, y, opts);
-    assert.deepEqual(rs.getParams(), ref.getParams());
+    assert.deepEqual(rs.getParameterVector(), ref.getParameterVector());
     const detached = make(new ArrayBuffer(rows * cols * 4));
     await assert.rejects(
       new LinearRegression({ backend: 'native' }).fit({ data: detached, rows, cols }, y, { ...opts, onBatchEnd: (b) => { if (b.batch === 20) structuredClone(detached.buffer, { transfer: [detached.buffer as ArrayBuffer] }); } }),

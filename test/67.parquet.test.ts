@@ -61,7 +61,7 @@ describe('67 Parquet', () => {
       const d = await loadParquet(file, { features: ['a', 'b', 'c'] });
       const inMemory = new LogisticRegression({ backend });
       await inMemory.fit(d.X, d.y, { ...opts, shuffle: false });
-      assert.deepEqual(Array.from(streamed.getParams()), Array.from(inMemory.getParams()));
+      assert.deepEqual(Array.from(streamed.getParameterVector()), Array.from(inMemory.getParameterVector()));
     });
   }
 

@@ -124,8 +124,8 @@ describe('70 MLP: models', () => {
       const make = (rate: number) => new Sequential([dense(16, { activation: 'relu' }), dropout(rate), dense(1)], { loss: 'sigmoidCrossEntropy', standardize: true, backend, dtype: 'float64' });
       const a = make(0.5), b = make(0.5), c = make(0);
       for (const m of [a, b, c]) await m.fit(d.X, d.y, { epochs: 2, learningRate: 0.05, seed: 9 });
-      assert.deepEqual(Array.from(a.getParams()), Array.from(b.getParams()));
-      assert.notDeepEqual(Array.from(a.getParams()), Array.from(c.getParams()));
+      assert.deepEqual(Array.from(a.getParameterVector()), Array.from(b.getParameterVector()));
+      assert.notDeepEqual(Array.from(a.getParameterVector()), Array.from(c.getParameterVector()));
       assert.deepEqual(Array.from(a.predictProba(d.X)), Array.from(a.predictProba(d.X)));
     });
   }
@@ -140,7 +140,7 @@ describe('70 MLP: models', () => {
         dense(16, { activation: elu(0.5), kernelInitializer: 'glorotUniform' }), dense(16, { activation: 'gelu' }), dense(10),
       ], { loss: 'softmaxCrossEntropy', standardize: true, dtype: 'float64', backend });
       await m.fit(d.X, d.y, { epochs: 3, batchSize: 64, optimizer: adam({ learningRate: 1e-3 }), seed: 12 });
-      p[backend] = m.getParams();
+      p[backend] = m.getParameterVector();
     }
     assert.ok(relMaxDiff(p.native!, p.js!) < 1e-10, `${relMaxDiff(p.native!, p.js!)}`);
   });

@@ -44,7 +44,7 @@ describe('80 save and load: round trip', () => {
           if (a.predictProba && name !== 'Sequential' || name === 'Sequential') {
             if (a.predictProba) assert.deepEqual(Array.from(b.predictProba!(data.X)), Array.from(a.predictProba(data.X)));
           }
-          assert.deepEqual(Array.from(loaded.getParams()), Array.from(m.getParams()));
+          assert.deepEqual(Array.from(loaded.getParameterVector()), Array.from(m.getParameterVector()));
         }
       });
     }
@@ -74,7 +74,7 @@ describe('80 save and load: resume', () => {
     const half = new SoftmaxRegression({ standardize: true });
     await half.fit(d.X, d.y, { ...opts(), epochs: 5, checkpoint: { path: ckpt } });
     const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'fixtures', 'resume-child.ts'), ckpt, csv], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
-    assert.deepEqual(JSON.parse(out), Array.from(straight.getParams()));
+    assert.deepEqual(JSON.parse(out), Array.from(straight.getParameterVector()));
   });
 
   for (const backend of BACKENDS) {
@@ -88,11 +88,11 @@ describe('80 save and load: resume', () => {
       half.save(noOpt, { checkpoint: true, optimizerState: false });
       const resumed = new SoftmaxRegression({ standardize: true, backend });
       await resumed.fit(d.X, d.y, { ...opts(), epochs: 6, resumeFrom: full });
-      assert.deepEqual(Array.from(resumed.getParams()), Array.from(straight.getParams()));
+      assert.deepEqual(Array.from(resumed.getParameterVector()), Array.from(straight.getParameterVector()));
       assert.equal(resumed.history!.epoch[0], 4);
       const fresh = new SoftmaxRegression({ standardize: true, backend });
       await fresh.fit(d.X, d.y, { ...opts(), epochs: 6, resumeFrom: noOpt });
-      assert.notDeepEqual(Array.from(fresh.getParams()), Array.from(straight.getParams()));
+      assert.notDeepEqual(Array.from(fresh.getParameterVector()), Array.from(straight.getParameterVector()));
     });
   }
 
@@ -246,7 +246,7 @@ describe('80 save and load: corrupt files', () => {
       // A file that loads can still hold statistics or weights under which 0.5 overflows float32 (a std of
       // 1e-300 is finite and positive): predict then throws the overflow ShapeError, never returns NaN.
       try {
-        const p = model.predict([Array(2).fill(0.5)]) as ArrayLike<number>;
+        const p = (model as unknown as { predict(X: number[][]): ArrayLike<number> }).predict([Array(2).fill(0.5)]);
         assert.ok(Array.from(p).every(Number.isFinite), `seed ${seed}, mutation ${k}: non-finite prediction`);
       } catch (e) {
         if (!(e instanceof ShapeError && e.argument === 'X' && /overflow/.test(e.message))) assert.fail(`seed ${seed}, mutation ${k}: predict: ${(e as Error).constructor.name}: ${(e as Error).message}`);

@@ -24,7 +24,7 @@ const FIXTURES = path.join(__dirname, 'fixtures', 'models');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-82-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-type Pred = { predict(X: unknown): Float64Array; predictProba?(X: unknown): Float64Array; getParams(): Float32Array | Float64Array; featureNames?: string[] };
+type Pred = { predict(X: unknown): Float64Array; predictProba?(X: unknown): Float64Array; getParameterVector(): Float32Array | Float64Array; featureNames?: string[] };
 /** lib/io/load, required lazily (it imports the model classes). */
 const io = () => require('../lib/io/load') as typeof import('../lib/io/load');
 
@@ -453,7 +453,7 @@ describe('82 model files: version 1 files (descent 0.1.0 fixtures)', () => {
         assert.equal(m.constructor.name, r.class);
         assert.deepEqual(Array.from(m.predict(r.rows)), r.predict);
         if (r.predictProba) assert.deepEqual(Array.from(m.predictProba!(r.rows)), r.predictProba);
-        assert.deepEqual(Array.from(m.getParams()), r.params);
+        assert.deepEqual(Array.from(m.getParameterVector()), r.params);
       }
       // And so does its version 2 re-encoding.
       const again = io().fromBuffer(encodeModel(decodeModel(fs.readFileSync(v1File(name))), '0.2.0'), { backend: 'js' }) as unknown as Pred;

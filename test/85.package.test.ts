@@ -89,7 +89,7 @@ describe('85 package: worker threads', () => {
     const d = loadCsvSync(path.join(root, 'datasets', 'breast-cancer.csv'));
     const m = new LogisticRegression({ standardize: true });
     await m.fit(d.X, d.y, { epochs: 30, batchSize: 16, learningRate: 0.05, seed: 3 });
-    const expected = Array.from(m.getParams());
+    const expected = Array.from(m.getParameterVector());
     const results = await Promise.all(Array.from({ length: 4 }, () => new Promise<{ params: number[]; backend: string }>((resolve, reject) => {
       const w = new Worker(path.join(__dirname, 'fixtures', 'worker-train.js'), { workerData: { root, epochs: 30 } });
       w.on('message', (msg) => {

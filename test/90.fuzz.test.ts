@@ -1022,9 +1022,9 @@ async function fuzzPublic(rec: Recorder, seed: number, budget: number): Promise<
         let p: Promise<unknown> | undefined;
         const res = rec.callAsync(`${s.m.constructor.name}.fit`, A(X, y, o), () => (p = s.m.fit(X, y, o)));
         if (p && r.chance(0.3)) {
-          const probe = r.pick(['fit', 'predict', 'dispose', 'getParams', 'toBuffer', 'setParams']);
+          const probe = r.pick(['fit', 'predict', 'dispose', 'getParameterVector', 'toBuffer', 'setParameterVector']);
           rec.call(`busy model.${probe}`, () => probe, () => {
-            const q = s.m[probe](...(probe === 'fit' ? [X, y, o] : probe === 'predict' ? [X] : probe === 'setParams' ? [new Float32Array(1)] : []));
+            const q = s.m[probe](...(probe === 'fit' ? [X, y, o] : probe === 'predict' ? [X] : probe === 'setParameterVector' ? [new Float32Array(1)] : []));
             if (q instanceof Promise) q.catch((e: unknown) => rec.judge(`busy model.${probe} (rejected)`, () => probe, e));
             return q;
           });
@@ -1035,14 +1035,15 @@ async function fuzzPublic(rec: Recorder, seed: number, budget: number): Promise<
       } else if (op < 40) {
         // Model methods with random arguments.
         const s = r.pick(models);
-        const method = r.pick(['predict', 'predictProba', 'evaluate', 'outputs', 'getWeights', 'getParams', 'setParams', 'sparsity', 'penalty', 'toBuffer', 'save', 'dispose', 'coefficients', 'intercept', 'numClasses']);
+        const method = r.pick(['predict', 'predictProba', 'evaluate', 'outputs', 'getWeights', 'getParameterVector', 'setParameterVector', 'getParams', 'setParams', 'clone', 'score', 'sparsity', 'penalty', 'toBuffer', 'save', 'dispose', 'coefficients', 'intercept', 'numClasses']);
         const rows = r.int(1, 6), cols = s.cols || r.int(1, 4);
         const good = r.pick([0.5, 0.9, 1]);
         let args: unknown[] = [];
         if (method === 'predict' || method === 'predictProba' || method === 'outputs') args = [randomMatrixArg(r, rows, r.chance(good) ? cols : cols + 1, good)];
-        else if (method === 'evaluate') args = [randomMatrixArg(r, rows, cols, good), randomLabels(r, rows, s.kind, good)];
-        else if (method === 'setParams') {
-          const len = (() => { try { return s.m.getParams().length as number; } catch { return 3; } })();
+        else if (method === 'evaluate' || method === 'score') args = [randomMatrixArg(r, rows, cols, good), randomLabels(r, rows, s.kind, good)];
+        else if (method === 'setParams') args = [r.chance(good) ? { standardize: r.chance(0.5) } : junk(r)];
+        else if (method === 'setParameterVector') {
+          const len = (() => { try { return s.m.getParameterVector().length as number; } catch { return 3; } })();
           args = [typed(r, r.chance(0.5) ? Float32Array : Float64Array, len, good)];
         } else if (method === 'toBuffer') args = r.chance(good) ? [r.chance(0.5) ? {} : { checkpoint: r.chance(0.5) }] : [junk(r)];
         else if (method === 'save') {
@@ -1322,7 +1323,7 @@ describe('90 fuzz regressions', () => {
         ? [['setData', () => t.setData(shared(4), shared(2), 2, shared(2))], ['runBatches', () => t.runBatches(false, 2, 0, 1, shared64(1).fill(0.1), shared64(1), shared64(1))]] as [string, () => unknown][]
         : [['shuffle', () => t.shuffle(new Uint32Array(new SharedArrayBuffer(16)))]] as [string, () => unknown][]),
       ['OptimizerKernel.apply', () => k.apply(shared(3), shared(3), shared(3), shared(3))],
-      // Reachable from the public API too: Model.setParams and createOptimizer().step hand the caller's array over.
+      // Reachable from the public API too: Model.setParameterVector and createOptimizer().step hand the caller's array over.
       ['createOptimizer().step', () => descent.createOptimizer(descent.adam(), [shared(3)], { backend: 'native' }).step([shared(3)])],
     ];
     const bad: string[] = [];

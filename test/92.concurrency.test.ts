@@ -61,7 +61,7 @@ async function runJob(j: Job, size = 1200): Promise<Float32Array | Float64Array>
   const y = j.kind === 'linear' || j.kind === 'mlpReg' ? data.yReg : j.kind === 'logistic' ? data.yBin : data.yCls;
   const m = makeModel(j);
   await m.fit(data.X, y, { epochs: 3, batchSize: 32, seed: j.seed, optimizer: j.optimizer, batchesPerChunk: 4 });
-  const p = m.getParams();
+  const p = m.getParameterVector();
   m.dispose();
   return p;
 }
@@ -110,7 +110,7 @@ describe('92 concurrency', function () {
     const fitOpts = { epochs: 3, batchSize: 16, seed: 3, optimizer: 'adam', batchesPerChunk: 5 };
     const ref = new MLPClassifier({ hiddenLayers: [16], backend: 'native' });
     await ref.fit(data.X, data.yCls, fitOpts);
-    const refParams = ref.getParams();
+    const refParams = ref.getParameterVector();
     for (let it = 0; it < ITERATIONS; it++) {
       const m = new MLPClassifier({ hiddenLayers: [16], backend: it % 4 === 3 ? 'js' : 'native' });
       const first = m.fit(data.X, data.yCls, fitOpts);
@@ -123,7 +123,7 @@ describe('92 concurrency', function () {
         await assert.rejects(m.fit(data.X, data.yCls, { epochs: 1 }), StateError, `iteration ${it}: second fit between chunks`);
       }
       await bounded(first, HANG_MS, `iteration ${it}: first fit`);
-      if (it % 4 !== 3) assert.ok(sameBits(m.getParams(), refParams), `iteration ${it}: the first fit's result changed`);
+      if (it % 4 !== 3) assert.ok(sameBits(m.getParameterVector(), refParams), `iteration ${it}: the first fit's result changed`);
       // Idle again: a new fit is accepted.
       await m.fit(data.X, data.yCls, { epochs: 1, seed: 1 });
       m.dispose();

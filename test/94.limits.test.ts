@@ -107,7 +107,7 @@ describe('94 limits: memory limit', function () {
       await m.fit(X, y, { ...opts, batchSize: 64 });
       setMemoryLimit(null);
       await m.fit(X, y, opts);
-      assert.ok(Array.from(m.getParams()).every(Number.isFinite));
+      assert.ok(Array.from(m.getParameterVector()).every(Number.isFinite));
     });
 
     it(`${backend}: the copy of X (n · d · 4 bytes in float32) is checked before it is made`, async () => {
@@ -297,7 +297,7 @@ describe('94 limits: magnitudes 1e30 and 1e-30', function () {
                   assert.ok(e.epoch >= 1 && e.batch >= 0, `${label}: the error names the step`);
                   outcome = 'diverged';
                 }
-                assert.ok(allFinite(m.getParams()), `${label}: parameters finite after ${outcome}`);
+                assert.ok(allFinite(m.getParameterVector()), `${label}: parameters finite after ${outcome}`);
                 // Outputs are finite, or (the inputs overflow the dtype with these weights) a ShapeError naming X.
                 try {
                   assert.ok(allFinite(m.outputs(c.X).data), `${label}: finite outputs`);
@@ -381,7 +381,7 @@ describe('94 limits: regressions from the new-user pass', function () {
     buf.writeFloatLE(NaN, 8 + n); // first element of the first tensor in the data section
     assert.throws(() => fromBuffer(buf), (e) => e instanceof FormatError && /fails its crc32c checksum/.test(e.message));
     assert.throws(() => fromBuffer(resign(buf)), (e) => e instanceof FormatError && /holds NaN/.test(e.message));
-    m.setParams(Float32Array.of(NaN, 0, 0));
+    m.setParameterVector(Float32Array.of(NaN, 0, 0));
     assert.throws(() => m.predict([[1, 2]]), (e) => e instanceof StateError && e.argument === 'params');
   });
 
@@ -417,7 +417,7 @@ describe('94 limits: regressions from the new-user pass', function () {
       const b = new LogisticRegression({ backend, standardize: true });
       await b.fit(d.X, d.y, { ...opts, epochs: 1 });
       await b.partialFit(d.X, d.y, { batchSize: 64 });
-      assert.deepEqual(Array.from(b.getParams()), Array.from(a.getParams()));
+      assert.deepEqual(Array.from(b.getParameterVector()), Array.from(a.getParameterVector()));
       await assert.rejects(b.partialFit([[1, 2, 3]], [1]), (e) => e instanceof ShapeError && e.argument === 'X');
       await assert.rejects(b.partialFit(d.X, d.y, { optimizer: 'sgd' }), (e) => e instanceof OptionError && /fixed/.test(e.message));
       const c = new LogisticRegression({ backend });
@@ -574,13 +574,13 @@ describe('94 limits: second new-user pass (callbacks, setup failures, prototype 
   it('a fit that fails during setup keeps the previous weights and scaler; resume checks standardize', async () => {
     const m = new LogisticRegression({ standardize: true });
     await m.fit(bc.X, bc.y, { epochs: 3, seed: 1 });
-    const before = Array.from(m.getParams());
+    const before = Array.from(m.getParameterVector());
     const pred = Array.from(m.predictProba(bc.X));
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(m.fit(bc.X, bc.y, { epochs: 3, signal: ac.signal }), AbortError);
     await assert.rejects(m.fit({ data: bc.X.data.map((v) => v * 1000), rows: bc.X.rows, cols: bc.X.cols }, bc.y, { optimizer: { not: 'an optimizer' } as never }), OptionError);
-    assert.deepEqual(Array.from(m.getParams()), before);
+    assert.deepEqual(Array.from(m.getParameterVector()), before);
     assert.deepEqual(Array.from(m.predictProba(bc.X)), pred);
     const file = path.join(os.tmpdir(), `descent-94b-${process.pid}.safetensors`);
     m.save(file, { checkpoint: true });
@@ -611,7 +611,7 @@ describe('94 limits: second new-user pass (callbacks, setup failures, prototype 
     const run = async () => {
       const m = new LinearRegression({ standardize: true });
       await m.fit(bc.X, bc.y, { epochs: 4, seed: 2, learningRate: plateau });
-      return Array.from(m.getParams());
+      return Array.from(m.getParameterVector());
     };
     assert.deepEqual(await run(), await run());
     const src = () => [{ x: bc.X, y: bc.y }];

@@ -29,7 +29,7 @@ describe('95 streaming: partialFit', () => {
         const e = Math.min(d.X.rows, s + chunk);
         await parts.partialFit(rowsOf(d.X, s, e), d.y.slice(s, e), s === 0 ? { batchSize: 32, optimizer: adam({ learningRate: 1e-3 }), seed: 4, classes: 10 } : {});
       }
-      assert.deepEqual(Array.from(parts.getParams()), Array.from(whole.getParams()));
+      assert.deepEqual(Array.from(parts.getParameterVector()), Array.from(whole.getParameterVector()));
     });
   }
 
@@ -63,7 +63,7 @@ describe('95 streaming: fit(source)', () => {
     await mem.fit(d.X, d.y, { epochs: 1, batchSize: 16, shuffle: false, learningRate: 1e-3, seed: 2 });
     const streamed = new LogisticRegression();
     const h = await streamed.fit(path.join(DATA, 'breast-cancer.csv'), { batchSize: 16, learningRate: 1e-3, seed: 2, chunkRows: 50 });
-    assert.deepEqual(Array.from(streamed.getParams()), Array.from(mem.getParams()));
+    assert.deepEqual(Array.from(streamed.getParameterVector()), Array.from(mem.getParameterVector()));
     assert.equal(h.throughput![0]!.rows, d.X.rows);
     assert.ok(h.throughput![0]!.rowsPerSecond > 0 && h.throughput![0]!.waitFraction >= 0 && h.throughput![0]!.waitFraction <= 1);
     assert.deepEqual(streamed.featureNames, d.featureNames);
@@ -78,7 +78,7 @@ describe('95 streaming: fit(source)', () => {
     await fromCsv.fit(path.join(DATA, 'breast-cancer.csv'), { batchSize: 16, learningRate: 1e-3, seed: 2, epochs: 2 });
     const fromArrow = new LogisticRegression();
     await fromArrow.fit(() => [{ x: table }], { batchSize: 16, learningRate: 1e-3, seed: 2, epochs: 2, target: 'benign' });
-    assert.deepEqual(Array.from(fromArrow.getParams()), Array.from(fromCsv.getParams()));
+    assert.deepEqual(Array.from(fromArrow.getParameterVector()), Array.from(fromCsv.getParameterVector()));
   });
 
   it('async iterables, object-mode Readables and seeded shuffle buffers', async () => {
@@ -89,10 +89,10 @@ describe('95 streaming: fit(source)', () => {
     await a.fit(gen(), { shuffleBuffer: 200, seed: 7, learningRate: 0.05 });
     const b = new LogisticRegression({ standardize: true });
     await b.fit(Readable.from(gen()), { shuffleBuffer: 200, seed: 7, learningRate: 0.05 });
-    assert.deepEqual(Array.from(a.getParams()), Array.from(b.getParams()));
+    assert.deepEqual(Array.from(a.getParameterVector()), Array.from(b.getParameterVector()));
     const c = new LogisticRegression({ standardize: true });
     await c.fit(gen(), { shuffleBuffer: 0, seed: 7, learningRate: 0.05 });
-    assert.notDeepEqual(Array.from(c.getParams()), Array.from(a.getParams()));
+    assert.notDeepEqual(Array.from(c.getParameterVector()), Array.from(a.getParameterVector()));
     assert.ok(a.evaluate(d.X, d.y).accuracy > 0.9);
     await assert.rejects(new LogisticRegression().fit(gen(), { epochs: 2 }), (e: Error) => e instanceof OptionError && /one-shot/.test(e.message));
   });

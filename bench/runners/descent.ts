@@ -1,4 +1,5 @@
 /** descent itself on the five workloads: `backend: 'native'` (1 or 2 OpenBLAS threads) or `backend: 'js'`. */
+import type { FitOptions } from '../../lib/train/options';
 import { LinearRegression, LogisticRegression, MLPClassifier, adam, createOptimizer, matrix, setNumThreads, sgd } from '../../lib';
 import { timeMs } from '../common';
 import type { EpochResult, MlpResult, RunnerResult, StepResult, TinyResult } from '../types';
@@ -22,13 +23,13 @@ const mat = (d: Data) => matrix(d.X, d.rows, d.cols);
  * is reported apart as `setupSeconds`, as the peers' tensor preparation is outside their timings.
  */
 async function timedFit(
-  model: { fit: (X: unknown, y: unknown, o: object) => Promise<{ seconds: number }> },
+  model: Pick<LinearRegression, 'fit'>,
   d: Data,
   options: object,
 ): Promise<{ epochSeconds: number[]; loopSeconds: number; wholeSeconds: number; setupSeconds: number }> {
   const marks: bigint[] = [];
   const t0 = now();
-  const h = await model.fit(mat(d), d.y, { ...options, onEpochEnd: () => void marks.push(now()) });
+  const h = await model.fit(mat(d), d.y, { ...options, onEpochEnd: () => void marks.push(now()) } as FitOptions);
   const end = now();
   const wholeSeconds = Number(end - t0) / 1e9;
   const loopStart = end - BigInt(Math.round(h.seconds * 1e9));
@@ -37,9 +38,9 @@ async function timedFit(
 }
 
 /** A short fit on the first two batches, so first-call costs are not timed (every runner does the same). */
-async function warmUp(model: { fit: (X: unknown, y: unknown, o: object) => Promise<unknown> }, d: Data, batch: number, options: object): Promise<void> {
+async function warmUp(model: Pick<LinearRegression, 'fit'>, d: Data, batch: number, options: object): Promise<void> {
   const p = prefix(d, 2 * batch);
-  await model.fit(mat(p), p.y, { ...options, epochs: 1, batchSize: batch });
+  await model.fit(mat(p), p.y, { ...options, epochs: 1, batchSize: batch } as FitOptions);
 }
 
 async function w1(cfg: Config, d: Data, backend: Backend): Promise<EpochResult> {

@@ -50,7 +50,7 @@ program
   .option('--output <file>', 'write the predictions here instead of stdout')
   .action(async (o) => {
     const model = loadModel(o.model) as Model & { predict(X: unknown): Float64Array; predictProba?(X: unknown): Float64Array };
-    const dtype = model.getParams() instanceof Float64Array ? 'float64' : 'float32';
+    const dtype = model.getParameterVector() instanceof Float64Array ? 'float64' : 'float32';
     // Streamed: blocks of rows are predicted and written as the reader parses them, so memory stays flat.
     const out = o.output ? new AtomicWriter(o.output as string) : undefined;
     const bar = out ? bytesBar('predict') : { update() {}, stop() {} };

@@ -34,7 +34,7 @@ export interface ActivationFact {
   readonly formula: string;
 }
 
-/** Activations by name. The forward/backward kernels live in native/kernels/activations.h and the JS trainer. */
+/** Activations by name. The forward/backward kernels live in native/kernels/heads_impl.h and the JS trainer. */
 export const ACTIVATIONS = {
   linear: { formula: 'x' },
   relu: { formula: 'max(x, 0)' },

@@ -54,6 +54,9 @@ export function jsonClone<T>(v: T): T {
 
 export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue'] as const;
 
+/** Fields that hold a fitted model's state, which setParams keeps (everything else comes from the new arguments). */
+const STATE_FIELDS = new Set(['trainer', 'spec', 'scaler', 'session', 'busy', 'inCallback', 'backendName', 'history', 'featureNames']);
+
 export abstract class Model {
   protected readonly options: {
     dtype: 'float32' | 'float64';
@@ -313,6 +316,96 @@ export abstract class Model {
     return this.head.metrics(out, toVector(y, 'y', out.rows));
   }
 
+  /**
+   * Class labels of a fitted classifier, as scikit-learn's `classes_`: `[0, 1]` for the binary heads,
+   * `[0, 1, …, k − 1]` for softmax; undefined for regressors.
+   * @throws StateError when a classifier is not fitted.
+   */
+  get classes(): number[] | undefined {
+    if (!this.head.isClassifier) return undefined;
+    const k = this.requireFitted('classes').spec.layers.at(-1)!.units;
+    return Array.from({ length: k === 1 ? 2 : k }, (_, i) => i);
+  }
+
+  /**
+   * scikit-learn's `score`: the coefficient of determination R² of `predict(X)` against `y` for regressors
+   * (`r2_score`), the mean accuracy for classifiers (`accuracy_score`). `X` `[n, d]`, `y` `[n]`.
+   * @throws StateError before fit; ShapeError for mismatched shapes or labels outside the fitted classes.
+   */
+  score(X: unknown, y: unknown): number {
+    const m = this.evaluateAll(X, y);
+    return this.head.isClassifier ? m.accuracy! : m.r2!;
+  }
+
+  /**
+   * The hyperparameters: a copy of the constructor arguments as given (scikit-learn's `get_params`; defaults
+   * are not filled in — a difference from scikit-learn, whose estimators list every parameter). For `Sequential`,
+   * `{ layers, ...options }`. The trained parameters are {@link getParameterVector} and {@link getWeights}.
+   */
+  getParams(): Record<string, unknown> {
+    const args = jsonClone(this.ctorArgs);
+    if (args.length === 2) return { layers: args[0], ...(args[1] as object) };
+    return { ...((args[0] as object | undefined) ?? {}) };
+  }
+
+  /**
+   * Sets hyperparameters (scikit-learn's `set_params`): merged into the current ones and validated as the
+   * constructor does; they apply from the next `fit`. A fitted model keeps its weights until then.
+   * @returns this model.
+   * @throws OptionError naming a bad or unknown parameter (the model is unchanged); StateError while fit runs.
+   */
+  setParams(params: Record<string, unknown>): this {
+    if (this.busy) throw new StateError('setParams() called while fit() is running', 'setParams');
+    if (!isPlainObject(params)) throw new OptionError(`Expected an object of hyperparameters for params but received ${describe(params)}`, 'params');
+    const merged = { ...this.getParams(), ...jsonClone(params) };
+    const { layers, ...options } = merged as { layers?: unknown };
+    const args = this.ctorArgs.length === 2 ? [layers, options] : [merged];
+    const fresh = new (this.constructor as new (...a: unknown[]) => Model)(...args);
+    const self = this as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(fresh)) {
+      if (STATE_FIELDS.has(k) || (k === 'head' && this.trainer)) continue;
+      self[k] = v;
+    }
+    return this;
+  }
+
+  /** An unfitted model with the same hyperparameters (scikit-learn's `clone`): no weights, history or feature names. */
+  clone(): this {
+    return new (this.constructor as new (...a: unknown[]) => this)(...jsonClone(this.ctorArgs));
+  }
+
+  /**
+   * A Keras-style summary: one row per layer (type, output shape `[null, units]`, parameters) and the totals.
+   * Printed with `console.log` unless `{ print: false }`; returned either way.
+   * @throws StateError before fit (the input width is known from the data).
+   */
+  summary(options: { print?: boolean } = {}): string {
+    const { spec } = this.requireFitted('summary');
+    const rows: string[][] = [['layer', 'output shape', 'activation', 'params']];
+    let total = 0;
+    spec.layers.forEach((L, i) => {
+      const n = L.units * L.inputs + (L.useBias ? L.units : 0);
+      total += n;
+      rows.push([`dense_${i} (Dense ${L.inputs} → ${L.units})`, `[null, ${L.units}]`, L.activation, n.toLocaleString('en-US')]);
+      if (L.dropout > 0) rows.push([`dropout_${i} (Dropout ${L.dropout})`, `[null, ${L.units}]`, '', '0']);
+    });
+    const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+    const line = (r: string[]) => r.map((c, j) => c.padEnd(w[j]!)).join('  ').trimEnd();
+    const rule = '─'.repeat(w.reduce((a, b) => a + b + 2, -2));
+    const bytes = total * (spec.dtype === 'float64' ? 8 : 4);
+    const out = [
+      `Model: ${this.constructor.name} (${spec.loss}, ${spec.dtype})`,
+      rule,
+      line(rows[0]!),
+      rule,
+      ...rows.slice(1).map(line),
+      rule,
+      `Total params: ${total.toLocaleString('en-US')} (${bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1048576).toFixed(2)} MiB`}), all trainable`,
+    ].join('\n');
+    if (options.print !== false) console.log(out);
+    return out;
+  }
+
   /** Fraction of kernel weights that are exactly zero (L1 produces true zeros). */
   sparsity(): number {
     let zeros = 0, total = 0;
@@ -377,14 +470,18 @@ export abstract class Model {
     });
   }
 
-  /** Replaces all parameters (flat `[W0, b0, W1, b1, …]` in the model's dtype). */
-  setParams(params: FloatArray): void {
-    this.requireFitted('setParams').trainer.setParams(params);
+  /**
+   * Replaces all trained parameters: flat `[W0, b0, W1, b1, …]` (each `W` `[units, inputs]` row-major) in the
+   * model's dtype (Float32Array or Float64Array). scikit-learn's `set_params` is {@link setParams}.
+   * @throws StateError before fit; ShapeError (argument `"params"`) for a wrong type or length.
+   */
+  setParameterVector(params: FloatArray): void {
+    this.requireFitted('setParameterVector').trainer.setParams(params);
   }
 
-  /** Flat copy of all parameters `[W0, b0, W1, b1, …]`. */
-  getParams(): FloatArray {
-    return this.requireFitted('getParams').trainer.getParams();
+  /** A copy of all trained parameters, flat `[W0, b0, W1, b1, …]` in the model's dtype. @throws StateError before fit. */
+  getParameterVector(): FloatArray {
+    return this.requireFitted('getParameterVector').trainer.getParams();
   }
 
   /** The fitted scaler, if `standardize` was on. */

@@ -1,0 +1,91 @@
+/**
+ * 87: the scikit-learn estimator surface on every model: score, getParams/setParams (hyperparameters), clone,
+ * classes, summary; the flat parameter vector under its own name. Reference values from scikit-learn 1.2.1
+ * (/usr/bin/python3, Debian's python3-sklearn) on the bundled data sets:
+ *   LinearRegression().fit(X, y).score(X, y) on diabetes.csv                          = 0.5177484222203499
+ *   LogisticRegression(C=1, max_iter=10000).fit(Xs, y).score(Xs, y) on breast-cancer.csv,
+ *     Xs = StandardScaler().fit_transform(X)                                          = 0.9876977152899824 (562/569)
+ */
+import * as assert from 'node:assert/strict';
+import { LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, Sequential, SoftmaxRegression, adam, dense, loadCsv, datasetPath, OptionError, StateError } from '../lib';
+
+describe('87 estimator surface', () => {
+  it('score: R² of a trained LinearRegression on diabetes equals scikit-learn\'s least-squares score', async () => {
+    const d = await loadCsv(datasetPath('diabetes'), { target: 'progression', dtype: 'float64' });
+    const m = new LinearRegression({ standardize: true, dtype: 'float64' });
+    await m.fit(d.X, d.y, { epochs: 3000, batchSize: d.X.rows, optimizer: adam({ learningRate: 0.5 }), seed: 1 });
+    const s = m.score(d.X, d.y);
+    assert.ok(Math.abs(s - 0.5177484222203499) < 1e-9, `R² ${s}`);
+    // and it is R² of predict by definition (1 − SSres/SStot)
+    const p = m.predict(d.X), y = Float64Array.from(d.y as ArrayLike<number>);
+    const mean = y.reduce((a, b) => a + b, 0) / y.length;
+    let res = 0, tot = 0;
+    for (let i = 0; i < y.length; i++) {
+      res += (y[i]! - p[i]!) ** 2;
+      tot += (y[i]! - mean) ** 2;
+    }
+    assert.ok(Math.abs(s - (1 - res / tot)) < 1e-12);
+  });
+
+  it('score: accuracy of an L2 logistic regression on breast-cancer equals scikit-learn\'s (C = 1 ⇔ l2 = 1/n)', async () => {
+    const d = await loadCsv(datasetPath('breast-cancer'), { target: 'benign', dtype: 'float64' });
+    const n = d.X.rows;
+    const m = new LogisticRegression({ standardize: true, dtype: 'float64', regularization: { l2: 1 / n } });
+    await m.fit(d.X, d.y, { epochs: 3000, batchSize: n, optimizer: adam({ learningRate: 0.05 }), seed: 1 });
+    assert.equal(m.score(d.X, d.y), 562 / 569);
+    assert.equal(m.score(d.X, d.y), 0.9876977152899824);
+    assert.deepEqual(m.classes, [0, 1]);
+  });
+
+  it('getParams returns the constructor arguments; clone() is unfitted with equal params; setParams validates and applies to the next fit', async () => {
+    const m = new MLPClassifier({ hiddenLayers: [8], activation: 'tanh', standardize: true, regularization: { l2: 1e-4 } });
+    assert.deepEqual(m.getParams(), { hiddenLayers: [8], activation: 'tanh', standardize: true, regularization: { l2: 1e-4 } });
+    const X = { data: Float64Array.from({ length: 40 }, (_, i) => Math.sin(i)), rows: 20, cols: 2 };
+    const y = Float64Array.from({ length: 20 }, (_, i) => i % 3);
+    await m.fit(X, y, { epochs: 2, batchSize: 5, seed: 3 });
+    const c = m.clone();
+    assert.ok(c instanceof MLPClassifier && c !== m);
+    assert.deepEqual(c.getParams(), m.getParams());
+    assert.throws(() => c.predict(X), StateError);
+    assert.throws(() => c.classes, StateError);
+    assert.deepEqual(m.classes, [0, 1, 2]);
+    // setParams: merged, validated (model unchanged on error), returns the model
+    assert.throws(() => m.setParams({ activation: 'swish' }), OptionError);
+    assert.throws(() => m.setParams({ learningRate: 0.1 }), OptionError);
+    assert.deepEqual(m.getParams().activation, 'tanh');
+    assert.equal(m.setParams({ hiddenLayers: [4, 4] }), m);
+    assert.deepEqual(m.getParams().hiddenLayers, [4, 4]);
+    assert.equal(m.getParameterVector().length, 2 * 8 + 8 + 8 * 3 + 3, 'the fitted weights stay until the next fit');
+    await m.fit(X, y, { epochs: 1, batchSize: 5, seed: 3 });
+    assert.equal(m.getParameterVector().length, 2 * 4 + 4 + 4 * 4 + 4 + 4 * 3 + 3, 'the next fit uses the new layers');
+    const s = new Sequential([dense(3, { activation: 'relu' }), dense(1)], { loss: 'squaredError' });
+    assert.deepEqual(Object.keys(s.getParams()).sort(), ['layers', 'loss']);
+    assert.ok(s.clone() instanceof Sequential);
+  });
+
+  it('score is R² for regressors and accuracy for classifiers on every preset; summary lists layers and parameters', async () => {
+    const X = { data: Float64Array.from({ length: 60 }, (_, i) => Math.cos(i * 0.7)), rows: 30, cols: 2 };
+    const yr = Float64Array.from({ length: 30 }, (_, i) => X.data[2 * i]! - 2 * X.data[2 * i + 1]!);
+    const yc = Float64Array.from(yr, (v) => (v > 0 ? 1 : 0));
+    const yk = Float64Array.from(yr, (v) => (v > 1 ? 2 : v > -1 ? 1 : 0));
+    for (const [m, y, isClf] of [
+      [new LinearRegression(), yr, false],
+      [new MLPRegressor({ hiddenLayers: [4] }), yr, false],
+      [new LogisticRegression(), yc, true],
+      [new SoftmaxRegression(), yk, true],
+      [new MLPClassifier({ hiddenLayers: [4] }), yk, true],
+    ] as const) {
+      await m.fit(X, y, { epochs: 5, batchSize: 10, seed: 2 });
+      const e = m.evaluate(X, y) as unknown as Record<string, number>;
+      assert.equal(m.score(X, y), isClf ? e.accuracy : e.r2, m.constructor.name);
+      assert.equal(m.classes === undefined, !isClf);
+    }
+    const mlp = new MLPClassifier({ hiddenLayers: [4] });
+    await mlp.fit(X, yk, { epochs: 1, batchSize: 10 });
+    const text = mlp.summary({ print: false });
+    assert.match(text, /dense_0 \(Dense 2 → 4\)\s+\[null, 4\]\s+relu\s+12/);
+    assert.match(text, /dense_1 \(Dense 4 → 3\)\s+\[null, 3\]\s+linear\s+15/);
+    assert.match(text, /Total params: 27 \(0\.1 KiB\)/);
+    assert.throws(() => new LinearRegression().summary(), StateError);
+  });
+});

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { barChartSvg, esc, lineChartSvg, logTicks, niceTicks, tickLabel } from '../lib/cli/svg';
+import { LinearRegression, OptionError, sgd } from '../lib';
 
 const root = path.resolve(__dirname, '..');
 
@@ -50,6 +51,41 @@ describe('86 SVG charts', () => {
     const widths = [...svg.matchAll(/<rect x="250" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
     assert.deepEqual(widths, [140, 280, 420]);
     assert.match(svg, /stroke-dasharray="3,3"/);
+  });
+});
+
+describe('86 fit({ verbose })', () => {
+  /** Runs f with process.stdout.write captured. */
+  async function capture(f: () => Promise<unknown>): Promise<string> {
+    const write = process.stdout.write;
+    let out = '';
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await f();
+    } finally {
+      process.stdout.write = write;
+    }
+    return out;
+  }
+  const X = { data: Float64Array.from({ length: 40 }, (_, i) => Math.sin(i)), rows: 20, cols: 2 };
+  const y = Float64Array.from({ length: 20 }, (_, i) => 2 * X.data[2 * i]! - X.data[2 * i + 1]!);
+
+  it('verbose 2 prints one line per epoch with loss, validation loss and learning rate; 0 (the default) prints nothing', async () => {
+    const m = new LinearRegression();
+    const out = await capture(() => m.fit(X, y, { epochs: 3, batchSize: 5, optimizer: sgd({ learningRate: 0.1 }), validationSplit: 0.25, verbose: 2 }));
+    const lines = out.trim().split('\n');
+    assert.equal(lines.length, 3);
+    lines.forEach((l, i) => assert.match(l, new RegExp(`^epoch ${i + 1}/3 - \\d+ ms - loss ${m.history!.loss[i]!.toPrecision(6)} - val_loss ${m.history!.valLoss[i]!.toPrecision(6)} - lr 0\\.1000$`)));
+    assert.equal(await capture(() => new LinearRegression().fit(X, y, { epochs: 2 })), '');
+  });
+
+  it('verbose 1 off a terminal prints the epoch lines too (the bar needs a TTY); other values are an OptionError', async () => {
+    const out = await capture(() => new LinearRegression().fit(X, y, { epochs: 2, verbose: 1 }));
+    assert.equal(out.trim().split('\n').length, 2);
+    await assert.rejects(new LinearRegression().fit(X, y, { epochs: 1, verbose: 3 as 2 }), (e: unknown) => e instanceof OptionError && e.argument === 'verbose');
   });
 });
 

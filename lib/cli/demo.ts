@@ -14,7 +14,7 @@ import { LinearRegression, LogisticRegression, SoftmaxRegression } from '../mode
 import { nesterov, sgd } from '../optim/optimizers';
 import { leastSquares } from '../train/closed-form';
 import { r2 } from '../train/metrics';
-import { progressBar } from './progress';
+import { progressBar } from '../train/progress';
 
 export interface DemoRow {
   dataset: string;

@@ -12,7 +12,7 @@ import type { Model } from '../models/model';
 import { parseScheduleSpec, preview } from '../optim/schedules';
 import { asciiLine, plotLearningRates } from './plot';
 import { runDemo } from './demo';
-import { bytesBar } from './progress';
+import { bytesBar } from '../train/progress';
 import { addTrainCommand, flagFor } from './train';
 
 function int(name: string) {

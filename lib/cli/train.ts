@@ -19,11 +19,9 @@ import { MLPClassifier, MLPRegressor } from '../models/mlp';
 import { optimizerByName } from '../optim/optimizers';
 import { parseScheduleSpec } from '../optim/schedules';
 import { TRAINING_OPTIONS, TRAINING_OPTION_NAMES, type FitOptions, type TrainingOption } from '../train/options';
-import type { BatchInfo } from '../train/types';
-import { bytesBar, progressBar } from './progress';
+import { bytesBar } from '../train/progress';
 import { plotHistory } from './plot';
 import { BUNDLED_DATASETS, datasetPath, type BundledName } from '../data/bundled';
-import type { EpochInfo } from '../train/types';
 
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
@@ -152,11 +150,7 @@ export function addTrainCommand(program: Command): void {
     .option('--no-standardize', 'do not standardize features (IDX images are scaled to [0, 1] and not standardized)')
     .option('--stream', 'read the CSV as a stream (files larger than memory): no test split; reports rows/s')
     .option('--save <file>', 'save the trained model (safetensors, with optimizer state) to this file')
-    .option('--plot <file.svg>', 'write the training curves (loss, validation loss, metrics per epoch) as an SVG chart')
-    .addOption(
-      new Option('--verbose <level>', 'progress output: 0 silent, 1 a progress bar (stderr), 2 one line per epoch (stdout); default 1 on a terminal, 2 when stdout is piped')
-        .choices(['0', '1', '2']),
-    );
+    .option('--plot <file.svg>', 'write the training curves (loss, validation loss, metrics per epoch) as an SVG chart');
   for (const key of TABLE_FLAGS) {
     const cli = (TRAINING_OPTIONS[key] as { cli: { flag: string; doc: string; type: string } }).cli;
     // Lists are comma-separated; their items stay text (column names, missing-value spellings).
@@ -180,28 +174,10 @@ function resolveBundled(o: Flags): void {
   }
 }
 
-/** The --verbose level: as given, else a bar on a terminal and one line per epoch when stdout is piped. */
-function verbosity(o: Flags): 0 | 1 | 2 {
-  if (o.verbose !== undefined) return Number(o.verbose) as 0 | 1 | 2;
+/** The --verbose level: as given (fit validates it), else a bar on a terminal and one line per epoch when stdout is piped. */
+function verbosity(o: Flags): unknown {
+  if (o.verbose !== undefined) return o.verbose;
   return process.stdout.isTTY && process.stderr.isTTY ? 1 : 2;
-}
-
-/** One line per epoch (Keras verbose=2 style). */
-function epochLine(epochs: number): (e: EpochInfo) => void {
-  let t = Date.now();
-  return (e) => {
-    const now = Date.now();
-    const ms = now - t;
-    const parts = [`epoch ${e.epoch}/${epochs}`, ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`, `loss ${e.loss.toPrecision(6)}`];
-    if (e.valLoss !== undefined) parts.push(`val_loss ${e.valLoss.toPrecision(6)}`);
-    // As Keras: each requested metric, then its validation value (validation data gets every metric; the line
-    // shows the requested ones).
-    for (const [k, v] of Object.entries(e.metrics.train)) parts.push(`${k} ${v.toPrecision(4)}`);
-    for (const k of Object.keys(e.metrics.train)) if (e.metrics.validation[k] !== undefined) parts.push(`val_${k} ${e.metrics.validation[k]!.toPrecision(4)}`);
-    parts.push(`lr ${e.learningRate.toPrecision(4)}`);
-    console.log(parts.join(' - '));
-    t = now;
-  };
 }
 
 async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
@@ -222,18 +198,8 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
   // The CSV reading options were used to load the file; the rest are fit's.
   const { target: _t, features: _f, ignore: _i, delimiter: _d, comment: _c, naValues: _n, fillValue: _v, ...options } = fitOptions(o, cmd);
   void [_t, _f, _i, _d, _c, _n, _v];
-  const bs = (options.batchSize ?? 32) as number;
   const trainRows = options.validationSplit ? Math.round(train.X.rows * (1 - (options.validationSplit as number))) : train.X.rows;
-  const epochs = (options.epochs ?? 100) as number;
-  const verbose = verbosity(o);
-  const bar = verbose === 1 ? progressBar(o.model as string, epochs * Math.ceil(trainRows / Math.min(bs, trainRows))) : undefined;
-  const h = await model.fit(train.X, train.y, {
-    ...options,
-    batchesPerChunk: 64,
-    ...(bar ? { onBatchEnd: (b: BatchInfo) => bar.batch(b.epoch, b.loss, Math.min(bs, trainRows - b.batch * bs)) } : {}),
-    ...(verbose === 2 ? { onEpochEnd: epochLine(epochs) } : {}),
-  });
-  bar?.stop();
+  const h = await model.fit(train.X, train.y, { ...options, batchesPerChunk: 64, verbose: verbosity(o) as 0 | 1 | 2 });
   if (o.plot) plotHistory(h, o.plot as string, `${o.model} on ${name}`);
   const style = process.stdout.isTTY ? {} : { head: [], border: [] };
   const table = new Table({ style, head: ['set', 'rows', 'loss', 'metric'] });
@@ -256,15 +222,7 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
 /** `train --stream`: passes over a CSV read as a stream, memory bounded by the chunk size. */
 async function trainStream(o: Flags, cmd: Command): Promise<void> {
   const model = makeModel(o, o.standardize as boolean);
-  const verbose = verbosity(o);
-  const bar = verbose === 1 ? progressBar(`${o.model} (stream)`, 0) : undefined;
-  const options = fitOptions(o, cmd);
-  const h = await model.fit(o.data as string, {
-    ...options,
-    ...(bar ? { onBatchEnd: (b: BatchInfo) => { if (b.batch % 256 === 0) bar.batch(b.epoch, b.loss, 0); } } : {}),
-    ...(verbose === 2 ? { onEpochEnd: epochLine((options.epochs ?? 100) as number) } : {}),
-  });
-  bar?.stop();
+  const h = await model.fit(o.data as string, { ...fitOptions(o, cmd), verbose: verbosity(o) as 0 | 1 | 2 });
   if (o.plot) {
     plotHistory(h, o.plot as string, `${o.model} on ${o.data} (stream)`);
     console.log(`wrote ${o.plot}`);

@@ -47,6 +47,12 @@ export interface FitOptions {
    * fit only. Regression: `mse`, `mae`, `r2`; classifiers: `accuracy`, `logLoss`, `precision`, `recall`, `f1` (macro).
    */
   metrics?: string[];
+  /**
+   * Progress output, as Keras' `verbose`: 0 (default) nothing; 1 a progress bar with the loss, rate and ETA
+   * redrawn on stderr when it is a terminal (otherwise as 2); 2 one line per epoch on stdout
+   * (`epoch 3/10 - 41 ms - loss … - val_loss … - accuracy … - val_accuracy … - lr …`).
+   */
+  verbose?: 0 | 1 | 2;
   /** Stop when the monitored value stops improving (Keras `EarlyStopping` semantics and defaults). */
   earlyStopping?: {
     /** `'valLoss'` (default with validation data, else `'loss'`), `'loss'`, or `'val_<metric>'` / `'train_<metric>'`. */
@@ -151,6 +157,7 @@ export const TRAINING_OPTIONS = {
   seed: { entries: ALL, fixed: true, cli: { flag: '--seed <n>', type: 'int', doc: 'seed for the split, initialization and shuffling (default 0)' } },
   dtype: { entries: ALL, fixed: true, cli: { flag: '--dtype <dtype>', type: 'string', doc: 'float32 | float64 (default float32)' } },
   backend: { entries: ALL, fixed: true, cli: { flag: '--backend <name>', type: 'string', doc: 'native | js | auto (default auto)' } },
+  verbose: { entries: ALL, cli: { flag: '--verbose <level>', type: 'int', doc: 'progress output: 0 none, 1 a progress bar (stderr, on a terminal), 2 one line per epoch (stdout); default 1 on a terminal, 2 when stdout is piped' } },
   onEpochEnd: { entries: ALL },
   onBatchEnd: { entries: ALL },
   stepUnit: { entries: ALL, fixed: true, cli: { flag: '--step-unit <unit>', type: 'string', doc: 'what schedule steps count: batch | epoch (default batch)' } },

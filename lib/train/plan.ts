@@ -41,6 +41,7 @@ export interface TrainingPlan {
   readonly stepUnit: 'batch' | 'epoch';
   /** Batches per backend call (a whole block when larger). */
   readonly batchesPerChunk: number;
+  readonly verbose: 0 | 1 | 2;
   readonly onEpochEnd?: EpochCallback;
   readonly onBatchEnd?: BatchCallback;
   readonly signal?: AbortSignal;
@@ -203,6 +204,7 @@ export function resolvePlan(target: PlanTarget, entry: Entry, options: unknown, 
     optimizer,
     stepUnit: oneOf('stepUnit', o.stepUnit, ['batch', 'epoch'] as const, prev?.stepUnit ?? 'batch'),
     batchesPerChunk: num('batchesPerChunk', o.batchesPerChunk, { integer: true, min: 1 }, Number.MAX_SAFE_INTEGER),
+    verbose: num('verbose', o.verbose, { integer: true, min: 0, max: 2 }, 0) as 0 | 1 | 2,
     onEpochEnd: callback<EpochCallback>('onEpochEnd', o.onEpochEnd),
     onBatchEnd: callback<BatchCallback>('onBatchEnd', o.onBatchEnd),
     signal: o.signal as AbortSignal | undefined,

@@ -23,6 +23,7 @@ import { initialParams } from '../models/init';
 import { buildSpec, type LayerDef, type Regularization } from '../models/layers';
 import { isPlateau, learningRateAt } from '../optim/optimizers';
 import type { TrainingPlan } from './plan';
+import { VerboseReporter } from './progress';
 import type { BatchSource, Block, ScalerMode } from './source';
 import { type EpochInfo, type History, isThenable, monitored } from './types';
 
@@ -209,6 +210,7 @@ export class TrainingSession {
       if (plan.signal?.aborted) throw new AbortError('fit() was aborted; the model keeps the parameters of the last completed chunk', { cause: plan.signal.reason });
     };
     const lastEpoch = plan.entry === 'partialFit' ? this.epoch + 1 : plan.epochs;
+    const report = plan.verbose ? new VerboseReporter(plan.verbose, lastEpoch) : undefined;
     let current: Block | undefined;
     try {
       for (let epoch = this.epoch + 1; epoch <= lastEpoch; epoch++) {
@@ -260,6 +262,7 @@ export class TrainingSession {
                 await this.call(hooks, () => plan.onBatchEnd!({ epoch, batch: at + b, loss: losses[b]!, learningRate: lrs[b]!, gradNorm: norms[b]! }));
               }
             }
+            report?.chunk(epoch, first + count, block.shuffle ? nb : 0, Math.min(block.rows, (first + count) * bs) - Math.min(block.rows, first * bs), losses[count - 1]!);
             if (first + count < nb) checkAbort();
           }
           batches += nb;
@@ -305,6 +308,7 @@ export class TrainingSession {
           written = true;
         };
         if (epoch % (plan.checkpoint?.every ?? 1) === 0 || epoch === lastEpoch || stop) checkpoint();
+        report?.epoch(info);
         if (plan.onEpochEnd && (await this.call(hooks, () => plan.onEpochEnd!(info))) === false) stop = true;
         if (stop) checkpoint();
         if (stop) {
@@ -313,6 +317,7 @@ export class TrainingSession {
         }
       }
     } finally {
+      report?.end();
       history.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (!trainer.isBusy()) trainer.clearData(); // the backend's copy of the rows is not needed between runs
       // Between runs the session keeps only what fixes the training, not the caller's data or callbacks.

@@ -1,7 +1,6 @@
 /**
- * Progress bars for the CLI: one line redrawn in place on a terminal (at most 10 times a second), with the rate
- * and an ETA; silent when the stream is not a terminal, so logs and CI output stay clean (the CLI prints one line
- * per epoch there instead).
+ * Progress output: bars redrawn in place on a terminal (at most 10 times a second) with the rate and an ETA,
+ * silent when the stream is not a terminal; and `fit`'s `verbose` reporter (one line per epoch off a terminal).
  */
 
 export interface Progress {
@@ -101,4 +100,70 @@ export function bytesBar(label: string, stream: NodeJS.WriteStream = process.std
       line.end();
     },
   };
+}
+
+/**
+ * What `fit({ verbose })` prints, Keras style. 1: a progress bar with the epoch, loss, rate and ETA of the whole
+ * run, redrawn on stderr when it is a terminal (else as 2); 2: one line per epoch on stdout
+ * (`epoch 3/10 - 41 ms - loss … - val_loss … - accuracy … - val_accuracy … - lr …`).
+ */
+export class VerboseReporter {
+  private readonly t0 = Date.now();
+  private epochStart = Date.now();
+  private rows = 0;
+  private readonly line?: ReturnType<typeof liveLine>;
+
+  constructor(
+    level: 1 | 2,
+    private readonly epochs: number,
+    private readonly out: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
+  ) {
+    if (level === 1 && out.stderr.isTTY) this.line = liveLine(out.stderr);
+  }
+
+  /** After a chunk of batches: `done` of `total` batches of `epoch` (total 0 when unknown, e.g. streaming). */
+  chunk(epoch: number, done: number, total: number, rows: number, loss: number): void {
+    this.rows += rows;
+    if (!this.line) return;
+    const el = (Date.now() - this.t0) / 1000;
+    const f = this.epochs > 0 && total > 0 ? (epoch - 1 + done / total) / this.epochs : NaN;
+    const eta = f > 0 ? clock((el / f) * (1 - f)) : '-';
+    const bar = Number.isFinite(f) ? `${barText(f, 24)} ` : '';
+    const last = total > 0 && done === total && epoch === this.epochs; // always drawn: the bar ends at 100%
+    this.line.draw(`epoch ${epoch}/${this.epochs} ${bar}| loss ${Number.isFinite(loss) ? loss.toPrecision(5) : '-'} | ${(this.rows / Math.max(1e-3, el)).toFixed(0)} samples/s | ${clock(el)} | ETA ${eta}`, last);
+  }
+
+  /** After an epoch. */
+  epoch(e: EpochLineInfo): void {
+    const now = Date.now();
+    const ms = now - this.epochStart;
+    this.epochStart = now;
+    if (this.line) return;
+    this.out.stdout.write(`${epochLine(e, this.epochs, ms)}\n`);
+  }
+
+  end(): void {
+    this.line?.end();
+  }
+}
+
+/** The fields of an epoch a line shows (EpochInfo's). */
+export interface EpochLineInfo {
+  epoch: number;
+  loss: number;
+  valLoss?: number;
+  metrics: { train: Record<string, number>; validation: Record<string, number> };
+  learningRate: number;
+}
+
+/** `epoch 3/10 - 41 ms - loss … - val_loss … - <metric> … - val_<metric> … - lr …` (Keras' verbose=2 layout). */
+export function epochLine(e: EpochLineInfo, epochs: number, ms: number): string {
+  const parts = [`epoch ${e.epoch}/${epochs}`, ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`, `loss ${e.loss.toPrecision(6)}`];
+  if (e.valLoss !== undefined) parts.push(`val_loss ${e.valLoss.toPrecision(6)}`);
+  // As Keras: each requested metric, then its validation value (validation data gets every metric; the line
+  // shows the requested ones).
+  for (const [k, v] of Object.entries(e.metrics.train)) parts.push(`${k} ${v.toPrecision(4)}`);
+  for (const k of Object.keys(e.metrics.train)) if (e.metrics.validation[k] !== undefined) parts.push(`val_${k} ${e.metrics.validation[k]!.toPrecision(4)}`);
+  parts.push(`lr ${e.learningRate.toPrecision(4)}`);
+  return parts.join(' - ');
 }

@@ -7,7 +7,7 @@
  *     Xs = StandardScaler().fit_transform(X)                                          = 0.9876977152899824 (562/569)
  */
 import * as assert from 'node:assert/strict';
-import { LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, Sequential, SoftmaxRegression, adam, dense, loadCsv, datasetPath, OptionError, StateError } from '../lib';
+import { LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, Sequential, SoftmaxRegression, adam, dense, loadCsv, datasetPath, precisionRecallF1, OptionError, StateError } from '../lib';
 
 describe('87 estimator surface', () => {
   it('score: R² of a trained LinearRegression on diabetes equals scikit-learn\'s least-squares score', async () => {
@@ -87,5 +87,30 @@ describe('87 estimator surface', () => {
     assert.match(text, /dense_1 \(Dense 4 → 3\)\s+\[null, 3\]\s+linear\s+15/);
     assert.match(text, /Total params: 27 \(0\.1 KiB\)/);
     assert.throws(() => new LinearRegression().summary(), StateError);
+  });
+
+  it('precision/recall/F1 average as scikit-learn: binary (class 1) by default for binary models, macro for softmax, or as asked', async () => {
+    // sklearn.metrics.precision_recall_fscore_support(yt, yp, average=…)[:3], scikit-learn 1.2.1
+    const yt = [0, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0], yp = [0, 1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 1];
+    const close = (a: { precision: number; recall: number; f1: number }, b: number[]) =>
+      [a.precision, a.recall, a.f1].forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-15, `${v} vs ${b[i]}`));
+    close(precisionRecallF1(yt, yp, 2, 'binary'), [0.7142857142857143, 0.7142857142857143, 0.7142857142857143]);
+    close(precisionRecallF1(yt, yp, 2, 'macro'), [0.6571428571428571, 0.6571428571428571, 0.6571428571428571]);
+    close(precisionRecallF1(yt, yp, 2, 'weighted'), [0.6666666666666666, 0.6666666666666666, 0.6666666666666666]);
+    const yt3 = [0, 1, 2, 2, 1, 0, 2, 1, 1, 0, 2, 2], yp3 = [0, 2, 2, 1, 1, 0, 2, 1, 0, 0, 2, 1];
+    close(precisionRecallF1(yt3, yp3, 3, 'macro'), [0.6666666666666666, 0.7000000000000001, 0.6746031746031745]);
+    close(precisionRecallF1(yt3, yp3, 3, 'weighted'), [0.6666666666666666, 0.6666666666666666, 0.6587301587301586]);
+    assert.throws(() => precisionRecallF1(yt3, yp3, 3, 'binary'), OptionError);
+
+    // A binary model's evaluate uses the positive class unless told otherwise.
+    const d = await loadCsv(datasetPath('breast-cancer'), { target: 'benign' });
+    const m = new LogisticRegression({ standardize: true });
+    await m.fit(d.X, d.y, { epochs: 3, batchSize: 64, seed: 4 });
+    const pred = m.predict(d.X), y = Array.from(d.y as ArrayLike<number>);
+    const e = m.evaluate(d.X, d.y);
+    assert.deepEqual([e.precision, e.recall, e.f1], Object.values(precisionRecallF1(y, pred, 2, 'binary')));
+    const macro = m.evaluate(d.X, d.y, { average: 'macro' });
+    assert.deepEqual([macro.precision, macro.recall, macro.f1], Object.values(precisionRecallF1(y, pred, 2, 'macro')));
+    assert.throws(() => m.evaluate(d.X, d.y, { average: 'micro' as 'macro' }), OptionError);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { FloatArray, LossName } from '../backend/types';
 import { ShapeError } from '../errors';
-import { accuracy, logLoss, mae, mse, precisionRecallF1, r2 } from '../train/metrics';
+import { accuracy, logLoss, mae, mse, precisionRecallF1, r2, type Average } from '../train/metrics';
 
 export type Outputs = { data: FloatArray; rows: number; cols: number };
 
@@ -17,7 +17,11 @@ export interface RegressionMetrics {
   r2: number;
 }
 
-/** Classification metrics on `(X, y)`; precision/recall/f1 are macro averages over classes. */
+/**
+ * Classification metrics on `(X, y)`. precision/recall/f1 as scikit-learn's defaults: of the positive class (1)
+ * for binary models (`average: 'binary'`), the macro average over classes for softmax (`'macro'`); `evaluate(X, y,
+ * { average })` chooses.
+ */
 export interface ClassificationMetrics {
   /** Mean cross-entropy of the logits (the training loss head, without penalties). */
   loss: number;
@@ -38,7 +42,8 @@ export interface Head {
   prepare(y: Float64Array, fixedOutputs?: number): number;
   /** Validates other targets (validation data, evaluate) against what `prepare` fixed. */
   check(y: Float64Array, name: string): void;
-  metrics(out: Outputs, y: Float64Array): Record<string, number>;
+  /** `average` applies to precision/recall/f1 (default: the head's, 'binary' for one logit, 'macro' for softmax). */
+  metrics(out: Outputs, y: Float64Array, average?: Average): Record<string, number>;
   predict(out: Outputs): Float64Array;
   /** Probabilities: `[n]` P(y=1) for the binary head, `[n, k]` row-major for softmax. */
   proba?(out: Outputs): Float64Array;
@@ -76,8 +81,8 @@ function sigmoid(z: number): number {
 
 const CLASS_METRICS = ['accuracy', 'logLoss', 'precision', 'recall', 'f1'] as const;
 
-function classification(y: Float64Array, pred: Float64Array, proba: Float64Array, k: number, loss: number): ClassificationMetrics & Record<string, number> {
-  return { loss, accuracy: accuracy(y, pred), logLoss: logLoss(y, proba, k), ...precisionRecallF1(y, pred, k) };
+function classification(y: Float64Array, pred: Float64Array, proba: Float64Array, k: number, loss: number, average: Average): ClassificationMetrics & Record<string, number> {
+  return { loss, accuracy: accuracy(y, pred), logLoss: logLoss(y, proba, k), ...precisionRecallF1(y, pred, k, average) };
 }
 
 /** One logit per row; `P(y=1) = σ(z)`; labels 0/1. */
@@ -98,7 +103,7 @@ export class BinaryHead implements Head {
       if (y[i] !== 0 && y[i] !== 1) throw new ShapeError(`Expected labels 0 or 1 for ${name} (binary classification) but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
     }
   }
-  metrics(out: Outputs, y: Float64Array): Record<string, number> {
+  metrics(out: Outputs, y: Float64Array, average: Average = 'binary'): Record<string, number> {
     this.check(y, 'y');
     const z = out.data;
     let loss = 0;
@@ -112,7 +117,7 @@ export class BinaryHead implements Head {
       proba[2 * i + 1] = p;
       pred[i] = zi >= 0 ? 1 : 0;
     }
-    return classification(y, pred, proba, 2, loss / y.length);
+    return classification(y, pred, proba, 2, loss / y.length, average);
   }
   predict(out: Outputs): Float64Array {
     return Float64Array.from(out.data, (z) => (z >= 0 ? 1 : 0));
@@ -156,7 +161,7 @@ export class SoftmaxHead implements Head {
         throw new ShapeError(`Expected class labels in [0, ${this.numClasses - 1}] for ${name} but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
     }
   }
-  metrics(out: Outputs, y: Float64Array): Record<string, number> {
+  metrics(out: Outputs, y: Float64Array, average: Average = 'macro'): Record<string, number> {
     const { data, rows, cols } = out;
     this.check(y, 'y');
     const proba = softmaxRows(data, rows, cols);
@@ -170,7 +175,7 @@ export class SoftmaxHead implements Head {
       for (let j = 0; j < cols; j++) s += Math.exp(data[i * cols + j]! - m);
       loss += Math.log(s) + m - data[i * cols + y[i]!]!;
     }
-    return classification(y, pred, proba, cols, loss / rows);
+    return classification(y, pred, proba, cols, loss / rows, average);
   }
   predict(out: Outputs): Float64Array {
     return argmaxRows(out.data, out.rows, out.cols);

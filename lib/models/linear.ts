@@ -1,6 +1,7 @@
 /** The one-layer presets: `Dense(d → k)` + a loss head. */
 import { BinaryHead, ClassificationMetrics, RegressionHead, RegressionMetrics, SoftmaxHead } from './heads';
 import { Model, ModelOptions, jsonClone } from './model';
+import type { Average } from '../train/metrics';
 
 export type { ClassificationMetrics, RegressionMetrics } from './heads';
 
@@ -55,9 +56,12 @@ export class LogisticRegression extends Model {
     return this.head.predict(this.outputs(X));
   }
 
-  /** `{ loss, accuracy, logLoss, precision, recall, f1 }` on `(X, y)`. */
-  evaluate(X: unknown, y: unknown): ClassificationMetrics {
-    return this.evaluateAll(X, y) as unknown as ClassificationMetrics;
+  /**
+   * `{ loss, accuracy, logLoss, precision, recall, f1 }` on `(X, y)`; precision/recall/f1 of class 1 unless
+   * `average` says otherwise (`'binary'` default, as scikit-learn; `'macro'`, `'weighted'`).
+   */
+  evaluate(X: unknown, y: unknown, options: { average?: Average } = {}): ClassificationMetrics {
+    return this.evaluateAll(X, y, options) as unknown as ClassificationMetrics;
   }
 }
 
@@ -87,7 +91,7 @@ export class SoftmaxRegression extends Model {
   }
 
   /** `{ loss, accuracy, logLoss, precision, recall, f1 }` on `(X, y)`. */
-  evaluate(X: unknown, y: unknown): ClassificationMetrics {
-    return this.evaluateAll(X, y) as unknown as ClassificationMetrics;
+  evaluate(X: unknown, y: unknown, options: { average?: Average } = {}): ClassificationMetrics {
+    return this.evaluateAll(X, y, options) as unknown as ClassificationMetrics;
   }
 }

@@ -3,6 +3,7 @@
  * presets `MLPRegressor` / `MLPClassifier` (scikit-learn's names). Backpropagation runs in the engine: `Xᵀ·δ` and
  * `δ·Wᵀ` with BLAS, bias gradients as column sums, activation derivatives fused with the element-wise pass.
  */
+import type { Average } from '../train/metrics';
 import { ACTIVATIONS, ACTIVATION_NAMES, ActivationName, LOSS_NAMES, LossName, SPEC_BOUNDS } from '../engine/spec';
 import { OptionError } from '../errors';
 import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validate';
@@ -145,8 +146,9 @@ export class Sequential extends Model {
     if (!this.head.proba) throw new OptionError('predictProba() needs a classification loss head', 'loss');
     return this.head.proba(this.outputs(X));
   }
-  evaluate(X: unknown, y: unknown): RegressionMetrics | ClassificationMetrics {
-    return this.evaluateAll(X, y) as unknown as RegressionMetrics | ClassificationMetrics;
+  /** Loss and metrics on `(X, y)`; for the classification heads `average` as in LogisticRegression.evaluate. */
+  evaluate(X: unknown, y: unknown, options: { average?: Average } = {}): RegressionMetrics | ClassificationMetrics {
+    return this.evaluateAll(X, y, options) as unknown as RegressionMetrics | ClassificationMetrics;
   }
 }
 

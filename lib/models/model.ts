@@ -22,6 +22,7 @@ import { PlanTarget, TrainingPlan, cannotContinue, requireSaveable, resolvePlan 
 import { TrainingSession, type RunHooks, type SessionModel } from '../train/session';
 import { MemorySource, StreamingSource, type BatchSource } from '../train/source';
 import type { History } from '../train/types';
+import type { Average } from '../train/metrics';
 import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
 import type { Head } from './heads';
 import type { LayerDef } from './layers';
@@ -311,9 +312,11 @@ export abstract class Model {
   }
 
   /** Loss and metrics on `(X, y)` (raw features; the fitted scaler is applied). */
-  protected evaluateAll(X: unknown, y: unknown): Record<string, number> {
+  protected evaluateAll(X: unknown, y: unknown, options: { average?: Average } = {}): Record<string, number> {
+    const o = checkKeys('options', options, ['average']);
+    const average = o.average === undefined ? undefined : oneOf('options.average', o.average, ['binary', 'macro', 'weighted'] as const);
     const out = this.outputsFor(X, 'evaluate');
-    return this.head.metrics(out, toVector(y, 'y', out.rows));
+    return this.head.metrics(out, toVector(y, 'y', out.rows), average);
   }
 
   /**

@@ -1,7 +1,7 @@
 /** Evaluation metrics (scikit-learn definitions), accumulated in double. Inputs are checked: ShapeError/OptionError. */
-import { DivergenceError, ShapeError } from '../errors';
+import { DivergenceError, OptionError, ShapeError } from '../errors';
 import { toNumbers as numbers } from '../data/matrix';
-import { bool, checkKeys, describe, invalid, num, readArgument } from '../validate';
+import { bool, checkKeys, describe, invalid, num, oneOf, readArgument } from '../validate';
 import { l2Norm } from '../numerics';
 
 function pair(yTrue: unknown, yPred: unknown): [ArrayLike<number>, ArrayLike<number>] {
@@ -71,14 +71,27 @@ export function logLoss(yTrueIn: ArrayLike<number>, probaIn: ArrayLike<number>, 
   return s / yTrue.length;
 }
 
-/** Macro-averaged precision, recall and F1 over classes `0 … k−1` (`sklearn.metrics` with `average='macro'`; 0 for undefined ratios). */
-export function precisionRecallF1(yTrueIn: ArrayLike<number>, yPredIn: ArrayLike<number>, k: number): { precision: number; recall: number; f1: number } {
+/** How precision, recall and F1 combine the classes (scikit-learn's `average`). */
+export type Average = 'binary' | 'macro' | 'weighted';
+
+/**
+ * Precision, recall and F1 over classes `0 … k−1`, as `sklearn.metrics.precision_recall_fscore_support` with
+ * `average`: `'macro'` (default here; the unweighted mean over the k classes), `'weighted'` (weighted by each
+ * class's support in `yTrue`), or `'binary'` (class 1 only, scikit-learn's default for two classes; needs k ≤ 2).
+ * An undefined ratio (no predicted or no true samples of a class) counts as 0, as scikit-learn's `zero_division`
+ * default (which also warns).
+ * @throws ShapeError for labels outside `[0, k)` or mismatched lengths; OptionError for a bad `average` or
+ * `'binary'` with k > 2.
+ */
+export function precisionRecallF1(yTrueIn: ArrayLike<number>, yPredIn: ArrayLike<number>, k: number, average: Average = 'macro'): { precision: number; recall: number; f1: number } {
   const [yTrue, yPred] = pair(yTrueIn, yPredIn);
   num('k', k, { integer: true, min: 1, max: 1 << 24 });
+  const avg = oneOf('average', average, ['binary', 'macro', 'weighted'] as const);
+  if (avg === 'binary' && k > 2) throw new OptionError(`average 'binary' needs two classes but k is ${k}; choose 'macro' or 'weighted'`, 'average');
   labels(yTrue, k, 'yTrue');
   labels(yPred, k, 'yPred');
   // Classes above the largest label seen contribute 0 to every sum, so count only up to it (k may be 2^24).
-  let m = 0;
+  let m = avg === 'binary' ? 2 : 0;
   for (let i = 0; i < yTrue.length; i++) m = Math.max(m, yTrue[i]! + 1, yPred[i]! + 1);
   const tp = new Float64Array(m), fp = new Float64Array(m), fn = new Float64Array(m);
   for (let i = 0; i < yTrue.length; i++) {
@@ -89,15 +102,25 @@ export function precisionRecallF1(yTrueIn: ArrayLike<number>, yPredIn: ArrayLike
       fn[t]!++;
     }
   }
-  let P = 0, R = 0, F = 0;
-  for (let c = 0; c < m; c++) {
+  const prf = (c: number) => {
     const p = tp[c]! + fp[c]! > 0 ? tp[c]! / (tp[c]! + fp[c]!) : 0;
     const r = tp[c]! + fn[c]! > 0 ? tp[c]! / (tp[c]! + fn[c]!) : 0;
-    P += p;
-    R += r;
-    F += p + r > 0 ? (2 * p * r) / (p + r) : 0;
+    return [p, r, p + r > 0 ? (2 * p * r) / (p + r) : 0] as const;
+  };
+  if (avg === 'binary') {
+    const [p, r, f] = prf(1);
+    return { precision: p, recall: r, f1: f };
   }
-  return { precision: P / k, recall: R / k, f1: F / k };
+  let P = 0, R = 0, F = 0;
+  for (let c = 0; c < m; c++) {
+    const [p, r, f] = prf(c);
+    const w = avg === 'weighted' ? tp[c]! + fn[c]! : 1; // support, or equal weights
+    P += w * p;
+    R += w * r;
+    F += w * f;
+  }
+  const d = avg === 'weighted' ? yTrue.length : k;
+  return { precision: P / d, recall: R / d, f1: F / d };
 }
 
 /** Options of {@link clipGradNorm}. */

@@ -44,7 +44,8 @@ export interface FitOptions {
   validationData?: [unknown, unknown];
   /**
    * Metrics computed on the training data after every epoch (validation data always gets all of them). In-memory
-   * fit only. Regression: `mse`, `mae`, `r2`; classifiers: `accuracy`, `logLoss`, `precision`, `recall`, `f1` (macro).
+   * fit only. Regression: `mse`, `mae`, `r2`; classifiers: `accuracy`, `logLoss`, `precision`, `recall`, `f1` (of class
+   * 1 for binary models, macro-averaged for softmax: scikit-learn's defaults).
    */
   metrics?: string[];
   /**

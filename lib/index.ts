@@ -28,6 +28,7 @@ export { matrix, toMatrix } from './data/matrix';
 export type { Matrix, MatrixLike } from './data/matrix';
 export { mse, mae, r2, accuracy, logLoss, precisionRecallF1, clipGradNorm } from './train/metrics';
 export type { Average } from './train/metrics';
+export type { ClassLabels, Labels } from './models/labels';
 export { Rng } from './rng';
 export { info, setNumThreads } from './info';
 export type { Info } from './info';

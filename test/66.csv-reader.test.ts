@@ -251,7 +251,7 @@ describe('66 csv reader: options', () => {
     // Trained on the indices, a classifier's classes map back to the labels.
     const m = new SoftmaxRegression();
     await m.fit(d.X, d.y, { epochs: 2, seed: 1 });
-    assert.equal(m.predict(d.X).every((c) => Number.isInteger(c) && c >= 0 && c < 3), true);
+    assert.equal((m.predict(d.X) as Float64Array).every((c) => Number.isInteger(c) && c >= 0 && c < 3), true);
   });
 
   it('trainTestSplit keeps the classes; a streaming fit takes the CSV options, shuffle: false, and explains text labels', async () => {

@@ -115,7 +115,9 @@ describe('70 MLP: models', () => {
     assert.throws(() => dropout(1), OptionError);
     assert.throws(() => dense(3, { activation: 'swish' as never }), OptionError);
     const m = new Sequential([dense(4, { activation: 'tanh' }), dense(3)], { loss: 'softmaxCrossEntropy' });
-    await assert.rejects(m.fit([[1], [2]], [0, 3]), (e: Error) => e instanceof ShapeError && /\[0, 2\]/.test(e.message));
+    await assert.rejects(m.fit([[1], [2]], [0, 3]), (e: Error) => e instanceof ShapeError && /3 units but y has 2 classes \(0, 3\)/.test(e.message));
+    await m.fit([[1], [2]], [1, 2], { epochs: 1 }); // indices below the units stay indices, even with class 0 absent
+    assert.deepEqual(m.classes, [0, 1, 2]);
   });
 
   for (const backend of BACKENDS) {

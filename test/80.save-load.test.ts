@@ -167,7 +167,7 @@ print(json.dumps(net(X).argmax(1).tolist()))
     const rows = Array.from({ length: 50 }, (_, i) => Array.from(d.X.data.subarray(i * 64, (i + 1) * 64)));
     const r = spawnSync(py, ['-c', script, file], { input: JSON.stringify(rows), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), Array.from(m.predict(rows)));
+    assert.deepEqual(JSON.parse(r.stdout), Array.from(m.predict(rows) as Float64Array));
   });
 });
 

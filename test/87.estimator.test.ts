@@ -7,7 +7,7 @@
  *     Xs = StandardScaler().fit_transform(X)                                          = 0.9876977152899824 (562/569)
  */
 import * as assert from 'node:assert/strict';
-import { LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, Sequential, SoftmaxRegression, adam, dense, loadCsv, datasetPath, precisionRecallF1, OptionError, StateError } from '../lib';
+import { LinearRegression, LogisticRegression, MLPClassifier, MLPRegressor, Sequential, SoftmaxRegression, adam, dense, loadCsv, datasetPath, precisionRecallF1, loadModel, fromBuffer, OptionError, ShapeError, StateError } from '../lib';
 
 describe('87 estimator surface', () => {
   it('score: R² of a trained LinearRegression on diabetes equals scikit-learn\'s least-squares score', async () => {
@@ -106,11 +106,85 @@ describe('87 estimator surface', () => {
     const d = await loadCsv(datasetPath('breast-cancer'), { target: 'benign' });
     const m = new LogisticRegression({ standardize: true });
     await m.fit(d.X, d.y, { epochs: 3, batchSize: 64, seed: 4 });
-    const pred = m.predict(d.X), y = Array.from(d.y as ArrayLike<number>);
+    const pred = m.predict(d.X) as Float64Array, y = Array.from(d.y as ArrayLike<number>);
     const e = m.evaluate(d.X, d.y);
     assert.deepEqual([e.precision, e.recall, e.f1], Object.values(precisionRecallF1(y, pred, 2, 'binary')));
     const macro = m.evaluate(d.X, d.y, { average: 'macro' });
     assert.deepEqual([macro.precision, macro.recall, macro.f1], Object.values(precisionRecallF1(y, pred, 2, 'macro')));
     assert.throws(() => m.evaluate(d.X, d.y, { average: 'micro' as 'macro' }), OptionError);
+  });
+
+  describe('labels of any kind', () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const os = require('node:os') as typeof import('node:os');
+    const path = require('node:path') as typeof import('node:path');
+    // Three blobs in 2-D, labels in the order of the blobs.
+    const X: number[][] = [], idx: number[] = [];
+    for (let i = 0; i < 90; i++) {
+      const c = i % 3;
+      X.push([c * 4 + Math.sin(i) * 0.5, (c === 1 ? 3 : 0) + Math.cos(i * 1.3) * 0.5]);
+      idx.push(c);
+    }
+    const names = ['setosa', 'versicolor', 'virginica'];
+
+    it('string labels: fit → predict → save → load → predict round-trips; classes, evaluate and score take the labels', async () => {
+      const y = idx.map((c) => names[c]!);
+      const m = new SoftmaxRegression({ standardize: true });
+      await m.fit(X, y, { epochs: 60, batchSize: 10, optimizer: adam({ learningRate: 0.05 }), seed: 2, validationData: [X.slice(0, 9), y.slice(0, 9)] });
+      assert.deepEqual(m.classes, names);
+      const p = m.predict(X) as string[];
+      assert.ok(Array.isArray(p) && p.every((v) => names.includes(v)));
+      const acc = m.score(X, y);
+      assert.equal(acc, p.filter((v, i) => v === y[i]).length / y.length);
+      assert.ok(acc > 0.95, `accuracy ${acc}`);
+      assert.equal(m.evaluate(X, y).accuracy, acc);
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'descent-87-')), 'm.safetensors');
+      m.save(file);
+      const back = loadModel(file) as SoftmaxRegression;
+      assert.deepEqual(back.classes, names);
+      assert.deepEqual(back.predict(X), p);
+      assert.equal(back.score(X, y), acc);
+      assert.throws(() => m.evaluate(X.slice(0, 2), ['setosa', 'rose']), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');
+      fs.rmSync(path.dirname(file), { recursive: true });
+    });
+
+    it('non-zero-based numbers (1…3) make 3 classes, not 4; predict returns those numbers, after a reload too', async () => {
+      const y = idx.map((c) => c + 1);
+      const m = new MLPClassifier({ hiddenLayers: [8], standardize: true });
+      await m.fit(X, y, { epochs: 60, batchSize: 10, optimizer: adam({ learningRate: 0.02 }), seed: 3 });
+      assert.deepEqual(m.classes, [1, 2, 3]);
+      assert.equal(m.getWeights().at(-1)!.units, 3);
+      const p = m.predict(X) as Float64Array;
+      assert.ok(p instanceof Float64Array && p.every((v) => v === 1 || v === 2 || v === 3));
+      const back = fromBuffer(m.toBuffer()) as MLPClassifier;
+      assert.deepEqual(back.predict(X), p);
+      assert.deepEqual(back.classes, [1, 2, 3]);
+    });
+
+    it('binary with −1/+1 or two strings: classes sorted, the second is the positive class; classWeight by label', async () => {
+      const Xb = X.filter((_, i) => idx[i] !== 1), yb = idx.filter((c) => c !== 1).map((c) => (c === 0 ? -1 : 1));
+      const m = new LogisticRegression({ standardize: true });
+      await m.fit(Xb, yb, { epochs: 40, batchSize: 10, seed: 1, classWeight: { '-1': 1, '1': 2 } });
+      assert.deepEqual(m.classes, [-1, 1]);
+      const p = m.predict(Xb) as Float64Array;
+      assert.deepEqual(Array.from(p), yb);
+      const proba = m.predictProba(Xb);
+      p.forEach((v, i) => assert.equal(v === 1, proba[i]! >= 0.5));
+      const s = new LogisticRegression();
+      await s.fit(Xb, yb.map((v) => (v > 0 ? 'yes' : 'no')), { epochs: 20, batchSize: 10, seed: 1 });
+      assert.deepEqual(s.classes, ['no', 'yes']);
+      await assert.rejects(new LogisticRegression().fit(X, idx.map((c) => names[c]!), { epochs: 1 }), (e: unknown) => e instanceof ShapeError && /exactly two classes/.test((e as Error).message));
+      await assert.rejects(new LogisticRegression().fit(Xb, yb, { epochs: 1, classWeight: { '0': 1 } }), OptionError);
+      await assert.rejects(new SoftmaxRegression().fit([[1], [2]], ['a', 2] as never, { epochs: 1 }), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');
+    });
+
+    it('partialFit fixes the classes on its first call and encodes later chunks with them', async () => {
+      const y = idx.map((c) => names[c]!);
+      const m = new SoftmaxRegression();
+      await m.partialFit(X.slice(0, 45), y.slice(0, 45), { seed: 1 });
+      await m.partialFit(X.slice(45), y.slice(45));
+      assert.deepEqual(m.classes, names);
+      await assert.rejects(m.partialFit(X.slice(0, 3), ['setosa', 'x', 'virginica']), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');
+    });
   });
 });

@@ -11,7 +11,8 @@
  * - `format` = "descent", `format_version` = "2", `descent_version`;
  * - `model`: JSON `{"class", "args" (constructor arguments), "spec" (the engine spec, {@link EngineSpec}: names
  *   such as `"dtype":"float32"`, `"activation":"relu"`, `"loss":"softmaxCrossEntropy"`, `"optimizer":{"kernel":
- *   "adam", …every kernel field}`), "featureNames" (or null), "training" (options of the last fit, or null)}`;
+ *   "adam", …every kernel field}`), "featureNames" (or null), "classes" (a classifier's labels when they are not
+ *   0 … k−1; absent otherwise), "training" (options of the last fit, or null)}`;
  * - `checkpoint` (checkpoints only): JSON `{"optimizer": {"name", "options", "learningRate" (number or schedule
  *   JSON)}, "step", "muProduct" (NAdam), "rng" (4 × uint32), "epoch", "plateau"?, "slotNames"}`;
  * - `checksums`: JSON `{"algorithm":"crc32c","tensors":{<name>:"<8 hex digits>", …},"metadata":{"descent_version":
@@ -25,6 +26,7 @@
  * fully validated (names against the engine table, every field, the layer chain, tensor dtypes and shapes) before
  * anything proportional to a size the file claims is allocated.
  */
+import { validClasses } from '../models/labels';
 import type { FloatArray } from '../backend/types';
 import {
   ACTIVATIONS, ACTIVATION_NAMES, DTYPES, Dtype, EngineSpec, KERNEL_FIELDS, KERNEL_FIELD_NAMES, KERNEL_NAMES, KernelConfig,
@@ -80,6 +82,8 @@ export interface ModelSnapshot {
   params: FloatArray;
   scaler?: { mean: Float64Array; std: Float64Array };
   featureNames?: string[];
+  /** A classifier's labels when they are not the indices 0 … k−1 (strings, 1…3, −1/+1), sorted. */
+  classes?: number[] | string[];
   /** Training options of the last fit, for the record (not needed to predict). */
   training?: Record<string, unknown>;
   checkpoint?: CheckpointState;
@@ -106,7 +110,7 @@ const CHECKSUMMED_METADATA = ['descent_version', 'model', 'checkpoint'] as const
 const TENSOR_DTYPE: Readonly<Record<Dtype, 'F32' | 'F64'>> = { float32: 'F32', float64: 'F64' };
 const SPEC_KEYS = ['dtype', 'layers', 'loss', 'optimizer', 'l1', 'l2', 'penalizeBias', 'clipNorm', 'clipValue', 'maxBatch'] as const;
 const LAYER_KEYS = ['inputs', 'units', 'activation', 'activationParam', 'useBias', 'dropout'] as const;
-const MODEL_KEYS = ['class', 'args', 'spec', 'featureNames', 'training'];
+const MODEL_KEYS = ['class', 'args', 'spec', 'featureNames', 'classes', 'training'];
 const CHECKPOINT_KEYS = ['optimizer', 'step', 'muProduct', 'rng', 'epoch', 'plateau', 'slotNames'];
 const MAX_LAYERS = 1024;
 const MAX_DIM = 1 << 24;
@@ -196,7 +200,7 @@ export function encodeModel(s: ModelSnapshot, descentVersion: string): Buffer {
     format: 'descent',
     format_version: FORMAT_VERSION,
     descent_version: descentVersion,
-    model: JSON.stringify({ class: s.className, args: s.ctorArgs, spec, featureNames: s.featureNames ?? null, training: s.training ?? null }),
+    model: JSON.stringify({ class: s.className, args: s.ctorArgs, spec, featureNames: s.featureNames ?? null, ...(s.classes ? { classes: s.classes } : {}), training: s.training ?? null }),
   };
   if (s.checkpoint) {
     const c = s.checkpoint;
@@ -488,6 +492,11 @@ export function decodeModelFile(buf: Uint8Array): ModelFileInfo {
     const fn = model.featureNames;
     if (!Array.isArray(fn) || fn.length !== spec.layers[0]!.inputs || !fn.every((n) => typeof n === 'string')) throw bad('model.featureNames must be one string per input');
     snapshot.featureNames = fn as string[];
+  }
+  if (model.classes !== undefined && model.classes !== null) {
+    const units = spec.layers.at(-1)!.units;
+    if (!validClasses(model.classes, units === 1 ? 2 : units)) throw bad(`model.classes must be ${units === 1 ? 2 : units} distinct sorted numbers or strings`);
+    snapshot.classes = model.classes;
   }
   if (model.training !== undefined && model.training !== null) {
     if (!isPlainObject(model.training)) throw bad('model.training must be an object or null');

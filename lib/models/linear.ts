@@ -2,6 +2,7 @@
 import { BinaryHead, ClassificationMetrics, RegressionHead, RegressionMetrics, SoftmaxHead } from './heads';
 import { Model, ModelOptions, jsonClone } from './model';
 import type { Average } from '../train/metrics';
+import type { Labels } from './labels';
 
 export type { ClassificationMetrics, RegressionMetrics } from './heads';
 
@@ -38,7 +39,8 @@ export class LinearRegression extends Model {
 
 /**
  * Binary logistic regression: `P(y=1) = σ(x·w + b)`, trained on the mean sigmoid cross-entropy computed from
- * logits (`max(z,0) − z·y + log(1 + e^−|z|)`). Labels must be 0 or 1.
+ * logits (`max(z,0) − z·y + log(1 + e^−|z|)`). Labels: 0/1, or any two labels (numbers or strings; the second
+ * of the sorted pair is the positive class, as scikit-learn's `classes_[1]`).
  */
 export class LogisticRegression extends Model {
   constructor(options: ModelOptions = {}, extraKeys: readonly string[] = []) {
@@ -51,9 +53,12 @@ export class LogisticRegression extends Model {
     return this.head.proba!(this.outputs(X));
   }
 
-  /** Labels 0/1 (threshold 0.5, i.e. logit ≥ 0 → 1), `[n]`. */
-  predict(X: unknown): Float64Array {
-    return this.head.predict(this.outputs(X));
+  /**
+   * Labels `[n]` (threshold 0.5, i.e. logit ≥ 0 → the second class): 0/1 as a Float64Array, or the labels the
+   * model was trained on (`classes[0]`/`classes[1]`; strings as `string[]`).
+   */
+  predict(X: unknown): Labels {
+    return this.decode(this.head.predict(this.outputs(X)));
   }
 
   /**
@@ -66,7 +71,8 @@ export class LogisticRegression extends Model {
 }
 
 /**
- * Multinomial (softmax) regression over classes `0 … k−1` (k = max label + 1, at least 2), trained on mean softmax
+ * Multinomial (softmax) regression over classes `0 … k−1` (the indices of the sorted distinct labels, which may be numbers or strings; labels that are already
+ * 0 … k−1 stay as they are, with k = max label + 1), trained on mean softmax
  * cross-entropy of the logits (log-sum-exp, stable for logits of ±1e4). Labels must be non-negative integers.
  */
 export class SoftmaxRegression extends Model {
@@ -85,9 +91,9 @@ export class SoftmaxRegression extends Model {
     return this.head.proba!(this.outputs(X));
   }
 
-  /** Most probable class per row, `[n]`. */
-  predict(X: unknown): Float64Array {
-    return this.head.predict(this.outputs(X));
+  /** Most probable class per row, `[n]`: its index 0 … k−1, or the label the model was trained on (`classes[i]`). */
+  predict(X: unknown): Labels {
+    return this.decode(this.head.predict(this.outputs(X)));
   }
 
   /** `{ loss, accuracy, logLoss, precision, recall, f1 }` on `(X, y)`. */

@@ -4,6 +4,7 @@
  * `δ·Wᵀ` with BLAS, bias gradients as column sums, activation derivatives fused with the element-wise pass.
  */
 import type { Average } from '../train/metrics';
+import type { Labels } from './labels';
 import { ACTIVATIONS, ACTIVATION_NAMES, ActivationName, LOSS_NAMES, LossName, SPEC_BOUNDS } from '../engine/spec';
 import { OptionError } from '../errors';
 import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validate';
@@ -137,9 +138,10 @@ export class Sequential extends Model {
   protected override fixedOutputs(): number {
     return this.defs.at(-1)!.units;
   }
-  /** Regression values `[n]`, or class labels `[n]` for the classification heads. */
-  predict(X: unknown): Float64Array {
-    return this.head.predict(this.outputs(X));
+  /** Regression values `[n]`, or class labels `[n]` for the classification heads (decoded as in SoftmaxRegression). */
+  predict(X: unknown): Labels {
+    const p = this.head.predict(this.outputs(X));
+    return this.head.isClassifier ? this.decode(p) : p;
   }
   /** Probabilities (`[n]` P(y=1) for sigmoid cross-entropy, `[n, k]` for softmax). Throws for regression. */
   predictProba(X: unknown): Float64Array {

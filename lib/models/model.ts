@@ -26,6 +26,7 @@ import type { Average } from '../train/metrics';
 import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
 import type { Head } from './heads';
 import type { LayerDef } from './layers';
+import { classesOf, decodeLabels, encodeLabels, type ClassLabels, type Labels } from './labels';
 
 export type { LayerDef } from './layers';
 export type { FitOptions, PartialFitOptions, StreamFitOptions } from '../train/options';
@@ -56,7 +57,7 @@ export function jsonClone<T>(v: T): T {
 export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue'] as const;
 
 /** Fields that hold a fitted model's state, which setParams keeps (everything else comes from the new arguments). */
-const STATE_FIELDS = new Set(['trainer', 'spec', 'scaler', 'session', 'busy', 'inCallback', 'backendName', 'history', 'featureNames']);
+const STATE_FIELDS = new Set(['trainer', 'spec', 'scaler', 'session', 'busy', 'inCallback', 'backendName', 'history', 'featureNames', 'labelClasses']);
 
 export abstract class Model {
   protected readonly options: {
@@ -84,6 +85,8 @@ export abstract class Model {
   history: History | undefined;
   /** Names of the input columns (set by you, by the CLI from a CSV header, or by a streaming source); saved with the model. */
   featureNames: string[] | undefined;
+  /** A classifier's labels when they are not the indices 0 … k−1 (set by fit, saved with the model). */
+  private labelClasses: ClassLabels | undefined;
   /** JSON constructor arguments that rebuild this model (set by each public class; used by save/load). */
   protected ctorArgs: unknown[] = [];
 
@@ -146,7 +149,7 @@ export abstract class Model {
 
   /**
    * Trains from scratch. In memory: `fit(X, y, options)` with `X` `[n, d]` (nested arrays or a row-major Matrix)
-   * and targets `y` `[n]`. Streaming: `fit(source, options)` (or `fit(source, undefined, options)`) where `source`
+   * and targets `y` `[n]` (classifiers: labels of any kind — numbers or strings — encoded as `classes`, sorted). Streaming: `fit(source, options)` (or `fit(source, undefined, options)`) where `source`
    * is a CSV file path, an (async) iterable of `{ x, y }` chunks, an object-mode Readable, Arrow tables, or a
    * function returning a fresh iterable (for `epochs > 1`). Resolves to the {@link History}.
    *
@@ -155,7 +158,7 @@ export abstract class Model {
    * keeps finite parameters), AbortError on `signal`, StateError if called while a fit on this model is running.
    * A fit that fails before training starts leaves the model as it was.
    */
-  fit(X: MatrixLike, y: VectorLike, options?: FitOptions): Promise<History>;
+  fit(X: MatrixLike, y: VectorLike | readonly string[], options?: FitOptions): Promise<History>;
   fit(source: StreamSource, options?: FitOptions): Promise<History>;
   fit(source: StreamSource, y: undefined, options?: FitOptions): Promise<History>;
   async fit(X: unknown, y?: unknown, options?: FitOptions): Promise<History> {
@@ -168,12 +171,15 @@ export abstract class Model {
       if (options !== undefined) throw new OptionError('Pass the options once: fit(source, options) or fit(source, undefined, options)', 'options');
       opts = y;
     }
+    let classes: ClassLabels | undefined;
+    if (!streaming && this.head.isClassifier) ({ y, opts, classes } = this.encodeForFit(y, opts));
     const plan = resolvePlan(this.planTarget(), streaming ? 'stream' : 'fit', opts);
     const source: BatchSource = streaming ? new StreamingSource(X as StreamSource, plan) : new MemorySource(X, y, plan);
     this.busy = true;
     try {
       const session = await TrainingSession.start(this.sessionModel(), plan, source);
       this.adopt(session);
+      this.labelClasses = classes;
       this.history = await session.run(plan, this.runHooks());
       return this.history;
     } finally {
@@ -194,20 +200,79 @@ export abstract class Model {
    * @throws StateError on a loaded model (continue a checkpoint with `fit(X, y, { resumeFrom })` instead), and the
    * errors of {@link fit}.
    */
-  async partialFit(X: MatrixLike, y: VectorLike, options: PartialFitOptions = {}): Promise<History> {
+  async partialFit(X: MatrixLike, y: VectorLike | readonly string[], options: PartialFitOptions = {}): Promise<History> {
     if (this.busy) throw new StateError('partialFit() called while a fit on this model is still running; await it first', 'partialFit');
     if (!this.session && this.trainer) throw cannotContinue();
+    let classes = this.labelClasses;
+    if (this.head.isClassifier) {
+      // The first call fixes the classes (from its labels when they are not 0 … k−1); later calls encode with them.
+      if (!this.session) {
+        // `classes: k` declares labels 0 … k−1 (later chunks may bring the ones this chunk lacks).
+        const k = isPlainObject(options) && typeof options.classes === 'number' ? options.classes : undefined;
+        classes = classesOf(y, 'y', this.head.loss === 'sigmoidCrossEntropy', this.fixedOutputs() ?? k);
+      }
+      if (classes) {
+        if (!this.session) this.checkClassCount(classes);
+        y = encodeLabels(y, classes, 'y');
+      }
+    }
     const plan = resolvePlan(this.planTarget(), 'partialFit', options, this.session?.plan);
     const source = new MemorySource(X, y, plan);
     this.busy = true;
     try {
       if (this.session) await this.session.attach(source, plan);
-      else this.adopt(await TrainingSession.start(this.sessionModel(), plan, source));
+      else {
+        this.adopt(await TrainingSession.start(this.sessionModel(), plan, source));
+        this.labelClasses = classes;
+      }
       this.history = await this.session!.run(plan, this.runHooks());
       return this.history;
     } finally {
       this.busy = false;
     }
+  }
+
+  /** A classifier's labels decoded from the head's class indices. */
+  protected decode(indices: Float64Array): Labels {
+    return decodeLabels(indices, this.labelClasses);
+  }
+
+  /** Too few or too many classes for this model's head. */
+  private checkClassCount(classes: ClassLabels): void {
+    const binary = this.head.loss === 'sigmoidCrossEntropy';
+    const fixed = this.fixedOutputs();
+    const shown = classes.length <= 10 ? ` (${classes.map((c) => JSON.stringify(c)).join(', ')})` : '';
+    if (binary && classes.length !== 2)
+      throw new ShapeError(`A binary classifier needs labels of exactly two classes but y has ${classes.length}${shown}; use SoftmaxRegression or MLPClassifier for more`, 'y');
+    if (!binary && classes.length < 2) throw new ShapeError(`A classifier needs labels of at least two classes but y has ${classes.length}${shown}`, 'y');
+    if (!binary && fixed !== undefined && classes.length !== fixed)
+      throw new ShapeError(`The last layer has ${fixed} units but y has ${classes.length} classes${shown}`, 'y');
+  }
+
+  /**
+   * Training labels of any kind as class indices (with the validation labels and classWeight keys), and the
+   * classes when they are not already 0 … k−1.
+   */
+  private encodeForFit(y: unknown, opts: unknown): { y: unknown; opts: unknown; classes: ClassLabels | undefined } {
+    const classes = classesOf(y, 'y', this.head.loss === 'sigmoidCrossEntropy', this.fixedOutputs());
+    if (!classes) return { y, opts, classes };
+    this.checkClassCount(classes);
+    const ey = encodeLabels(y, classes, 'y');
+    if (!isPlainObject(opts)) return { y: ey, opts, classes };
+    const o: Record<string, unknown> = { ...opts };
+    const vd = o.validationData;
+    if (Array.isArray(vd) && vd.length === 2) o.validationData = [vd[0], encodeLabels(vd[1], classes, 'validationData[1]')];
+    if (isPlainObject(o.classWeight)) {
+      // Keys name labels (a number's key is its decimal text): re-key them by class index.
+      const cw: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(o.classWeight)) {
+        const i = (classes as unknown[]).findIndex((c) => String(c) === k);
+        if (i < 0) throw new OptionError(`classWeight names the label ${JSON.stringify(k)}, which is not in y`, `classWeight.${k}`);
+        cw[String(i)] = v;
+      }
+      o.classWeight = cw;
+    }
+    return { y: ey, opts: o, classes };
   }
 
   private runHooks(): RunHooks {
@@ -268,7 +333,7 @@ export abstract class Model {
       throw new OptionError(`Expected featureNames to be ${spec.layers[0]!.inputs} strings (one per input) but received ${describe(fn)}`, 'featureNames');
     const session = this.session;
     const snapshot: ModelSnapshot = {
-      className: this.constructor.name, ctorArgs: this.ctorArgs, spec, params: trainer.getParams(), featureNames: this.featureNames,
+      className: this.constructor.name, ctorArgs: this.ctorArgs, spec, params: trainer.getParams(), featureNames: this.featureNames, classes: this.labelClasses,
       training: session ? trainingRecord(session.plan) : undefined,
     };
     if (this.scaler?.mean && this.scaler.std) snapshot.scaler = { mean: Float64Array.from(this.scaler.mean), std: Float64Array.from(this.scaler.std) };
@@ -303,6 +368,7 @@ export abstract class Model {
     this.session = undefined;
     this.backendName = b.name;
     this.featureNames = s.featureNames;
+    this.labelClasses = s.classes;
     this.scaler = undefined;
     if (s.scaler) {
       this.scaler = new StandardScaler();
@@ -316,7 +382,8 @@ export abstract class Model {
     const o = checkKeys('options', options, ['average']);
     const average = o.average === undefined ? undefined : oneOf('options.average', o.average, ['binary', 'macro', 'weighted'] as const);
     const out = this.outputsFor(X, 'evaluate');
-    return this.head.metrics(out, toVector(y, 'y', out.rows), average);
+    const yy = this.labelClasses ? encodeLabels(y, this.labelClasses, 'y') : y;
+    return this.head.metrics(out, toVector(yy, 'y', out.rows), average);
   }
 
   /**
@@ -324,10 +391,10 @@ export abstract class Model {
    * `[0, 1, …, k − 1]` for softmax; undefined for regressors.
    * @throws StateError when a classifier is not fitted.
    */
-  get classes(): number[] | undefined {
+  get classes(): number[] | string[] | undefined {
     if (!this.head.isClassifier) return undefined;
     const k = this.requireFitted('classes').spec.layers.at(-1)!.units;
-    return Array.from({ length: k === 1 ? 2 : k }, (_, i) => i);
+    return this.labelClasses ? (this.labelClasses.slice() as number[] | string[]) : Array.from({ length: k === 1 ? 2 : k }, (_, i) => i);
   }
 
   /**

@@ -131,6 +131,21 @@ describe('86 CLI training output', () => {
     assert.match(r.stdout, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
+  it('a CSV of text labels: train keeps the labels in the model, predict writes them (quoted when they need it)', () => {
+    const csv = path.join(tmp, 'labels.csv');
+    const rows = ['a,b,kind'];
+    for (let i = 0; i < 40; i++) rows.push(i % 2 ? `${5 + Math.sin(i)},${6 + Math.cos(i)},"big, round"` : `${Math.sin(i)},${Math.cos(i)},small`);
+    fs.writeFileSync(csv, rows.join('\n') + '\n');
+    const model = path.join(tmp, 'labels.safetensors');
+    const t = spawnSync(process.execPath, [cli, 'train', '--data', csv, '--model', 'logistic', '--epochs', '40', '--learning-rate', '0.1', '--save', model], { encoding: 'utf8', cwd: tmp });
+    assert.equal(t.status, 0, t.stderr);
+    const p = spawnSync(process.execPath, [cli, 'predict', '--model', model, '--data', csv], { encoding: 'utf8', cwd: tmp });
+    assert.equal(p.status, 0, p.stderr);
+    const lines = p.stdout.trim().split('\n');
+    assert.equal(lines[0], 'prediction,probability');
+    assert.deepEqual(lines.slice(1).map((l) => l.replace(/,[^,]*$/, '')), rows.slice(1).map((r) => r.replace(/^[^,]*,[^,]*,/, '')));
+  });
+
   it('a --plot path in a missing directory fails before training with an IOError naming --plot', () => {
     const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--plot', path.join(tmp, 'no-dir', 'c.svg')], { encoding: 'utf8', cwd: tmp });
     assert.equal(r.status, 1);

@@ -49,7 +49,10 @@ program
   .requiredOption('--data <file>', 'CSV with a header row holding the feature columns')
   .option('--output <file>', 'write the predictions here instead of stdout')
   .action(async (o) => {
-    const model = loadModel(o.model) as Model & { predict(X: unknown): Float64Array; predictProba?(X: unknown): Float64Array };
+    const model = loadModel(o.model) as Model & { predict(X: unknown): ArrayLike<number | string>; predictProba?(X: unknown): Float64Array };
+    // CSV cells: a label with a comma, quote or line break is quoted (RFC 4180).
+    const cell = (v: number | string) => (typeof v === 'string' && /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+    const classes = model.classes;
     const dtype = model.getParameterVector() instanceof Float64Array ? 'float64' : 'float32';
     // Streamed: blocks of rows are predicted and written as the reader parses them, so memory stays flat.
     const out = o.output ? new AtomicWriter(o.output as string) : undefined;
@@ -62,11 +65,11 @@ program
         const k = proba ? proba.length / X.rows : 0;
         const lines: string[] = [];
         if (!wroteHead) {
-          lines.push(['prediction', ...(k === 1 ? ['probability'] : Array.from({ length: k }, (_, c) => `p_${c}`))].join(','));
+          lines.push(['prediction', ...(k === 1 ? ['probability'] : Array.from({ length: k }, (_, c) => cell(`p_${classes?.[c] ?? c}`)))].join(','));
           wroteHead = true;
         }
         for (let i = 0; i < X.rows; i++) {
-          let row = String(pred[i]);
+          let row = cell(pred[i]!);
           for (let c = 0; c < k; c++) row += ',' + String(proba![i * k + c]);
           lines.push(row);
         }

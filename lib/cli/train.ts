@@ -183,6 +183,7 @@ function verbosity(o: Flags): unknown {
 async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
   const isDir = fs.existsSync(o.data as string) && fs.statSync(o.data as string).isDirectory();
   let train: Dataset, test: Dataset, name: string;
+  let classes: string[] | undefined;
   if (isDir) {
     ({ train, test } = loadFashionMnist(o.data as string, { dtype: o.dtype as never }));
     name = `${o.data} (IDX)`;
@@ -191,6 +192,7 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
     const { target, features, ignore, delimiter, comment, naValues, fillValue } = fitOptions(o, cmd);
     const data = await loadCsv(o.data as string, { target, features, ignore, delimiter, comment, naValues, fillValue, dtype: o.dtype as never, onProgress: (p) => bar.update(p) });
     bar.stop();
+    classes = data.classes;
     ({ train, test } = trainTestSplit(data, { testFraction: o.testFraction as number, seed: (o.seed ?? 0) as number }));
     name = o.data as string;
   }
@@ -199,12 +201,14 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
   const { target: _t, features: _f, ignore: _i, delimiter: _d, comment: _c, naValues: _n, fillValue: _v, ...options } = fitOptions(o, cmd);
   void [_t, _f, _i, _d, _c, _n, _v];
   const trainRows = options.validationSplit ? Math.round(train.X.rows * (1 - (options.validationSplit as number))) : train.X.rows;
-  const h = await model.fit(train.X, train.y, { ...options, batchesPerChunk: 64, verbose: verbosity(o) as 0 | 1 | 2 });
+  // A CSV target of text labels was read as indices into data.classes: train on the labels, so the model keeps them.
+  const labels = (ds: Dataset) => (classes ? Array.from(ds.y as ArrayLike<number>, (i) => classes[i]!) : ds.y);
+  const h = await model.fit(train.X, labels(train) as never, { ...options, batchesPerChunk: 64, verbose: verbosity(o) as 0 | 1 | 2 });
   if (o.plot) plotHistory(h, o.plot as string, `${o.model} on ${name}`);
   const style = process.stdout.isTTY ? {} : { head: [], border: [] };
   const table = new Table({ style, head: ['set', 'rows', 'loss', 'metric'] });
   for (const [set, ds] of [['train', train], ['test', test]] as const) {
-    const m = model.evaluate(ds.X, ds.y) as { loss: number; r2?: number; accuracy?: number };
+    const m = model.evaluate(ds.X, labels(ds)) as { loss: number; r2?: number; accuracy?: number };
     table.push([set, ds.X.rows, m.loss.toPrecision(6), m.r2 !== undefined ? `R² ${m.r2.toFixed(4)}` : `accuracy ${m.accuracy!.toFixed(4)}`]);
   }
   const sps = (trainRows * h.epoch.length) / h.seconds;

@@ -146,6 +146,31 @@ describe('86 CLI training output', () => {
     assert.deepEqual(lines.slice(1).map((l) => l.replace(/,[^,]*$/, '')), rows.slice(1).map((r) => r.replace(/^[^,]*,[^,]*,/, '')));
   });
 
+  it('regularization, early stopping, class weights and threads from flags; inspect --json; exit codes 0/1/2', () => {
+    const model = path.join(tmp, 'es.safetensors');
+    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'breast-cancer', '--model', 'logistic', '--epochs', '200', '--l2', '0.01', '--validation-split', '0.2',
+      '--early-stopping', '3', '--monitor', 'val_accuracy', '--metrics', 'accuracy', '--optimizer', 'adam', '--learning-rate', '0.1', '--class-weight', 'balanced', '--threads', '1', '--save', model], { encoding: 'utf8', cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const epochs = r.stdout.split('\n').filter((l) => /^epoch /.test(l)).length;
+    assert.ok(epochs > 0 && epochs < 200, `early stopping ended the run after ${epochs} epochs`);
+    const j = spawnSync(process.execPath, [cli, 'inspect', model, '--json'], { encoding: 'utf8' });
+    assert.equal(j.status, 0, j.stderr);
+    const info = JSON.parse(j.stdout);
+    assert.equal(info.class, 'LogisticRegression');
+    assert.equal(info.spec.l2, 0.01);
+    assert.deepEqual(info.args, [{ standardize: true, regularization: { l2: 0.01 } }]);
+    const bad = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--l2', '-1'], { encoding: 'utf8', cwd: tmp });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /OptionError \[ERR_OPTION\].*l2.*\(flag --l2\)/);
+    const usage = spawnSync(process.execPath, [cli, 'train', '--model', 'softmax'], { encoding: 'utf8', cwd: tmp });
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /required option '--data <path>'/);
+    assert.equal(spawnSync(process.execPath, [cli, 'train', '--help'], { encoding: 'utf8' }).status, 0);
+    const cw = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--class-weight', '0=1,99=2'], { encoding: 'utf8', cwd: tmp });
+    assert.equal(cw.status, 1);
+    assert.match(cw.stderr, /classWeight/);
+  });
+
   it('a --plot path in a missing directory fails before training with an IOError naming --plot', () => {
     const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--plot', path.join(tmp, 'no-dir', 'c.svg')], { encoding: 'utf8', cwd: tmp });
     assert.equal(r.status, 1);

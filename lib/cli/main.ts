@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `descent` command line: `train`, `predict`, `inspect`, `demo`, `schedule`, `info`. Argument parsing by commander. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Table } from './table';
 import { DescentError, FormatError } from '../errors';
 import { info } from '../info';
@@ -90,7 +90,8 @@ program
   .command('inspect')
   .description('print a saved model\'s architecture, metadata and tensor table (the file is fully validated first)')
   .argument('<file>', 'a model saved by descent')
-  .action((file: string) => {
+  .option('--json', 'print one JSON object (for machines) instead of the readable summary')
+  .action((file: string, o: { json?: boolean }) => {
     let f: ModelFileInfo;
     try {
       f = decodeModelFile(readFileChecked(file, 'file'));
@@ -99,6 +100,15 @@ program
       throw e;
     }
     const s = f.snapshot, spec = s.spec;
+    if (o.json) {
+      console.log(JSON.stringify({
+        file, class: s.className, formatVersion: f.formatVersion, descentVersion: f.descentVersion ?? null, checksumsVerified: f.checksums !== undefined,
+        args: s.ctorArgs, spec, classes: s.classes ?? null, featureNames: s.featureNames ?? null, standardized: s.scaler !== undefined,
+        training: s.training ?? null, checkpoint: s.checkpoint ? { epoch: s.checkpoint.epoch, step: s.checkpoint.step, optimizer: s.checkpoint.optimizer, slots: s.checkpoint.slots.length } : null,
+        tensors: f.tensors,
+      }, null, 2));
+      return;
+    }
     const style = process.stdout.isTTY ? {} : { head: [], border: [] };
     const verified = f.checksums ? `, ${Object.keys(f.checksums.tensors).length} tensor checksums verified` : ', no checksums';
     console.log(`${file}: ${s.className} (descent format ${f.formatVersion}, written by descent ${f.descentVersion ?? 'unknown'}${verified})`);
@@ -122,6 +132,7 @@ program
       const shown = s.featureNames.slice(0, 10).join(', ');
       console.log(`features: ${shown}${s.featureNames.length > 10 ? `, … (${s.featureNames.length - 10} more)` : ''}`);
     }
+    if (s.classes) console.log(`classes: ${s.classes.slice(0, 20).map((c) => JSON.stringify(c)).join(', ')}${s.classes.length > 20 ? `, … (${s.classes.length - 20} more)` : ''}`);
     if (s.scaler) console.log('standardized: yes (scaler.mean, scaler.std)');
     if (s.training) console.log(`training: ${JSON.stringify(s.training)}`);
     if (s.checkpoint) console.log(`checkpoint: epoch ${s.checkpoint.epoch}, step ${s.checkpoint.step}, optimizer slots ${s.checkpoint.slots.length}`);
@@ -167,15 +178,24 @@ program
     console.log(JSON.stringify(info(), null, 2));
   });
 
+// Exit codes (README): 0 success (and --help, --version); 1 a DescentError — bad data, options or files, named in
+// the message; 2 a usage error (unknown flag, missing or malformed argument), reported by commander; 3 anything
+// else, which is a bug in descent (the stack is printed).
+program.exitOverride();
+for (const c of program.commands) c.exitOverride();
 program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) {
+    // commander printed its message already (and the help for --help)
+    process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2;
+    return;
+  }
   if (e instanceof DescentError) {
     // The API's error, with the flag that carried the value when it came from one.
     const flag = flagFor(e.argument);
     console.error(`descent: ${e.name} [${e.code}]: ${e.message}${flag && !e.message.includes(flag) ? ` (flag ${flag})` : ''}`);
-  } else if (e instanceof InvalidArgumentError) {
-    console.error(`descent: ${e.message}`);
+    process.exitCode = 1;
   } else {
     console.error(e);
+    process.exitCode = 3;
   }
-  process.exitCode = 1;
 });

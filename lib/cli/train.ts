@@ -20,6 +20,7 @@ import { optimizerByName } from '../optim/optimizers';
 import { parseScheduleSpec } from '../optim/schedules';
 import { TRAINING_OPTIONS, TRAINING_OPTION_NAMES, type FitOptions, type TrainingOption } from '../train/options';
 import { bytesBar } from '../train/progress';
+import { setNumThreads } from '../info';
 import { plotHistory } from './plot';
 import { BUNDLED_DATASETS, datasetPath, type BundledName } from '../data/bundled';
 
@@ -51,7 +52,11 @@ const HYPER: Map<string, { boolean: boolean; doc: string }> = (() => {
 const TABLE_FLAGS = TRAINING_OPTION_NAMES.filter((k) => 'cli' in TRAINING_OPTIONS[k]);
 
 /** Arguments of the API that the command's own flags (not the tables) fill. */
-const OWN_FLAGS: Record<string, string> = { testFraction: '--test-fraction', dropout: '--dropout', hiddenLayers: '--hidden', activation: '--activation' };
+const OWN_FLAGS: Record<string, string> = {
+  testFraction: '--test-fraction', dropout: '--dropout', hiddenLayers: '--hidden', activation: '--activation',
+  l1: '--l1', l2: '--l2', penalizeBias: '--penalize-bias', clipNorm: '--clip-norm', clipValue: '--clip-value',
+  patience: '--early-stopping', monitor: '--monitor', restoreBestWeights: '--restore-best-weights', classWeight: '--class-weight', threads: '--threads',
+};
 
 /** The flag that set an option or argument a DescentError names (`batchSize` → `--batch-size`), if any. */
 export function flagFor(argument: string | undefined): string | undefined {
@@ -102,7 +107,13 @@ function refuseIgnored(o: Flags, cmd: Command): void {
 function makeModel(o: Flags, standardize: boolean): LinearRegression | LogisticRegression | SoftmaxRegression {
   const kind = o.model as string;
   if (!(MODELS as readonly string[]).includes(kind)) throw new OptionError(`Expected one of ${MODELS.join(', ')} for --model but received ${JSON.stringify(kind)}`, '--model');
-  const base = { standardize, dtype: o.dtype as never, backend: o.backend as never };
+  const reg = { ...(o.l1 !== undefined ? { l1: o.l1 } : {}), ...(o.l2 !== undefined ? { l2: o.l2 } : {}), ...(o.penalizeBias ? { penalizeBias: true } : {}) };
+  const base = {
+    standardize, dtype: o.dtype as never, backend: o.backend as never,
+    ...(Object.keys(reg).length ? { regularization: reg as never } : {}),
+    ...(o.clipNorm !== undefined ? { clipNorm: o.clipNorm as never } : {}),
+    ...(o.clipValue !== undefined ? { clipValue: o.clipValue as never } : {}),
+  };
   const mlp = { ...base, hiddenLayers: parseHidden(o.hidden as string), activation: o.activation as never, dropout: (o.dropout ?? 0) as never };
   switch (kind) {
     case 'linear': return new LinearRegression(base);
@@ -113,6 +124,18 @@ function makeModel(o: Flags, standardize: boolean): LinearRegression | LogisticR
   }
 }
 
+/** `--class-weight balanced` or `label=weight,…` (labels as in the CSV: numbers or text). */
+function parseClassWeight(v: string): 'balanced' | Record<string, number | string> {
+  if (v === 'balanced') return v;
+  const out: Record<string, number | string> = {};
+  for (const part of v.split(',')) {
+    const eq = part.lastIndexOf('=');
+    if (eq <= 0) throw new OptionError(`Expected balanced or label=weight pairs (e.g. 0=1,1=5) for --class-weight but received ${JSON.stringify(v)}`, '--class-weight');
+    out[part.slice(0, eq).trim()] = value(part.slice(eq + 1));
+  }
+  return out;
+}
+
 /** `fit` options from the flags: the table-derived ones as given, the optimizer built from its flags. */
 function fitOptions(o: Flags, cmd: Command): FitOptions {
   const out: Record<string, unknown> = {};
@@ -121,6 +144,11 @@ function fitOptions(o: Flags, cmd: Command): FitOptions {
     if (o[attr] !== undefined) out[key] = o[attr];
   }
   if (out.checkpoint !== undefined) out.checkpoint = { path: out.checkpoint };
+  if (o.earlyStopping !== undefined || o.monitor !== undefined || o.restoreBestWeights) {
+    if (o.earlyStopping === undefined) throw new OptionError('--monitor and --restore-best-weights need --early-stopping <patience>', o.monitor !== undefined ? '--monitor' : '--restore-best-weights');
+    out.earlyStopping = { patience: o.earlyStopping, ...(o.monitor !== undefined ? { monitor: o.monitor } : {}), ...(o.restoreBestWeights ? { restoreBestWeights: true } : {}) };
+  }
+  if (o.classWeight !== undefined) out.classWeight = parseClassWeight(String(o.classWeight));
   const hyper: Record<string, unknown> = {};
   for (const key of HYPER.keys()) if (o[key] !== undefined) hyper[key] = o[key];
   // --resume without optimizer flags continues with the checkpoint's optimizer and schedule (as fit's resumeFrom).
@@ -150,7 +178,25 @@ export function addTrainCommand(program: Command): void {
     .option('--no-standardize', 'do not standardize features (IDX images are scaled to [0, 1] and not standardized)')
     .option('--stream', 'read the CSV as a stream (files larger than memory): no test split; reports rows/s')
     .option('--save <file>', 'save the trained model (safetensors, with optimizer state) to this file')
-    .option('--plot <file.svg>', 'write the training curves (loss, validation loss, metrics per epoch) as an SVG chart');
+    .option('--plot <file.svg>', 'write the training curves (loss, validation loss, metrics per epoch) as an SVG chart')
+    .option('--l1 <x>', 'L1 penalty λ₁·Σ|w| (true zeros: proximal step)', value)
+    .option('--l2 <x>', 'L2 penalty (λ₂/2)·Σw²', value)
+    .option('--penalize-bias', 'apply --l1/--l2 to the biases too')
+    .option('--clip-norm <x>', 'clip the global gradient L2 norm to x', value)
+    .option('--clip-value <x>', 'clip each gradient element to [−x, x]', value)
+    .option('--early-stopping <patience>', 'stop after this many epochs without improvement (Keras EarlyStopping)', value)
+    .option('--monitor <name>', 'what --early-stopping watches: valLoss (default with validation), loss, val_<metric>, train_<metric>')
+    .option('--restore-best-weights', 'with --early-stopping: end with the best epoch\'s weights')
+    .option('--class-weight <spec>', 'classifiers: balanced, or label=weight pairs, e.g. 0=1,1=5')
+    .option('--threads <n>', 'native threads (default: the cores OpenBLAS found)', value);
+  cmd.addHelpText('after', `
+Examples:
+  descent train --data digits --model softmax --epochs 50 --optimizer adam --learning-rate 0.01
+  descent train --data breast-cancer --model logistic --validation-split 0.2 --metrics accuracy,f1 --early-stopping 5 --plot curves.svg
+  descent train --data data.csv --target label --model mlp --hidden 64,32 --l2 1e-4 --class-weight balanced --save model.safetensors
+  descent train --data big.csv --model linear --stream --epochs 3
+
+Exit codes: 0 success; 1 bad data, options or files (the message names them); 2 a usage error; 3 a bug in descent.`);
   for (const key of TABLE_FLAGS) {
     const cli = (TRAINING_OPTIONS[key] as { cli: { flag: string; doc: string; type: string } }).cli;
     // Lists are comma-separated; their items stay text (column names, missing-value spellings).
@@ -160,6 +206,7 @@ export function addTrainCommand(program: Command): void {
   cmd.action(async (o: Flags) => {
     resolveBundled(o);
     refuseIgnored(o, cmd);
+    if (o.threads !== undefined) setNumThreads(o.threads as number);
     return o.stream ? trainStream(o, cmd) : trainInMemory(o, cmd);
   });
 }

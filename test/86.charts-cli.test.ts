@@ -91,6 +91,8 @@ describe('86 fit({ verbose })', () => {
 
 describe('86 CLI training output', () => {
   const cli = path.join(root, 'dist', 'cli', 'main.js');
+  // The children run in a temporary directory: an addon path given relative to ours (the sanitizer job) must stay valid.
+  const env = { ...process.env, ...(process.env.DESCENT_ADDON_PATH ? { DESCENT_ADDON_PATH: path.resolve(process.env.DESCENT_ADDON_PATH) } : {}) };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-86-'));
   before(function () {
     if (!fs.existsSync(cli)) {
@@ -101,7 +103,7 @@ describe('86 CLI training output', () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('`train --data digits` (a bundled data set by name) prints one line per epoch when stdout is a pipe', () => {
-    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '4', '--optimizer', 'adam', '--seed', '1'], { encoding: 'utf8', cwd: tmp });
+    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '4', '--optimizer', 'adam', '--seed', '1'], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.split('\n').filter((l) => /^epoch \d+\/4 - /.test(l));
     assert.deepEqual(lines.map((l) => Number(/^epoch (\d+)/.exec(l)![1])), [1, 2, 3, 4]);
@@ -112,17 +114,17 @@ describe('86 CLI training output', () => {
   });
 
   it('--verbose 0 prints no epoch lines; --validation-split adds val_loss to each line', () => {
-    const quiet = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '2', '--verbose', '0'], { encoding: 'utf8', cwd: tmp });
+    const quiet = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '2', '--verbose', '0'], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(quiet.status, 0, quiet.stderr);
     assert.doesNotMatch(quiet.stdout, /^epoch /m);
-    const val = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '2', '--validation-split', '0.2', '--metrics', 'accuracy'], { encoding: 'utf8', cwd: tmp });
+    const val = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '2', '--validation-split', '0.2', '--metrics', 'accuracy'], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(val.status, 0, val.stderr);
     assert.match(val.stdout, /^epoch 2\/2 - [\d.]+ m?s - loss [\d.e+-]+ - val_loss [\d.e+-]+ - accuracy [\d.]+ - val_accuracy [\d.]+ - lr /m);
   });
 
   it('--plot writes the training curves as an SVG: loss and validation loss, metrics below', () => {
     const out = path.join(tmp, 'curves.svg');
-    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '5', '--validation-split', '0.2', '--metrics', 'accuracy', '--plot', out], { encoding: 'utf8', cwd: tmp });
+    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '5', '--validation-split', '0.2', '--metrics', 'accuracy', '--plot', out], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(r.status, 0, r.stderr);
     const svg = fs.readFileSync(out, 'utf8');
     assert.match(svg, /^<svg xmlns/);
@@ -137,9 +139,9 @@ describe('86 CLI training output', () => {
     for (let i = 0; i < 40; i++) rows.push(i % 2 ? `${5 + Math.sin(i)},${6 + Math.cos(i)},"big, round"` : `${Math.sin(i)},${Math.cos(i)},small`);
     fs.writeFileSync(csv, rows.join('\n') + '\n');
     const model = path.join(tmp, 'labels.safetensors');
-    const t = spawnSync(process.execPath, [cli, 'train', '--data', csv, '--model', 'logistic', '--epochs', '40', '--learning-rate', '0.1', '--save', model], { encoding: 'utf8', cwd: tmp });
+    const t = spawnSync(process.execPath, [cli, 'train', '--data', csv, '--model', 'logistic', '--epochs', '40', '--learning-rate', '0.1', '--save', model], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(t.status, 0, t.stderr);
-    const p = spawnSync(process.execPath, [cli, 'predict', '--model', model, '--data', csv], { encoding: 'utf8', cwd: tmp });
+    const p = spawnSync(process.execPath, [cli, 'predict', '--model', model, '--data', csv], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(p.status, 0, p.stderr);
     const lines = p.stdout.trim().split('\n');
     assert.equal(lines[0], 'prediction,probability');
@@ -149,30 +151,30 @@ describe('86 CLI training output', () => {
   it('regularization, early stopping, class weights and threads from flags; inspect --json; exit codes 0/1/2', () => {
     const model = path.join(tmp, 'es.safetensors');
     const r = spawnSync(process.execPath, [cli, 'train', '--data', 'breast-cancer', '--model', 'logistic', '--epochs', '200', '--l2', '0.01', '--validation-split', '0.2',
-      '--early-stopping', '3', '--monitor', 'val_accuracy', '--metrics', 'accuracy', '--optimizer', 'adam', '--learning-rate', '0.1', '--class-weight', 'balanced', '--threads', '1', '--save', model], { encoding: 'utf8', cwd: tmp });
+      '--early-stopping', '3', '--monitor', 'val_accuracy', '--metrics', 'accuracy', '--optimizer', 'adam', '--learning-rate', '0.1', '--class-weight', 'balanced', '--threads', '1', '--save', model], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(r.status, 0, r.stderr);
     const epochs = r.stdout.split('\n').filter((l) => /^epoch /.test(l)).length;
     assert.ok(epochs > 0 && epochs < 200, `early stopping ended the run after ${epochs} epochs`);
-    const j = spawnSync(process.execPath, [cli, 'inspect', model, '--json'], { encoding: 'utf8' });
+    const j = spawnSync(process.execPath, [cli, 'inspect', model, '--json'], { encoding: 'utf8', env });
     assert.equal(j.status, 0, j.stderr);
     const info = JSON.parse(j.stdout);
     assert.equal(info.class, 'LogisticRegression');
     assert.equal(info.spec.l2, 0.01);
     assert.deepEqual(info.args, [{ standardize: true, regularization: { l2: 0.01 } }]);
-    const bad = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--l2', '-1'], { encoding: 'utf8', cwd: tmp });
+    const bad = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--l2', '-1'], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /OptionError \[ERR_OPTION\].*l2.*\(flag --l2\)/);
-    const usage = spawnSync(process.execPath, [cli, 'train', '--model', 'softmax'], { encoding: 'utf8', cwd: tmp });
+    const usage = spawnSync(process.execPath, [cli, 'train', '--model', 'softmax'], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /required option '--data <path>'/);
-    assert.equal(spawnSync(process.execPath, [cli, 'train', '--help'], { encoding: 'utf8' }).status, 0);
-    const cw = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--class-weight', '0=1,99=2'], { encoding: 'utf8', cwd: tmp });
+    assert.equal(spawnSync(process.execPath, [cli, 'train', '--help'], { encoding: 'utf8', env }).status, 0);
+    const cw = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--class-weight', '0=1,99=2'], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(cw.status, 1);
     assert.match(cw.stderr, /classWeight/);
   });
 
   it('a --plot path in a missing directory fails before training with an IOError naming --plot', () => {
-    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--plot', path.join(tmp, 'no-dir', 'c.svg')], { encoding: 'utf8', cwd: tmp });
+    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--plot', path.join(tmp, 'no-dir', 'c.svg')], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /IOError \[ERR_IO\]: Cannot write .*--plot|IOError \[ERR_IO\]: Cannot write/);
     assert.doesNotMatch(r.stdout, /^epoch /m);

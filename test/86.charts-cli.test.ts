@@ -170,7 +170,11 @@ describe('86 CLI training output', () => {
     assert.equal(spawnSync(process.execPath, [cli, 'train', '--help'], { encoding: 'utf8', env }).status, 0);
     const cw = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--epochs', '1', '--class-weight', '0=1,99=2'], { encoding: 'utf8', cwd: tmp, env });
     assert.equal(cw.status, 1);
-    assert.match(cw.stderr, /classWeight/);
+    assert.match(cw.stderr, /classWeight.*\(flag --class-weight\)/);
+    const typo = spawnSync(process.execPath, [cli, 'train', '--data', 'digit', '--model', 'softmax'], { encoding: 'utf8', cwd: tmp, env });
+    assert.equal(typo.status, 1);
+    assert.match(typo.stderr, /IOError \[ERR_IO\].*did you mean "digits"\?/);
+    assert.deepEqual(info.classes, [0, 1], 'inspect --json lists a classifier\'s classes even when they are 0 … k−1');
   });
 
   it('a --plot path in a missing directory fails before training with an IOError naming --plot', () => {

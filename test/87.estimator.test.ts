@@ -47,7 +47,8 @@ describe('87 estimator surface', () => {
     assert.ok(c instanceof MLPClassifier && c !== m);
     assert.deepEqual(c.getParams(), m.getParams());
     assert.throws(() => c.predict(X), StateError);
-    assert.throws(() => c.classes, StateError);
+    assert.throws(() => c.classes, (e: unknown) => e instanceof StateError && e.message === 'classes read before fit()');
+    assert.throws(() => c.score(X, y), (e: unknown) => e instanceof StateError && e.argument === 'score');
     assert.deepEqual(m.classes, [0, 1, 2]);
     // setParams: merged, validated (model unchanged on error), returns the model
     assert.throws(() => m.setParams({ activation: 'swish' }), OptionError);
@@ -176,6 +177,8 @@ describe('87 estimator surface', () => {
       await assert.rejects(new LogisticRegression().fit(X, idx.map((c) => names[c]!), { epochs: 1 }), (e: unknown) => e instanceof ShapeError && /exactly two classes/.test((e as Error).message));
       await assert.rejects(new LogisticRegression().fit(Xb, yb, { epochs: 1, classWeight: { '0': 1 } }), OptionError);
       await assert.rejects(new SoftmaxRegression().fit([[1], [2]], ['a', 2] as never, { epochs: 1 }), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');
+      // numbers with one stray string: the string is named, not y[0]
+      await assert.rejects(new SoftmaxRegression().fit([[1], [2], [3]], [0, 1, '1'] as never, { epochs: 1 }), (e: unknown) => e instanceof ShapeError && e.argument === 'y[2]' && /y\[2\] is "1"/.test((e as Error).message));
     });
 
     it('partialFit fixes the classes on its first call and encodes later chunks with them', async () => {

@@ -103,7 +103,7 @@ program
     if (o.json) {
       console.log(JSON.stringify({
         file, class: s.className, formatVersion: f.formatVersion, descentVersion: f.descentVersion ?? null, checksumsVerified: f.checksums !== undefined,
-        args: s.ctorArgs, spec, classes: s.classes ?? null, featureNames: s.featureNames ?? null, standardized: s.scaler !== undefined,
+        args: s.ctorArgs, spec, classes: s.classes ?? (spec.loss === 'squaredError' ? null : Array.from({ length: Math.max(2, spec.layers.at(-1)!.units) }, (_, i) => i)), featureNames: s.featureNames ?? null, standardized: s.scaler !== undefined,
         training: s.training ?? null, checkpoint: s.checkpoint ? { epoch: s.checkpoint.epoch, step: s.checkpoint.step, optimizer: s.checkpoint.optimizer, slots: s.checkpoint.slots.length } : null,
         tensors: f.tensors,
       }, null, 2));

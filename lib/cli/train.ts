@@ -62,12 +62,15 @@ const OWN_FLAGS: Record<string, string> = {
 export function flagFor(argument: string | undefined): string | undefined {
   if (!argument) return undefined;
   if (argument.startsWith('--')) return argument;
-  const key = argument.replace(/^options\./, '').replace(/\[\d+\]$/, '').split('.').pop()!;
-  if (Object.prototype.hasOwnProperty.call(OWN_FLAGS, key)) return OWN_FLAGS[key];
-  if ((TABLE_FLAGS as string[]).includes(key)) return (TRAINING_OPTIONS[key as TrainingOption] as { cli: { flag: string } }).cli.flag.split(' ')[0];
-  if (key === 'learningRate') return '--learning-rate';
-  if (key === 'optimizer') return '--optimizer';
-  if (HYPER.has(key)) return `--${kebab(key)}`;
+  const parts = argument.replace(/^options\./, '').replace(/\[\d+\]$/, '').split('.');
+  // The innermost name first (earlyStopping.patience → --early-stopping), then the outermost (classWeight.5).
+  for (const key of [parts[parts.length - 1]!, parts[0]!]) {
+    if (Object.prototype.hasOwnProperty.call(OWN_FLAGS, key)) return OWN_FLAGS[key];
+    if ((TABLE_FLAGS as string[]).includes(key)) return (TRAINING_OPTIONS[key as TrainingOption] as { cli: { flag: string } }).cli.flag.split(' ')[0];
+    if (key === 'learningRate') return '--learning-rate';
+    if (key === 'optimizer') return '--optimizer';
+    if (HYPER.has(key)) return `--${kebab(key)}`;
+  }
   return undefined;
 }
 
@@ -215,10 +218,27 @@ Exit codes: 0 success; 1 bad data, options or files (the message names them); 2 
 /** `--data digits`: a bundled data set by name (unless a file of that name exists), with its target column. */
 function resolveBundled(o: Flags): void {
   const d = o.data as string;
-  if (!fs.existsSync(d) && Object.prototype.hasOwnProperty.call(BUNDLED_DATASETS, d)) {
+  if (fs.existsSync(d)) return;
+  if (Object.prototype.hasOwnProperty.call(BUNDLED_DATASETS, d)) {
     o.data = datasetPath(d as BundledName);
     if (o.target === undefined) o.target = BUNDLED_DATASETS[d as BundledName].target;
+    return;
   }
+  // A bare word that is neither a file nor a bundled name: most likely a misspelled name.
+  const near = Object.keys(BUNDLED_DATASETS).filter((n) => editDistance(n, d.toLowerCase()) <= 2);
+  if (near.length && !/[./\\]/.test(d))
+    throw new IOError(`Cannot read ${JSON.stringify(d)}: no such file, and no bundled data set of that name (did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?)`, '--data');
+}
+
+/** Levenshtein distance (short strings). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 /** The --verbose level: as given (fit validates it), else a bar on a terminal and one line per epoch when stdout is piped. */

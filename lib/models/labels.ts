@@ -29,12 +29,14 @@ export function classesOf(y: unknown, name: string, binary: boolean, fixedOutput
   if (!(Array.isArray(y) || (ArrayBuffer.isView(y) && !(y instanceof DataView)))) return undefined; // toVector reports it
   const a = y as ArrayLike<unknown>;
   if (isStringLabels(a)) {
-    const set = new Set<string>();
-    for (let i = 0; i < a.length; i++) {
-      const v = a[i];
-      if (typeof v !== 'string') throw new ShapeError(`Expected every label of ${name} to be a string (as ${name} holds strings) but ${name}[${i}] is ${describe(v)}`, `${name}[${i}]`);
-      set.add(v);
+    // Labels of one kind: name the first label whose kind differs from the first one's.
+    const firstIsString = typeof a[0] === 'string';
+    for (let i = 1; i < a.length; i++) {
+      if ((typeof a[i] === 'string') !== firstIsString)
+        throw new ShapeError(`Expected labels of one kind in ${name}, all numbers or all strings, but ${name}[0] is ${describe(a[0])} and ${name}[${i}] is ${describe(a[i])}`, `${name}[${i}]`);
     }
+    const set = new Set<string>();
+    for (let i = 0; i < a.length; i++) set.add(a[i] as string);
     return [...set].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
   }
   const set = new Set<number>();

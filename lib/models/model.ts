@@ -378,10 +378,10 @@ export abstract class Model {
   }
 
   /** Loss and metrics on `(X, y)` (raw features; the fitted scaler is applied). */
-  protected evaluateAll(X: unknown, y: unknown, options: { average?: Average } = {}): Record<string, number> {
+  protected evaluateAll(X: unknown, y: unknown, options: { average?: Average } = {}, method = 'evaluate'): Record<string, number> {
     const o = checkKeys('options', options, ['average']);
     const average = o.average === undefined ? undefined : oneOf('options.average', o.average, ['binary', 'macro', 'weighted'] as const);
-    const out = this.outputsFor(X, 'evaluate');
+    const out = this.outputsFor(X, method);
     const yy = this.labelClasses ? encodeLabels(y, this.labelClasses, 'y') : y;
     return this.head.metrics(out, toVector(yy, 'y', out.rows), average);
   }
@@ -403,7 +403,7 @@ export abstract class Model {
    * @throws StateError before fit; ShapeError for mismatched shapes or labels outside the fitted classes.
    */
   score(X: unknown, y: unknown): number {
-    const m = this.evaluateAll(X, y);
+    const m = this.evaluateAll(X, y, {}, 'score');
     return this.head.isClassifier ? m.accuracy! : m.r2!;
   }
 
@@ -488,8 +488,9 @@ export abstract class Model {
 
   protected requireFitted(method: string): { trainer: BackendTrainer; spec: EngineSpec } {
     // While fit runs, the model may be read only from its callbacks (between chunks, where the trainer is idle).
-    if (this.busy && !this.inCallback) throw new StateError(`${method}() called while fit() is running; await it, or call it from onEpochEnd/onBatchEnd`, method);
-    if (!this.trainer || !this.spec) throw new StateError(`${method}() called before fit()`, method);
+    const what = method === 'classes' ? 'classes read' : `${method}() called`; // a property, not a method
+    if (this.busy && !this.inCallback) throw new StateError(`${what} while fit() is running; await it, or call it from onEpochEnd/onBatchEnd`, method);
+    if (!this.trainer || !this.spec) throw new StateError(`${what} before fit()`, method);
     if (this.trainer.isBusy()) throw new StateError(`${method}() called while the trainer is running a chunk of fit(); await it or call from a callback`, method);
     return { trainer: this.trainer, spec: this.spec };
   }

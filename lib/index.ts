@@ -13,7 +13,7 @@ export type { Initializer } from './models/init';
 export { Model } from './models/model';
 export type { ModelOptions } from './models/model';
 export type { FitOptions, PartialFitOptions, StreamFitOptions } from './train/options';
-export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback } from './train/types';
+export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback, TrainingCallback } from './train/types';
 export { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, optimizerByName } from './optim/optimizers';
 export type { OptimizerSpec, LearningRate, ScheduleLike } from './optim/optimizers';
 export { createOptimizer } from './optim/standalone';

@@ -190,4 +190,34 @@ describe('87 estimator surface', () => {
       await assert.rejects(m.partialFit(X.slice(0, 3), ['setosa', 'x', 'virginica']), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');
     });
   });
+
+  it('callbacks as objects (Keras style): onTrainBegin, onEpochEnd (false stops), onBatchEnd, onTrainEnd; class instances too; unknown methods refused', async () => {
+    const X = { data: Float64Array.from({ length: 40 }, (_, i) => Math.sin(i)), rows: 20, cols: 2 };
+    const y = Float64Array.from({ length: 20 }, (_, i) => X.data[2 * i]! - X.data[2 * i + 1]!);
+    const log: string[] = [];
+    class Stopper {
+      onEpochEnd(info: { epoch: number }) {
+        log.push(`stop? ${info.epoch}`);
+        return info.epoch < 3;
+      }
+    }
+    const h = await new LinearRegression().fit(X, y, {
+      epochs: 10, batchSize: 10,
+      onEpochEnd: (e) => void log.push(`fn ${e.epoch}`),
+      callbacks: [
+        { onTrainBegin: () => void log.push('begin'), onBatchEnd: (b) => void log.push(`batch ${b.epoch}.${b.batch}`), onTrainEnd: (hist) => void log.push(`end ${hist.epoch.length}`) },
+        new Stopper(),
+        { onEpochEnd: async (e) => { await new Promise((r) => setTimeout(r, 1)); log.push(`async ${e.epoch}`); } },
+      ],
+    });
+    assert.equal(h.epoch.length, 3);
+    assert.ok(h.stoppedEarly);
+    assert.deepEqual(log, [
+      'begin', 'batch 1.0', 'batch 1.1', 'fn 1', 'stop? 1', 'async 1', 'batch 2.0', 'batch 2.1', 'fn 2', 'stop? 2', 'async 2',
+      'batch 3.0', 'batch 3.1', 'fn 3', 'stop? 3', 'async 3', 'end 3',
+    ]);
+    await assert.rejects(new LinearRegression().fit(X, y, { callbacks: [{ onEpochStart() {} }] as never }), (e: unknown) => e instanceof OptionError && e.argument === 'callbacks[0].onEpochStart');
+    await assert.rejects(new LinearRegression().fit(X, y, { callbacks: (() => 1) as never }), (e: unknown) => e instanceof OptionError && e.argument === 'callbacks');
+    await assert.rejects(new LinearRegression().fit(X, y, { callbacks: [{ onTrainEnd: 3 }] as never }), (e: unknown) => e instanceof OptionError && e.argument === 'callbacks[0].onTrainEnd');
+  });
 });

@@ -6,7 +6,7 @@
  */
 import type { Dtype } from '../engine/spec';
 import type { LearningRate, OptimizerSpec } from '../optim/optimizers';
-import type { BatchCallback, EpochCallback } from './types';
+import type { BatchCallback, EpochCallback, TrainingCallback } from './types';
 
 /** The way into training: in-memory `fit(X, y)`, `fit(source)` on a streaming source, or `partialFit`. */
 export type Entry = 'fit' | 'stream' | 'partialFit';
@@ -32,6 +32,13 @@ export interface FitOptions {
   dtype?: Dtype;
   /** Overrides the model's backend for this fit. */
   backend?: 'native' | 'js' | 'auto';
+  /**
+   * Callbacks as objects (Keras style), called in order after `onEpochEnd`/`onBatchEnd`: each may have
+   * `onTrainBegin()`, `onEpochEnd(info)` (returning `false` stops training), `onBatchEnd(info)` and
+   * `onTrainEnd(history)` (after the last epoch, also when training stopped early; not when fit throws).
+   * Async methods are awaited. Other properties of a callback object are an OptionError.
+   */
+  callbacks?: TrainingCallback[];
   /** Called after each epoch; return `false` to stop. */
   onEpochEnd?: EpochCallback;
   /** Called for each batch (loss, learning rate, gradient norm; `batch` is 0-based within the epoch), delivered after each chunk returns. */
@@ -117,7 +124,7 @@ export type StreamFitOptions = FitOptions;
 
 /** Options of `partialFit`: one pass over the chunk (scikit-learn's `partial_fit`). */
 export interface PartialFitOptions extends Pick<FitOptions,
-  'batchSize' | 'learningRate' | 'optimizer' | 'shuffle' | 'seed' | 'dtype' | 'backend' | 'onEpochEnd' | 'onBatchEnd' | 'stepUnit' |
+  'batchSize' | 'learningRate' | 'optimizer' | 'shuffle' | 'seed' | 'dtype' | 'backend' | 'onEpochEnd' | 'onBatchEnd' | 'callbacks' | 'stepUnit' |
   'sampleWeight' | 'classWeight' | 'signal' | 'batchesPerChunk' | 'classes'> {
   /**
    * With `standardize`: update the scaler with each chunk (`'incremental'`, default for a first partialFit) or
@@ -160,6 +167,7 @@ export const TRAINING_OPTIONS = {
   backend: { entries: ALL, fixed: true, cli: { flag: '--backend <name>', type: 'string', doc: 'native | js | auto (default auto)' } },
   verbose: { entries: ALL, cli: { flag: '--verbose <level>', type: 'int', doc: 'progress output: 0 none, 1 a progress bar (stderr, on a terminal), 2 one line per epoch (stdout); default 1 on a terminal, 2 when stdout is piped' } },
   onEpochEnd: { entries: ALL },
+  callbacks: { entries: ALL },
   onBatchEnd: { entries: ALL },
   stepUnit: { entries: ALL, fixed: true, cli: { flag: '--step-unit <unit>', type: 'string', doc: 'what schedule steps count: batch | epoch (default batch)' } },
   validationSplit: { entries: ['fit'], why: 'a held-out split needs the rows in memory; pass validationData instead', cli: { flag: '--validation-split <f>', type: 'number', doc: 'fraction of the training rows held out for validation' } },

@@ -12,7 +12,7 @@ import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validat
 import { csvReaderOptions } from '../data/csv';
 import type { CsvReaderOptions } from '../data/csv-parser';
 import { Entry, TRAINING_OPTIONS, TRAINING_OPTION_NAMES, TrainingOption } from './options';
-import type { BatchCallback, EarlyStopping, EpochCallback } from './types';
+import type { BatchCallback, EarlyStopping, EpochCallback, History, TrainingCallback } from './types';
 
 /** What resolvePlan needs to know about the model being trained. */
 export interface PlanTarget {
@@ -44,6 +44,9 @@ export interface TrainingPlan {
   readonly verbose: 0 | 1 | 2;
   readonly onEpochEnd?: EpochCallback;
   readonly onBatchEnd?: BatchCallback;
+  /** Callback objects' onTrainBegin/onTrainEnd (their onEpochEnd/onBatchEnd are folded into the two above). */
+  readonly onTrainBegin?: () => unknown;
+  readonly onTrainEnd?: (history: History) => unknown;
   readonly signal?: AbortSignal;
   readonly validationSplit?: number;
   readonly validationData?: readonly [unknown, unknown];
@@ -94,6 +97,53 @@ function optimizerText(o: OptimizerSpec): string {
 function callback<T>(name: string, v: unknown): T | undefined {
   if (v !== undefined && typeof v !== 'function') throw new OptionError(`Expected a function for ${name} but received ${describe(v)}`, name);
   return v as T | undefined;
+}
+
+const CALLBACK_METHODS = ['onTrainBegin', 'onEpochEnd', 'onBatchEnd', 'onTrainEnd'] as const;
+
+/** Awaits a callback's result when it is a promise. */
+async function settle(r: unknown): Promise<unknown> {
+  return r !== null && typeof (r as { then?: unknown })?.then === 'function' ? await r : r;
+}
+
+/**
+ * The function callbacks and the callback objects of `callbacks` as one onEpochEnd / onBatchEnd (functions first,
+ * then the objects in order; an epoch stops when any returns false) and onTrainBegin / onTrainEnd.
+ */
+function withCallbackObjects(onEpochEnd: EpochCallback | undefined, onBatchEnd: BatchCallback | undefined, list: unknown): {
+  onEpochEnd?: EpochCallback; onBatchEnd?: BatchCallback; onTrainBegin?: () => unknown; onTrainEnd?: (h: History) => unknown;
+} {
+  if (list === undefined) return { onEpochEnd, onBatchEnd };
+  if (!Array.isArray(list)) throw new OptionError(`Expected an array of callback objects for callbacks but received ${describe(list)}`, 'callbacks');
+  const cbs = list.map((c, i) => {
+    if (c === null || typeof c !== 'object') throw new OptionError(`Expected a callback object for callbacks[${i}] but received ${describe(c)}`, `callbacks[${i}]`);
+    // Own and inherited methods (class instances): every function-valued name must be one of the four.
+    const names = new Set<string>();
+    for (let p: object | null = c; p && p !== Object.prototype; p = Object.getPrototypeOf(p))
+      for (const k of Object.getOwnPropertyNames(p)) if (k !== 'constructor' && typeof (c as Record<string, unknown>)[k] === 'function') names.add(k);
+    for (const k of Object.keys(c)) names.add(k);
+    for (const k of names) {
+      if (!(CALLBACK_METHODS as readonly string[]).includes(k))
+        throw new OptionError(`Unknown callback method "${k}" in callbacks[${i}]; callbacks have ${CALLBACK_METHODS.join(', ')}`, `callbacks[${i}].${k}`);
+      if (typeof (c as Record<string, unknown>)[k] !== 'function') throw new OptionError(`Expected a function for callbacks[${i}].${k} but received ${describe((c as Record<string, unknown>)[k])}`, `callbacks[${i}].${k}`);
+    }
+    return c as TrainingCallback;
+  });
+  const epochs = cbs.filter((c) => c.onEpochEnd), batches = cbs.filter((c) => c.onBatchEnd);
+  const begins = cbs.filter((c) => c.onTrainBegin), ends = cbs.filter((c) => c.onTrainEnd);
+  return {
+    onEpochEnd: onEpochEnd || epochs.length ? async (info) => {
+      let stop = onEpochEnd ? (await settle(onEpochEnd(info))) === false : false;
+      for (const c of epochs) if ((await settle(c.onEpochEnd!(info))) === false) stop = true;
+      return stop ? false : undefined;
+    } : undefined,
+    onBatchEnd: onBatchEnd || batches.length ? async (info) => {
+      if (onBatchEnd) await settle(onBatchEnd(info));
+      for (const c of batches) await settle(c.onBatchEnd!(info));
+    } : undefined,
+    onTrainBegin: begins.length ? async () => { for (const c of begins) await settle(c.onTrainBegin!()); } : undefined,
+    onTrainEnd: ends.length ? async (h) => { for (const c of ends) await settle(c.onTrainEnd!(h)); } : undefined,
+  };
 }
 
 function earlyStoppingOf(spec: unknown, target: PlanTarget, hasValidation: boolean): EarlyStopping | undefined {
@@ -205,8 +255,7 @@ export function resolvePlan(target: PlanTarget, entry: Entry, options: unknown, 
     stepUnit: oneOf('stepUnit', o.stepUnit, ['batch', 'epoch'] as const, prev?.stepUnit ?? 'batch'),
     batchesPerChunk: num('batchesPerChunk', o.batchesPerChunk, { integer: true, min: 1 }, Number.MAX_SAFE_INTEGER),
     verbose: num('verbose', o.verbose, { integer: true, min: 0, max: 2 }, 0) as 0 | 1 | 2,
-    onEpochEnd: callback<EpochCallback>('onEpochEnd', o.onEpochEnd),
-    onBatchEnd: callback<BatchCallback>('onBatchEnd', o.onBatchEnd),
+    ...withCallbackObjects(callback<EpochCallback>('onEpochEnd', o.onEpochEnd), callback<BatchCallback>('onBatchEnd', o.onBatchEnd), o.callbacks),
     signal: o.signal as AbortSignal | undefined,
     validationSplit: o.validationSplit === undefined ? undefined : num('validationSplit', o.validationSplit, { gt: 0, lt: 1 }),
     validationData: o.validationData as [unknown, unknown] | undefined,

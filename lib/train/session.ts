@@ -211,6 +211,7 @@ export class TrainingSession {
     };
     const lastEpoch = plan.entry === 'partialFit' ? this.epoch + 1 : plan.epochs;
     const report = plan.verbose ? new VerboseReporter(plan.verbose, lastEpoch) : undefined;
+    if (plan.onTrainBegin) await this.call(hooks, () => plan.onTrainBegin!());
     let current: Block | undefined;
     try {
       for (let epoch = this.epoch + 1; epoch <= lastEpoch; epoch++) {
@@ -325,7 +326,7 @@ export class TrainingSession {
       // The batch size a later partialFit defaults to is one the workspace holds (fit sized it to the data's rows).
       this.plan = Object.freeze({
         ...plan, batchSize: Math.min(plan.batchSize, this.spec.maxBatch),
-        validationData: undefined, sampleWeight: undefined, onEpochEnd: undefined, onBatchEnd: undefined, signal: undefined, resume: undefined,
+        validationData: undefined, sampleWeight: undefined, onEpochEnd: undefined, onBatchEnd: undefined, onTrainBegin: undefined, onTrainEnd: undefined, signal: undefined, resume: undefined,
       });
     }
     // Restore the best epoch's weights whether or not early stopping triggered (as Keras ≥ 2.11 with restore_best_weights).
@@ -335,6 +336,7 @@ export class TrainingSession {
     } else {
       history.bestEpoch = history.epoch.at(-1) ?? 0;
     }
+    if (plan.onTrainEnd) await this.call(hooks, () => plan.onTrainEnd!(history));
     return history;
   }
 

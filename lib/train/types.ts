@@ -54,6 +54,15 @@ export type EpochCallback = (info: EpochInfo) => void | boolean | Promise<void |
 /** Called after each batch (in bulk after each chunk, never from inside the native loop); a returned promise is awaited and its rejection rejects fit; other return values are ignored. */
 export type BatchCallback = (info: BatchInfo) => unknown;
 
+/** A callback object (Keras style): any of these methods, called by every entry point at the named moments. */
+export interface TrainingCallback {
+  onTrainBegin?(): unknown;
+  /** Returning `false` (or a promise of it) stops training after this epoch. */
+  onEpochEnd?(info: EpochInfo): void | boolean | Promise<void | boolean>;
+  onBatchEnd?(info: BatchInfo): unknown;
+  onTrainEnd?(history: History): unknown;
+}
+
 /** Early stopping as resolved by the plan (Keras `EarlyStopping` semantics). */
 export interface EarlyStopping {
   /** `'valLoss'` (default with validation data), `'loss'`, or a metric name prefixed `val_`/`train_` (e.g. `'val_accuracy'`). */

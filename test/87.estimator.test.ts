@@ -220,4 +220,23 @@ describe('87 estimator surface', () => {
     await assert.rejects(new LinearRegression().fit(X, y, { callbacks: (() => 1) as never }), (e: unknown) => e instanceof OptionError && e.argument === 'callbacks');
     await assert.rejects(new LinearRegression().fit(X, y, { callbacks: [{ onTrainEnd: 3 }] as never }), (e: unknown) => e instanceof OptionError && e.argument === 'callbacks[0].onTrainEnd');
   });
+
+  it('predictProba shapes: flat (default), rows [n][k] and matrix { data, rows, cols }; binary gives [1 − p, p] columns', async () => {
+    const X = [[0], [1], [2], [3], [4], [5]];
+    const m = new SoftmaxRegression();
+    await m.fit(X, ['a', 'b', 'c', 'a', 'b', 'c'], { epochs: 3, batchSize: 2, seed: 1 });
+    const flat = m.predictProba(X);
+    const rows = m.predictProba(X, { format: 'rows' });
+    const mat = m.predictProba(X, { format: 'matrix' });
+    assert.equal(flat.length, 18);
+    assert.deepEqual(rows, Array.from({ length: 6 }, (_, i) => Array.from(flat.subarray(3 * i, 3 * i + 3))));
+    assert.deepEqual({ rows: mat.rows, cols: mat.cols, data: Array.from(mat.data) }, { rows: 6, cols: 3, data: Array.from(flat) });
+    const b = new LogisticRegression();
+    await b.fit(X, [0, 0, 0, 1, 1, 1], { epochs: 3, batchSize: 2, seed: 1 });
+    const p = b.predictProba(X);
+    assert.equal(p.length, 6);
+    assert.deepEqual(b.predictProba(X, { format: 'rows' }), Array.from(p, (v) => [1 - v, v]));
+    assert.equal(b.predictProba(X, { format: 'matrix' }).cols, 2);
+    assert.throws(() => b.predictProba(X, { format: 'columns' as 'rows' }), OptionError);
+  });
 });

@@ -1,6 +1,6 @@
 /** The one-layer presets: `Dense(d → k)` + a loss head. */
 import { BinaryHead, ClassificationMetrics, RegressionHead, RegressionMetrics, SoftmaxHead } from './heads';
-import { Model, ModelOptions, jsonClone } from './model';
+import { Model, ModelOptions, jsonClone, type ProbaOptions, type ProbaResult } from './model';
 import type { Average } from '../train/metrics';
 import type { Labels } from './labels';
 
@@ -48,9 +48,15 @@ export class LogisticRegression extends Model {
     this.ctorArgs = [jsonClone(options)];
   }
 
-  /** `P(y = 1)` per row, `[n]`. */
-  predictProba(X: unknown): Float64Array {
-    return this.head.proba!(this.outputs(X));
+  /**
+   * `P(y = classes[1])` per row, `[n]`; `{ format: 'rows' }` gives `[n][2]` and `{ format: 'matrix' }`
+   * `{ data, rows: n, cols: 2 }` (`[1 − p, p]` per row, as scikit-learn's `predict_proba`).
+   */
+  predictProba(X: unknown, options?: { format?: 'flat' }): Float64Array;
+  predictProba(X: unknown, options: { format: 'rows' }): number[][];
+  predictProba(X: unknown, options: { format: 'matrix' }): { data: Float64Array; rows: number; cols: number };
+  predictProba(X: unknown, options?: ProbaOptions): ProbaResult {
+    return this.probaAs(X, options);
   }
 
   /**
@@ -86,9 +92,12 @@ export class SoftmaxRegression extends Model {
     return (this.head as SoftmaxHead).numClasses;
   }
 
-  /** Class probabilities `[n, k]` row-major. */
-  predictProba(X: unknown): Float64Array {
-    return this.head.proba!(this.outputs(X));
+  /** Class probabilities `[n, k]` (column j: `classes[j]`): row-major Float64Array, or as `format` asks ('rows', 'matrix'). */
+  predictProba(X: unknown, options?: { format?: 'flat' }): Float64Array;
+  predictProba(X: unknown, options: { format: 'rows' }): number[][];
+  predictProba(X: unknown, options: { format: 'matrix' }): { data: Float64Array; rows: number; cols: number };
+  predictProba(X: unknown, options?: ProbaOptions): ProbaResult {
+    return this.probaAs(X, options);
   }
 
   /** Most probable class per row, `[n]`: its index 0 … k−1, or the label the model was trained on (`classes[i]`). */

@@ -5,6 +5,7 @@
  */
 import type { Average } from '../train/metrics';
 import type { Labels } from './labels';
+import type { ProbaOptions, ProbaResult } from './model';
 import { ACTIVATIONS, ACTIVATION_NAMES, ActivationName, LOSS_NAMES, LossName, SPEC_BOUNDS } from '../engine/spec';
 import { OptionError } from '../errors';
 import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validate';
@@ -143,10 +144,12 @@ export class Sequential extends Model {
     const p = this.head.predict(this.outputs(X));
     return this.head.isClassifier ? this.decode(p) : p;
   }
-  /** Probabilities (`[n]` P(y=1) for sigmoid cross-entropy, `[n, k]` for softmax). Throws for regression. */
-  predictProba(X: unknown): Float64Array {
-    if (!this.head.proba) throw new OptionError('predictProba() needs a classification loss head', 'loss');
-    return this.head.proba(this.outputs(X));
+  /** Probabilities (`[n]` P(y=1) for sigmoid cross-entropy, `[n, k]` for softmax; `format` as in SoftmaxRegression). Throws for regression. */
+  predictProba(X: unknown, options?: { format?: 'flat' }): Float64Array;
+  predictProba(X: unknown, options: { format: 'rows' }): number[][];
+  predictProba(X: unknown, options: { format: 'matrix' }): { data: Float64Array; rows: number; cols: number };
+  predictProba(X: unknown, options?: ProbaOptions): ProbaResult {
+    return this.probaAs(X, options);
   }
   /** Loss and metrics on `(X, y)`; for the classification heads `average` as in LogisticRegression.evaluate. */
   evaluate(X: unknown, y: unknown, options: { average?: Average } = {}): RegressionMetrics | ClassificationMetrics {

@@ -59,6 +59,12 @@ export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 
 /** Fields that hold a fitted model's state, which setParams keeps (everything else comes from the new arguments). */
 const STATE_FIELDS = new Set(['trainer', 'spec', 'scaler', 'session', 'busy', 'inCallback', 'backendName', 'history', 'featureNames', 'labelClasses']);
 
+/** `predictProba`'s `format`: `'flat'` (default), `'rows'` (`number[][]`) or `'matrix'` (`{ data, rows, cols }`). */
+export interface ProbaOptions {
+  format?: 'flat' | 'rows' | 'matrix';
+}
+export type ProbaResult = Float64Array | number[][] | { data: Float64Array; rows: number; cols: number };
+
 export abstract class Model {
   protected readonly options: {
     dtype: 'float32' | 'float64';
@@ -230,6 +236,25 @@ export abstract class Model {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Probabilities in the shape asked for: `'flat'` as the head gives them (`[n]` P(y = classes[1]) for one logit,
+   * `[n, k]` row-major for softmax), `'rows'` as `number[][]` `[n][k]`, `'matrix'` as `{ data, rows, cols }`;
+   * 'rows' and 'matrix' give a binary model two columns, `[1 − p, p]`, as scikit-learn's `predict_proba`.
+   */
+  protected probaAs(X: unknown, options: ProbaOptions | undefined): ProbaResult {
+    if (!this.head.proba) throw new OptionError('predictProba() needs a classification loss head', 'loss');
+    const o = checkKeys('options', options ?? {}, ['format']);
+    const format = oneOf('options.format', o.format, ['flat', 'rows', 'matrix'] as const, 'flat');
+    const out = this.outputsFor(X, 'predictProba');
+    const p = this.head.proba(out);
+    if (format === 'flat') return p;
+    const n = out.rows, binary = out.cols === 1, k = binary ? 2 : out.cols;
+    const data = binary ? new Float64Array(2 * n) : p;
+    if (binary) for (let i = 0; i < n; i++) (data[2 * i] = 1 - p[i]!), (data[2 * i + 1] = p[i]!);
+    if (format === 'matrix') return { data, rows: n, cols: k };
+    return Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * k, (i + 1) * k)));
   }
 
   /** A classifier's labels decoded from the head's class indices. */

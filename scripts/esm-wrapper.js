@@ -1,5 +1,5 @@
 'use strict';
-// Writes dist/index.mjs: an ES-module face over the CommonJS build, with every export named, so that
+// Writes dist/index.mjs (and its types, dist/index.d.mts): an ES-module face over the CommonJS build, with every export named, so that
 // `import { LinearRegression } from 'descent'` and `require('descent')` share one module instance.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -12,3 +12,6 @@ const body = [
   '',
 ].join('\n');
 fs.writeFileSync(path.join(dist, 'index.mjs'), body);
+// Its types: the ES-module declarations re-export the CommonJS ones (same names, default = the whole module), so
+// TypeScript under node16/nodenext sees an ES module where it imports one (attw: no "masquerading as CJS").
+fs.writeFileSync(path.join(dist, 'index.d.mts'), ["export * from './index.js';", "import * as cjs from './index.js';", 'export default cjs;', ''].join('\n'));

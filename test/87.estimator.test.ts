@@ -239,4 +239,26 @@ describe('87 estimator surface', () => {
     assert.equal(b.predictProba(X, { format: 'matrix' }).cols, 2);
     assert.throws(() => b.predictProba(X, { format: 'columns' as 'rows' }), OptionError);
   });
+
+  it('coef / intercept as scikit-learn (one output: [d] and a number; k outputs: k rows and [k]); History.history under Keras names', async () => {
+    const X = [[0, 1], [1, 0], [2, 1], [3, 3], [4, 1], [5, 2]];
+    const lin = new LinearRegression();
+    await lin.fit(X, [1, 2, 3, 4, 5, 6], { epochs: 2, batchSize: 3, seed: 1 });
+    const w = lin.getWeights()[0]!;
+    assert.deepEqual(Array.from(lin.coef as Float64Array), Array.from(w.weight));
+    assert.equal(lin.intercept, w.bias![0]);
+    const sm = new SoftmaxRegression();
+    const h = await sm.fit(X, ['x', 'y', 'z', 'x', 'y', 'z'], { epochs: 3, batchSize: 3, seed: 1, validationData: [X, ['x', 'y', 'z', 'x', 'y', 'z']], metrics: ['accuracy'] });
+    const W = sm.getWeights()[0]!;
+    const rows = sm.coef as Float64Array[];
+    assert.equal(rows.length, 3);
+    rows.forEach((r, j) => assert.deepEqual(Array.from(r), Array.from(W.weight.subarray(2 * j, 2 * j + 2))));
+    assert.deepEqual(Array.from(sm.intercept as Float64Array), Array.from(W.bias!));
+    assert.deepEqual(Object.keys(h.history).sort(), ['accuracy', 'loss', 'lr', 'val_accuracy', 'val_loss']);
+    assert.deepEqual(h.history.loss, h.loss);
+    assert.deepEqual(h.history.val_loss, h.valLoss);
+    assert.deepEqual(h.history.val_accuracy, h.metrics.validation.accuracy);
+    assert.equal(h.history.lr!.length, 3);
+    assert.throws(() => new LinearRegression().coef, StateError);
+  });
 });

@@ -26,8 +26,8 @@ export class LinearRegression extends Model {
     return Float64Array.from(this.getWeights().at(-1)!.weight);
   }
 
-  /** Bias of the last layer. */
-  get intercept(): number {
+  /** Bias of the last layer (scikit-learn's `intercept_` for one target). */
+  override get intercept(): number {
     return this.getWeights().at(-1)!.bias![0]!;
   }
 

@@ -257,6 +257,25 @@ export abstract class Model {
     return Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * k, (i + 1) * k)));
   }
 
+  /**
+   * scikit-learn's `coef_`: the last layer's weights, in the space the model was trained in (standardized features
+   * when `standardize`). One output (regressors, binary classifiers): `[d]`; k outputs (softmax): `k` rows of `[d]`,
+   * row j for `classes[j]`. For an MLP, the output layer's weights over the last hidden layer.
+   * @throws StateError before fit.
+   */
+  get coef(): Float64Array | Float64Array[] {
+    const L = this.getWeights().at(-1)!;
+    const w = Float64Array.from(L.weight);
+    return L.units === 1 ? w : Array.from({ length: L.units }, (_, j) => w.slice(j * L.inputs, (j + 1) * L.inputs));
+  }
+
+  /** scikit-learn's `intercept_`: the last layer's bias — a number for one output, `[k]` for k (0 without a bias). @throws StateError before fit. */
+  get intercept(): number | Float64Array {
+    const L = this.getWeights().at(-1)!;
+    const b = L.bias ? Float64Array.from(L.bias) : new Float64Array(L.units);
+    return L.units === 1 ? b[0]! : b;
+  }
+
   /** A classifier's labels decoded from the head's class indices. */
   protected decode(indices: Float64Array): Labels {
     return decodeLabels(indices, this.labelClasses);

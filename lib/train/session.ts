@@ -195,7 +195,7 @@ export class TrainingSession {
     const { trainer } = this;
     const t0 = process.hrtime.bigint();
     const history: History = {
-      epoch: [], loss: [], valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [], seconds: 0, stoppedEarly: false, bestEpoch: 0, throughput: [],
+      epoch: [], loss: [], valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [], seconds: 0, stoppedEarly: false, bestEpoch: 0, throughput: [], history: {},
     };
     const es = plan.earlyStopping;
     let best = es ? (es.mode === 'min' ? Infinity : -Infinity) : 0;
@@ -280,6 +280,15 @@ export class TrainingSession {
           for (const [k, v] of Object.entries(metrics[side])) (history.metrics[side][k] ??= []).push(v);
         }
         history.throughput.push({ rows, rowsPerSecond: rows / seconds, waitFraction: Math.min(1, source.waitSeconds / seconds) });
+        // Keras' names (History.history): loss, val_loss, requested metrics and their val_ values, lr.
+        const kh = history.history;
+        (kh.loss ??= []).push(loss);
+        if (valLoss !== undefined) (kh.val_loss ??= []).push(valLoss);
+        for (const [k, v] of Object.entries(metrics.train)) {
+          (kh[k] ??= []).push(v);
+          if (metrics.validation[k] !== undefined) (kh[`val_${k}`] ??= []).push(metrics.validation[k]!);
+        }
+        (kh.lr ??= []).push(buf.lrs[batches - 1]!);
         const info: EpochInfo = {
           epoch, loss, valLoss, metrics, learningRate: buf.lrs[batches - 1]!, batchLosses: buf.losses.slice(0, batches), gradNorms: buf.norms.slice(0, batches),
         };

@@ -18,6 +18,11 @@ export interface History {
   stoppedEarly: boolean;
   /** Epoch whose weights the model holds when `restoreBestWeights` restored them, else the last epoch. */
   bestEpoch: number;
+  /**
+   * The per-epoch series under Keras' names, as `History.history`: `loss`, `val_loss`, each requested metric and
+   * its `val_` counterpart, and `lr` (the learning rate of each epoch's last step). The same numbers as above.
+   */
+  history: Record<string, number[]>;
   /** Per epoch: rows trained, rows per second and the fraction of the epoch spent waiting for the data source. */
   throughput: { rows: number; rowsPerSecond: number; waitFraction: number }[];
 }

@@ -47,6 +47,8 @@ function toCommonJs(code: string): string {
 
 describe('88 documentation code runs', () => {
   const dist = path.join(root, 'dist', 'index.js');
+  // The snippets run in a temporary directory: an addon path given relative to ours (the sanitizer job) must stay valid.
+  const env = { ...process.env, ...(process.env.DESCENT_ADDON_PATH ? { DESCENT_ADDON_PATH: path.resolve(process.env.DESCENT_ADDON_PATH) } : {}) };
   const all = DOCS.flatMap(blocks);
   let tmp = '';
   before(function () {
@@ -94,7 +96,7 @@ describe('88 documentation code runs', () => {
         const f = path.join(tmp, `run${i}.${ext}`);
         fs.writeFileSync(f, ext === 'mjs' ? b.code : toCommonJs(b.code));
         try {
-          execFileSync(process.execPath, [f], { cwd: dir, encoding: 'utf8', stdio: 'pipe', timeout: 240_000 });
+          execFileSync(process.execPath, [f], { cwd: dir, encoding: 'utf8', stdio: 'pipe', timeout: 240_000, env });
         } catch (e) {
           const err = e as { stdout?: string; stderr?: string };
           assert.fail(`${b.file}:${b.line} as ${kind} failed:\n${err.stderr ?? ''}${err.stdout ?? ''}`);

@@ -92,19 +92,12 @@ static void ActivationBackwardImpl(Act act, T param, size_t n, const T* __restri
 
 constexpr size_t kHeadBlock = 256;  // a multiple of 8: lane i % 8 is the same counted per block or overall
 
-// lanes[i % 8] += l[i] (* w[i])
-template <typename T>
-static void AddLanes(double* __restrict lanes, size_t m, const T* __restrict l, const T* __restrict w) {
+// lanes[i % 8] += l[i]
+static void AddLanes(double* __restrict lanes, size_t m, const double* __restrict l) {
   size_t i = 0;
-  if (w) {
-    for (; i + 8 <= m; i += 8)
-      for (size_t j = 0; j < 8; j++) lanes[j] += static_cast<double>(w[i + j]) * static_cast<double>(l[i + j]);
-    for (size_t j = 0; i < m; i++, j++) lanes[j] += static_cast<double>(w[i]) * static_cast<double>(l[i]);
-  } else {
-    for (; i + 8 <= m; i += 8)
-      for (size_t j = 0; j < 8; j++) lanes[j] += static_cast<double>(l[i + j]);
-    for (size_t j = 0; i < m; i++, j++) lanes[j] += static_cast<double>(l[i]);
-  }
+  for (; i + 8 <= m; i += 8)
+    for (size_t j = 0; j < 8; j++) lanes[j] += l[i + j];
+  for (size_t j = 0; i < m; i++, j++) lanes[j] += l[i];
 }
 static inline double SumLanes(const double* l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); }
 
@@ -121,52 +114,25 @@ static void RowWeights(const T* w, size_t k, size_t base, size_t m, T* __restric
   }
 }
 
-// 0.5 * sum (z - y)^2 per element (in double); dZ = (z - y) * w * invScale.
-template <typename T>
-static double SquaredErrorImpl(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+// The element-wise heads (one target per output): f(z, y, weight, &g) returns the weighted loss of an element (in
+// double) and sets g to its unweighted gradient dLoss/dz; dZ = g * weight * invScale. Blocks of kHeadBlock keep
+// the per-element loop vectorizable (no reduction in it); the sum goes through the 8 fixed lanes. A weight of 1
+// multiplies exactly, so the unweighted case computes the same bits as without it.
+template <typename T, typename F>
+static double ElementwiseHead(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ, F f) {
   double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   double lb[kHeadBlock];
-  T wb[kHeadBlock];
+  T wb[kHeadBlock], db[kHeadBlock];
   const size_t n = rows * k;
   for (size_t base = 0; base < n; base += kHeadBlock) {
     const size_t m = n - base < kHeadBlock ? n - base : kHeadBlock;
     if (w) RowWeights(w, k, base, m, wb);
     const T* __restrict z = Z + base;
     const T* __restrict y = Y + base;
-    for (size_t i = 0; i < m; i++) {
-      const T r = z[i] - y[i];
-      const double rd = static_cast<double>(r);
-      lb[i] = w ? 0.5 * static_cast<double>(wb[i]) * rd * rd : 0.5 * rd * rd;
-    }
-    if (dZ) {
-      T* __restrict d = dZ + base;
-      if (w)
-        for (size_t i = 0; i < m; i++) d[i] = (z[i] - y[i]) * wb[i] * invScale;
-      else
-        for (size_t i = 0; i < m; i++) d[i] = (z[i] - y[i]) * invScale;
-    }
-    AddLanes<double>(lanes, m, lb, nullptr);
-  }
-  return SumLanes(lanes);
-}
-
-// max(z, 0) - z*y + log1p(exp(-|z|)); gradient (sigmoid(z) - y) * w * invScale, one exp for both.
-template <typename T>
-static double SigmoidCrossEntropyImpl(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
-  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  T lb[kHeadBlock], wb[kHeadBlock], db[kHeadBlock];
-  const size_t n = rows * k;
-  for (size_t base = 0; base < n; base += kHeadBlock) {
-    const size_t m = n - base < kHeadBlock ? n - base : kHeadBlock;
-    if (w) RowWeights(w, k, base, m, wb);
-    const T* __restrict z = Z + base;
-    const T* __restrict y = Y + base;
-    for (size_t i = 0; i < m; i++) {
-      const T zi = z[i], yi = y[i];
-      const T e = Exp(-Abs(zi));
-      lb[i] = ((zi > T(0) ? zi : T(0)) - zi * yi) + Log1pUnit(e);
-      db[i] = (zi >= T(0) ? T(1) : e) / (T(1) + e) - yi;
-    }
+    if (w)  // two loops, not a select inside one: GCC keeps the SSE2 table's loop vectorized that way
+      for (size_t i = 0; i < m; i++) lb[i] = f(z[i], y[i], wb[i], db[i]);
+    else
+      for (size_t i = 0; i < m; i++) lb[i] = f(z[i], y[i], T(1), db[i]);
     if (dZ) {
       T* __restrict d = dZ + base;
       if (w)
@@ -174,9 +140,31 @@ static double SigmoidCrossEntropyImpl(size_t rows, size_t k, const T* Z, const T
       else
         for (size_t i = 0; i < m; i++) d[i] = db[i] * invScale;
     }
-    AddLanes<T>(lanes, m, lb, w ? wb : nullptr);
+    AddLanes(lanes, m, lb);
   }
   return SumLanes(lanes);
+}
+
+// 0.5 * sum (z - y)^2 per element (in double); gradient z - y.
+template <typename T>
+static double SquaredErrorImpl(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+  return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [](T z, T y, T wi, T& g) {
+    const T r = z - y;
+    g = r;
+    const double rd = static_cast<double>(r);
+    return 0.5 * static_cast<double>(wi) * rd * rd;
+  });
+}
+
+// max(z, 0) - z*y + log1p(exp(-|z|)); gradient sigmoid(z) - y, one exp for both.
+template <typename T>
+static double SigmoidCrossEntropyImpl(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+  return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [](T z, T y, T wi, T& g) {
+    const T e = Exp(-Abs(z));
+    g = (z >= T(0) ? T(1) : e) / (T(1) + e) - y;
+    const T l = ((z > T(0) ? z : T(0)) - z * y) + Log1pUnit(e);
+    return static_cast<double>(wi) * static_cast<double>(l);
+  });
 }
 
 // logsumexp(z) - z[y] per row (exp and the row sum in double, column order); gradient softmax(z) - onehot(y),

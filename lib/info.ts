@@ -1,5 +1,5 @@
 import { backendReason, getBackend } from './backend';
-import { loadNative } from './backend/native/loader';
+import { loadNative, type AddonSource } from './backend/native/loader';
 import { memoryLimit } from './memory';
 import { num } from './validate';
 
@@ -10,11 +10,17 @@ export interface Info {
   backend: 'native' | 'js';
   /** Why that backend (where the addon was loaded from, or why it could not load). */
   reason: string;
+  /**
+   * Where the native addon came from: this platform's package (`@descent/linux-x64-gnu`, …), a local source
+   * build, or `DESCENT_ADDON_PATH`; the places tried before it and why they failed; and the install script's note
+   * (for example which tool was missing for a source build).
+   */
+  addon: AddonSource;
   /** OpenBLAS's configuration string (version, kernel, threading), or null without the addon. */
   blas: string | null;
   /** OpenBLAS threads (process-wide), or 1 on the JS backend. */
   threads: number;
-  /** SIMD table of the fused kernels in use (`scalar`, `avx2`, `avx512`), or null without the addon. */
+  /** SIMD table of the fused kernels in use (x86-64: `scalar`, `avx2`, `avx512`; ARM64: `scalar`, `neon`), or null without the addon. */
   simd: string | null;
   /** Best SIMD table this CPU supports. */
   simdBest: string | null;
@@ -30,7 +36,8 @@ export interface Info {
   problems: string[];
 }
 
-const SIMD_TABLES = ['scalar', 'avx2', 'avx512'];
+// The tables this architecture has (the addon says; without it, the names the JS side knows of).
+const simdTables = (ni?: { tables?: string[] }): string[] => ni?.tables ?? (process.arch === 'arm64' ? ['scalar', 'neon'] : ['scalar', 'avx2', 'avx512']);
 
 /** Describes the running installation. Never throws. */
 export function info(): Info {
@@ -47,7 +54,8 @@ export function info(): Info {
     reason = `fit() will throw: ${(e as Error).message.split('\n')[0]}`;
     problems.push(reason);
   }
-  const native = loadNative().binding;
+  const loaded = loadNative();
+  const native = loaded.binding;
   const ni = native?.info();
   let limit: number | null = null;
   try {
@@ -57,8 +65,9 @@ export function info(): Info {
   }
   const simd = process.env.DESCENT_SIMD;
   if (simd !== undefined && simd !== '') {
-    if (!SIMD_TABLES.includes(simd)) problems.push(`DESCENT_SIMD=${JSON.stringify(simd)} is not one of ${SIMD_TABLES.join(', ')}: ignored`);
-    else if (ni && SIMD_TABLES.indexOf(simd) > SIMD_TABLES.indexOf(ni.simdBest)) problems.push(`DESCENT_SIMD=${simd} is above this CPU's best table (${ni.simdBest}): ignored`);
+    const tables = simdTables(ni);
+    if (!tables.includes(simd)) problems.push(`DESCENT_SIMD=${JSON.stringify(simd)} is not one of ${tables.join(', ')}: ignored`);
+    else if (ni && tables.indexOf(simd) > tables.indexOf(ni.simdBest)) problems.push(`DESCENT_SIMD=${simd} is above this CPU's best table (${ni.simdBest}): ignored`);
   }
   const gemmEnv = process.env.DESCENT_GEMM;
   if (gemmEnv !== undefined && gemmEnv !== '' && gemmEnv !== 'openblas' && gemmEnv !== 'descent')
@@ -67,6 +76,7 @@ export function info(): Info {
     version,
     backend,
     reason,
+    addon: loaded.source,
     blas: ni?.openblasConfig ?? null,
     threads: backend === 'native' && ni ? ni.threads : 1,
     simd: ni?.simd ?? null,

@@ -19,9 +19,10 @@ let warned = false;
 
 const FIXES = [
   'Likely fixes:',
-  '- Install a platform with a prebuilt binary (linux-x64), or build from source: `npm rebuild descent`',
-  '  (needs a C++17 compiler, python3, make and OpenBLAS headers: `apt-get install -y g++ make libopenblas-dev`).',
-  '- If you installed with --ignore-scripts on a platform without a prebuild, run `npm rebuild descent`.',
+  '- Prebuilt binaries come in platform packages (@descent/linux-x64-gnu, @descent/linux-arm64-gnu, @descent/win32-x64)',
+  '  that npm installs with descent unless optional dependencies are omitted (--omit=optional, --no-optional).',
+  '- Elsewhere, build from source: `npm rebuild descent` (needs a C++17 compiler, python3, make and the OpenBLAS',
+  '  headers: `apt-get install -y g++ make python3 libopenblas-dev`; on macOS the Xcode command-line tools).',
   '- Set DESCENT_BACKEND=js to use the pure-TypeScript backend explicitly (slower, same results).',
 ].join('\n');
 
@@ -41,8 +42,8 @@ export function getNativeBackend(): Backend | undefined {
 export function backendReason(): string {
   const env = process.env.DESCENT_BACKEND;
   if (env === 'js') return 'DESCENT_BACKEND=js';
-  const { binding, error, path } = loadNative();
-  if (binding) return `native addon loaded from ${path ?? 'build'}`;
+  const { binding, error, source } = loadNative();
+  if (binding) return `native addon loaded from the ${source.from} (${source.path})`;
   return `native addon failed to load (${error?.message.split('\n')[0]}); using the JS backend`;
 }
 

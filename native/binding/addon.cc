@@ -1,10 +1,6 @@
 // N-API entry point: context-aware (per-env instance data), so it loads in several worker_threads at once.
 #include <napi.h>
 
-#include <cblas.h>
-
-#include <dlfcn.h>
-
 #include <mutex>
 #include <vector>
 
@@ -14,6 +10,7 @@
 #include "../kernels/optimizers.h"
 #include "../kernels/parallel.h"
 #include "args.h"
+#include "platform.h"
 #include "buffers.h"
 #include "csv_wrap.h"
 #include "trainer_wrap.h"
@@ -40,10 +37,13 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("openblasConfig", openblas_get_config());
-  o.Set("threads", openblas_get_num_threads());
+  o.Set("openblasConfig", blas::VendorConfig());
+  o.Set("threads", blas::VendorThreads());
   o.Set("simd", simd::Name(simd::Current()));
   o.Set("simdBest", simd::Name(simd::Best()));
+  Napi::Array tables = Napi::Array::New(env);
+  for (int i = 0; i < simd::Count(); i++) tables.Set(static_cast<uint32_t>(i), simd::Name(static_cast<simd::Isa>(i)));
+  o.Set("tables", tables);
   // Who runs the trainer's matrix products: descent's packed kernel for the table in use, or OpenBLAS.
   const auto& k32 = Kernels().f32;
   o.Set("gemm", k32.gemm != nullptr && !k32.gemmUseBlas ? std::string("descent-") + simd::Name(simd::Current()) : std::string("openblas"));
@@ -56,7 +56,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   {
     // Exclusive, as for fork: OpenBLAS must not change its thread count under a GEMM in flight on a worker thread.
     pthread_rwlock_wrlock(&blas::g_lock);
-    openblas_set_num_threads(static_cast<int>(n));
+    blas::SetVendorThreads(static_cast<int>(n));
     pthread_rwlock_unlock(&blas::g_lock);
   }
   parallel::SetThreads(static_cast<int>(n));
@@ -240,14 +240,6 @@ class OptimizerKernel : public Napi::ObjectWrap<OptimizerKernel> {
   bool f64_ = false;
 };
 
-// Node unloads an addon when the last worker that loaded it exits; our thread pool and OpenBLAS's threads (linked
-// into the prebuild) would then wake up in unmapped code. Re-opening ourselves with RTLD_NODELETE pins the module.
-void PinModule() {
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&PinModule), &info) != 0 && info.dli_fname != nullptr)
-    dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE);
-}
-
 }  // namespace
 
 // firstNonFinite(X) -> index of the first NaN/±Infinity in a Float32Array/Float64Array, or -1. One pass over the
@@ -298,7 +290,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   static std::once_flag poolOnce;  // process-wide: the first env (main thread or worker) sizes the pool
   std::call_once(poolOnce, [] {
     PinModule();
-    parallel::SetThreads(openblas_get_num_threads());
+    parallel::SetThreads(blas::VendorThreads());
     blas::InstallForkGuard();
   });
   exports.Set("init", Napi::Function::New<Init>(env, "init"));

@@ -4,12 +4,13 @@
 #pragma once
 #include <napi.h>
 
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+
+#include "platform.h"
 
 namespace descent::binding {
 
@@ -41,8 +42,8 @@ enum class ErrKind { kShape, kOption, kState };
 // memory. Checked before allocating, because under Linux overcommit an oversized allocation is not refused but
 // OOM-kills the process.
 inline uint64_t DefaultMemoryLimit() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 4 * 3 : uint64_t(1) << 32;
+  const uint64_t physical = PhysicalMemoryBytes();
+  return physical > 0 ? physical / 4 * 3 : uint64_t(1) << 32;
 }
 
 inline uint64_t MemoryLimit(Napi::Env env) {

@@ -1,9 +1,47 @@
 // Thin, overloaded CBLAS wrappers so engine code is written once for float and double. Row-major throughout.
+// The BLAS is OpenBLAS (Linux, Windows: linked statically into prebuilds) or, in a macOS source build
+// (DESCENT_ACCELERATE), Apple's Accelerate, which has the same CBLAS interface but no thread control.
 #pragma once
+#if defined(DESCENT_ACCELERATE)
+#include <Accelerate/Accelerate.h>
+#include <unistd.h>
+#else
 #include <cblas.h>
+#endif
 #include <pthread.h>
 
 namespace descent::blas {
+
+// Which BLAS, and its threads (OpenBLAS's are process-wide; Accelerate manages its own, so there the count is
+// only descent's pool size, starting at the core count).
+#if defined(DESCENT_ACCELERATE)
+inline int& AccelerateThreads() {
+  static int n = 0;
+  if (n == 0) n = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) > 0 ? static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) : 1;
+  return n;
+}
+#endif
+inline const char* VendorConfig() {
+#if defined(DESCENT_ACCELERATE)
+  return "Accelerate";
+#else
+  return openblas_get_config();
+#endif
+}
+inline int VendorThreads() {
+#if defined(DESCENT_ACCELERATE)
+  return AccelerateThreads();
+#else
+  return openblas_get_num_threads();
+#endif
+}
+inline void SetVendorThreads(int n) {
+#if defined(DESCENT_ACCELERATE)
+  AccelerateThreads() = n;
+#else
+  openblas_set_num_threads(n);
+#endif
+}
 
 // See blas_fork.cc: BLAS calls hold this shared; a fork takes it exclusively.
 extern pthread_rwlock_t g_lock;
@@ -42,7 +80,7 @@ constexpr long kGemvThreadPays = long(1) << 18;
 
 inline bool SplitGemv(int m, int n) {
   const long mn = static_cast<long>(m) * n;
-  return mn >= kGemvThreadMin && mn < kGemvThreadPays && n < kGemvThreadMin && openblas_get_num_threads() > 1;
+  return mn >= kGemvThreadMin && mn < kGemvThreadPays && n < kGemvThreadMin && VendorThreads() > 1;
 }
 
 template <typename T, typename F>

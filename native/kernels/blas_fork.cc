@@ -11,13 +11,19 @@
 
 namespace descent::blas {
 
+#if defined(__GLIBC__)
 pthread_rwlock_t g_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+#else
+pthread_rwlock_t g_lock = PTHREAD_RWLOCK_INITIALIZER;  // writer preference is a glibc extension
+#endif
 
 void InstallForkGuard() {
   static std::once_flag once;
   std::call_once(once, [] {
+#if !defined(_WIN32)  // Windows has no fork
     pthread_atfork([] { pthread_rwlock_wrlock(&g_lock); }, [] { pthread_rwlock_unlock(&g_lock); },
                    [] { pthread_rwlock_unlock(&g_lock); });
+#endif
   });
 }
 

@@ -10,13 +10,17 @@ namespace descent {
 namespace isa_scalar {
 void Override(KernelTable&);
 }  // namespace isa_scalar
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(DESCENT_NO_X86_TABLES)
 namespace isa_avx2 {
 void Override(KernelTable&);
 }  // namespace isa_avx2
 namespace isa_avx512 {
 void Override(KernelTable&);
 }  // namespace isa_avx512
+#elif defined(__aarch64__)
+namespace isa_neon {
+void Override(KernelTable&);
+}  // namespace isa_neon
 #endif
 
 namespace simd {
@@ -24,11 +28,13 @@ namespace {
 std::atomic<int> g_isa{-1};
 
 int Detect() {
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(DESCENT_NO_X86_TABLES)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
     return static_cast<int>(Isa::kAvx512);
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return static_cast<int>(Isa::kAvx2);
+#elif defined(__aarch64__)
+  return static_cast<int>(Isa::kNeon);  // Advanced SIMD is part of ARMv8-A
 #endif
   return static_cast<int>(Isa::kScalar);
 }
@@ -45,21 +51,32 @@ Isa Current() {
   return static_cast<Isa>(v);
 }
 
+namespace {
+#if defined(__aarch64__)
+const char* const kNames[] = {"scalar", "neon"};
+#else
+const char* const kNames[] = {"scalar", "avx2", "avx512"};
+#endif
+constexpr int kTables = static_cast<int>(sizeof(kNames) / sizeof(kNames[0]));
+
+// Index of a table name on this architecture, or -1.
+int Index(const std::string& name) {
+  for (int i = 0; i < kTables; i++)
+    if (name == kNames[i]) return i;
+  return -1;
+}
+}  // namespace
+
+int Count() { return kTables; }
+
 const char* Name(Isa isa) {
-  switch (isa) {
-    case Isa::kAvx512: return "avx512";
-    case Isa::kAvx2: return "avx2";
-    default: return "scalar";
-  }
+  const int i = static_cast<int>(isa);
+  return i >= 0 && i < kTables ? kNames[i] : "scalar";
 }
 
 bool Select(const std::string& name) {
-  int want;
-  if (name == "scalar") want = 0;
-  else if (name == "avx2") want = 1;
-  else if (name == "avx512") want = 2;
-  else return false;
-  if (want > Detect()) return false;
+  const int want = Index(name);
+  if (want < 0 || want > Detect()) return false;
   g_isa.store(want, std::memory_order_relaxed);
   return true;
 }
@@ -69,8 +86,8 @@ void InitFromEnv() {
   const char* env = std::getenv("DESCENT_SIMD");
   if (env != nullptr) {
     std::string e(env);
-    int want = e == "scalar" ? 0 : e == "avx2" ? 1 : e == "avx512" ? 2 : best;
-    if (want < best) best = want;  // may only force a lower table
+    const int want = Index(e);
+    if (want >= 0 && want < best) best = want;  // may only force a lower table
   }
   g_isa.store(best, std::memory_order_relaxed);
 }
@@ -88,17 +105,21 @@ struct Tables {
     const simd::Isa best = simd::Best();
     t[1] = t[0];
     t[1].isa = simd::Name(simd::Isa::kAvx2);
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(DESCENT_NO_X86_TABLES)
     if (best >= simd::Isa::kAvx2) isa_avx2::Override(t[1]);
+#elif defined(__aarch64__)
+    isa_neon::Override(t[1]);
 #endif
     t[2] = t[1];
     t[2].isa = simd::Name(simd::Isa::kAvx512);
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(DESCENT_NO_X86_TABLES)
     if (best >= simd::Isa::kAvx512) isa_avx512::Override(t[2]);
 #endif
     // Which GEMM each table runs. AVX-512: descent's (181 GF/s per core at W3's shapes against OpenBLAS's
     // Haswell kernel at ~105). AVX2: OpenBLAS, which measured faster than descent's 6x16 kernel (~107 vs ~97
-    // GF/s); DESCENT_GEMM=descent selects ours there too, DESCENT_GEMM=openblas OpenBLAS everywhere.
+    // GF/s); DESCENT_GEMM=descent selects ours there too, DESCENT_GEMM=openblas OpenBLAS everywhere. NEON (table
+    // 1 on AArch64): OpenBLAS's tuned ARMv8 kernels by default, as on AVX2: descent's 8 x 8 NEON kernel has only
+    // been run under emulation, never timed on ARM hardware.
     const char* g = std::getenv("DESCENT_GEMM");
     const std::string want = g != nullptr ? g : "";
     t[1].f32.gemmUseBlas = t[1].f64.gemmUseBlas = want != "descent";

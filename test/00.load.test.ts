@@ -1,3 +1,4 @@
+import { loadNative } from '../lib/backend/native/loader';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -14,7 +15,10 @@ describe('00 load', () => {
       assert.equal(i.backend, 'native');
       assert.match(i.blas!, /OpenBLAS/);
       assert.ok(i.threads >= 1);
-      assert.ok(['scalar', 'avx2', 'avx512'].includes(i.simd!));
+      const tables = process.arch === 'arm64' ? ['scalar', 'neon'] : ['scalar', 'avx2', 'avx512'];
+      assert.deepEqual(native.info().tables, tables);
+      assert.ok(tables.includes(i.simd!));
+      assert.equal(i.addon.path, loadNative().path);
     } else {
       assert.equal(i.backend, 'js');
     }

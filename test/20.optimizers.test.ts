@@ -44,7 +44,7 @@ function specOf(c: Case): OptimizerSpec {
 // The table in use when the suite loaded (DESCENT_SIMD may have forced a lower one): restored after each run, so
 // the files after this one train on the table the environment asked for (GEMM results differ across tables).
 const simd0 = native?.info().simd;
-const simdTables = native ? (['scalar', 'avx2', 'avx512'] as const).filter((t) => native!.setSimd(t)) : [];
+const simdTables = native ? native.info().tables.filter((t) => native!.setSimd(t)) : [];
 if (native) native.setSimd(simd0!);
 
 describe('20 optimizers: PyTorch 1.13 reference trajectories', () => {

@@ -2,6 +2,7 @@
 // counts; the process exits non-zero on any failure and ends with "N passed, N failed".
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -18,6 +19,9 @@
 
 namespace {
 int passed = 0, failed = 0;
+// DESCENT_KERNEL_TESTS_QUICK=1: smaller sweeps (GEMM up to 129, 10x fewer points against long double), for runs
+// under emulation, where AArch64's long double (IEEE quad, in software) makes the full sweeps take tens of minutes.
+const bool kQuick = std::getenv("DESCENT_KERNEL_TESTS_QUICK") != nullptr;
 #define CHECK(cond, ...)                                      \
   do {                                                        \
     if (cond) {                                               \
@@ -311,10 +315,10 @@ void TestVectorMath(const char* dtype) {
   const bool f32 = sizeof(T) == 4;
   const double lo = f32 ? -103.972 : -745.133, hi = f32 ? 88.722 : 709.782;
   std::vector<T> x, y;
-  const int N = 200001;
+  const int N = kQuick ? 20001 : 200001;
   for (int i = 0; i < N; i++) x.push_back(static_cast<T>(lo + (hi - lo) * i / (N - 1)));
   Rng r(3);
-  for (int i = 0; i < 20000; i++) x.push_back(static_cast<T>(4 * r.Uniform() - 2));  // the sigmoid range
+  for (int i = 0; i < N / 10; i++) x.push_back(static_cast<T>(4 * r.Uniform() - 2));  // the sigmoid range
   const T specials[] = {T(0), -T(0), T(1e-30), T(-1e-30), T(-1000), T(1000), std::numeric_limits<T>::infinity(),
                         -std::numeric_limits<T>::infinity(), std::numeric_limits<T>::quiet_NaN(), T(-87.5), T(-700)};
   for (T v : specials) x.push_back(v);
@@ -524,7 +528,8 @@ void TestPoolResizeAndSplit() {
 // leading dimensions; and a split across the pool equal bit for bit to the single-threaded call.
 template <typename T>
 void TestGemmTables(const char* dtype) {
-  const int sizes[] = {1, 2, 7, 17, 33, 129, 300};
+  const int allSizes[] = {1, 2, 7, 17, 33, 129, 300};
+  const std::vector<int> sizes(allSizes, allSizes + (kQuick ? 6 : 7));
   Rng rng(11);
   const simd::Isa isas[] = {simd::Isa::kScalar, simd::Isa::kAvx2, simd::Isa::kAvx512};
   for (simd::Isa isa : isas) {

@@ -24,7 +24,15 @@ PATH=$PWD/wrap:$PATH make -j"$(nproc)" CC=x86_64-w64-mingw32-gcc FC=false HOSTCC
   NOFORTRAN=1 NO_LAPACK=1 NO_LAPACKE=1 ONLY_CBLAS=1 DYNAMIC_ARCH=1 DYNAMIC_LIST="HASWELL SKYLAKEX ZEN" \
   TARGET=PRESCOTT USE_THREAD=1 NUM_THREADS=64 NO_SHARED=1 libs >build.log 2>&1 || { tail -30 build.log >&2; exit 1; }
 mkdir -p "$dest/lib" "$dest/include"
-cp libopenblas*.a "$dest/lib/libopenblas.a"
-cp cblas.h openblas_config.h "$dest/include/"
+cp -L libopenblas.a "$dest/lib/libopenblas.a"
+# The installed headers, as OpenBLAS's Makefile.install writes them (without `make install`, which builds more).
+{
+  echo '#ifndef OPENBLAS_CONFIG_H'; echo '#define OPENBLAS_CONFIG_H'
+  awk 'NF {print $1, "OPENBLAS_"$2, $3}' config_last.h
+  echo '#define OPENBLAS_VERSION " OpenBLAS 0.3.21 "'
+  cat openblas_config_template.h
+  echo '#endif'
+} > "$dest/include/openblas_config.h"
+sed 's/common/openblas_config/g' cblas.h > "$dest/include/cblas.h"
 grep -E "^(NO_AVX2|CORE)=" Makefile.conf || true
 echo "openblas-win: $dest/lib/libopenblas.a ($(stat -c %s "$dest/lib/libopenblas.a") bytes)"

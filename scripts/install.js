@@ -5,7 +5,9 @@
 //   3. otherwise, if a C++ compiler, make, python3 and the BLAS headers are all present, build from source with
 //      node-gyp; if any is missing, or the build fails, say so once and exit 0: descent then runs on its
 //      JavaScript backend and its one warning at load repeats what was missing (build/descent-install.json).
-// DESCENT_INSTALL_STRICT=1 makes a failed source build fail the install (CI uses it); DESCENT_SKIP_BUILD=1 skips it.
+// DESCENT_INSTALL_STRICT=1 makes a failed source build fail the install (CI uses it); DESCENT_SKIP_BUILD=1 skips it;
+// `npm install --build-from-source` (npm_config_build_from_source) or DESCENT_BUILD_FROM_SOURCE=1 builds even when
+// the platform package is there, and the loader then prefers that build.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -37,13 +39,14 @@ function loads(file) {
 }
 
 const pkg = platformPackage();
-try {
+const fromSource = process.env.DESCENT_BUILD_FROM_SOURCE === '1' || /^(true|1|descent)$/.test(process.env.npm_config_build_from_source || '');
+if (!fromSource) try {
   if (loads(require.resolve(`${pkg}/descent.node`, { paths: [root] }))) note('platform package', '');
 } catch {
   // not installed: try the local build
 }
 const local = path.join(root, 'build', 'Release', 'descent.node');
-if (fs.existsSync(local) && loads(local)) note('source build', '');
+if (!fromSource && fs.existsSync(local) && loads(local)) note('source build', '');
 if (process.env.DESCENT_SKIP_BUILD === '1') note('skipped', `DESCENT_SKIP_BUILD=1: no source build; without ${pkg}, descent uses its JavaScript backend`);
 
 const fallback = `no prebuilt binary for ${process.platform}-${process.arch} (${pkg} is not installed) and no source build`;

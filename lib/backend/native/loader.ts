@@ -1,7 +1,7 @@
 /**
  * Loads the native addon, trying in order:
  *  1. `DESCENT_ADDON_PATH` (a specific build: CI tests the sanitized and the cross builds this way);
- *  2. this platform's package (`@descent/linux-x64-gnu`, `@descent/linux-arm64-gnu`, `@descent/win32-x64`),
+ *  2. this platform's package (or, after `npm install --build-from-source`, the local build first) (`@descent/linux-x64-gnu`, `@descent/linux-arm64-gnu`, `@descent/win32-x64`),
  *     installed by npm through descent's `optionalDependencies`;
  *  3. a local build: `build/Release` from the install script's source build (scripts/install.js) or
  *     `npm run build:native`, or `prebuilds/<platform>-<arch>` from `npm run prebuild` (via `node-gyp-build`).
@@ -76,12 +76,13 @@ function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n')[0];
 }
 
-function installNote(): string | null {
+/** What scripts/install.js recorded: its status ('platform package', 'source build', 'skipped', 'failed') and note. */
+function installRecord(): { status: string | null; message: string | null } {
   try {
-    const j = JSON.parse(fs.readFileSync(path.join(packageRoot, 'build', 'descent-install.json'), 'utf8')) as { message?: string };
-    return typeof j.message === 'string' && j.message ? j.message : null;
+    const j = JSON.parse(fs.readFileSync(path.join(packageRoot, 'build', 'descent-install.json'), 'utf8')) as { status?: string; message?: string };
+    return { status: typeof j.status === 'string' ? j.status : null, message: typeof j.message === 'string' && j.message ? j.message : null };
   } catch {
-    return null;
+    return { status: null, message: null };
   }
 }
 
@@ -90,7 +91,8 @@ export function loadNative(): Loaded {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { platformPackage } = require(path.join(packageRoot, 'scripts', 'platform-package.js')) as { platformPackage(): string };
   const pkg = platformPackage();
-  const source: AddonSource = { from: null, path: null, platformPackage: pkg, attempts: [], installNote: installNote() };
+  const record = installRecord();
+  const source: AddonSource = { from: null, path: null, platformPackage: pkg, attempts: [], installNote: record.message };
   let binding: NativeBinding | undefined;
   const attempt = (from: AddonSource['from'], file: () => string, load: (f: string) => unknown): void => {
     if (binding) return;
@@ -110,14 +112,14 @@ export function loadNative(): Loaded {
   if (forced) {
     attempt('DESCENT_ADDON_PATH', () => path.resolve(forced), req);
   } else {
-    attempt('platform package', () => {
+    const fromPackage = (): void => attempt('platform package', () => {
       try {
         return require.resolve(`${pkg}/descent.node`, { paths: [packageRoot] });
       } catch {
         throw new Error(`${pkg} is not installed`);
       }
     }, req);
-    attempt('source build', () => {
+    const fromBuild = (): void => attempt('source build', () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
       try {
@@ -126,6 +128,14 @@ export function loadNative(): Loaded {
         throw new Error('no build/Release/descent.node (npm rebuild descent builds one)');
       }
     }, req);
+    // A deliberate source build (npm install --build-from-source) comes before the platform package.
+    if (record.status === 'source build') {
+      fromBuild();
+      fromPackage();
+    } else {
+      fromPackage();
+      fromBuild();
+    }
   }
   if (!binding) {
     const why = [...source.attempts, ...(source.installNote ? [`install: ${source.installNote}`] : [])].join('; ');

@@ -17,7 +17,10 @@ namespace descent::blas {
 #if defined(DESCENT_ACCELERATE)
 inline int& AccelerateThreads() {
   static int n = 0;
-  if (n == 0) n = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) > 0 ? static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) : 1;
+  if (n == 0) {
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    n = cores > 0 ? static_cast<int>(cores) : 1;
+  }
   return n;
 }
 #endif

@@ -4,6 +4,7 @@
 //   node check.js OUT.json [descent]      (descent: a path or package name; default 'descent')
 // scripts/test-platform.sh compares two platforms' files with compare.js.
 'use strict';
+const assert = require('node:assert/strict');
 const fs = require('node:fs');
 
 const out = process.argv[2];
@@ -31,6 +32,26 @@ async function run(backend) {
   const mlp = new d.MLPClassifier({ hiddenLayers: [128], activation: 'relu', standardize: true, backend });
   await mlp.fit(digits.X, digits.y, { epochs: 5, batchSize: 256, optimizer: d.adam({ learningRate: 0.01 }), seed });
   res.mlp = { proba: Array.from(mlp.predictProba(digits.X, { format: 'flat' })), accuracy: mlp.score(digits.X, digits.y) };
+
+  // Shapes and ranges here; agreement across backends and platforms in compare.js.
+  assert.equal(res.linear.pred.length, diabetes.X.rows);
+  assert.ok(res.linear.pred.every(Number.isFinite), `${backend}: non-finite regression output`);
+  assert.equal(res.logistic.proba.length, cancer.X.rows);  // 'flat' on a binary model: P(class 1) per row
+  assert.ok(res.logistic.proba.every((v) => v >= 0 && v <= 1), `${backend}: logistic probability outside [0, 1]`);
+  for (const name of ['softmax', 'mlp']) {
+    const p = res[name].proba;
+    const k = 10;
+    assert.equal(p.length, k * digits.X.rows, `${backend} ${name}: ${p.length} probabilities`);
+    for (let r = 0; r < digits.X.rows; r++) {
+      let sum = 0;
+      for (let j = 0; j < k; j++) {
+        const v = p[r * k + j];
+        assert.ok(v >= 0 && v <= 1, `${backend} ${name}: probability ${v} at row ${r}`);
+        sum += v;
+      }
+      assert.ok(Math.abs(sum - 1) < 1e-4, `${backend} ${name}: row ${r} sums to ${sum}`);
+    }
+  }
   return res;
 }
 

@@ -5,7 +5,8 @@
 export { DescentError, OptionError, ShapeError, FormatError, DivergenceError, StateError, BackendError, AbortError, DataSourceError, IOError, MemoryLimitError } from './errors';
 export type { DescentErrorCode } from './errors';
 export { memoryLimit, setMemoryLimit } from './memory';
-export { LinearRegression, LogisticRegression, SoftmaxRegression } from './models/linear';
+export { LinearRegression, LogisticRegression, SoftmaxRegression, LinearRegressor, LinearClassifier, REGRESSOR_LOSSES, CLASSIFIER_LOSSES } from './models/linear';
+export type { LinearRegressorOptions, LinearClassifierOptions } from './models/linear';
 export type { RegressionMetrics, ClassificationMetrics } from './models/linear';
 export { Sequential, MLPRegressor, MLPClassifier, dense, dropout, leakyRelu, elu } from './models/mlp';
 export type { Activation, DenseLayer, DropoutLayer, DenseOptions, SequentialOptions, MLPOptions } from './models/mlp';

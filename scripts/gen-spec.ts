@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   ACTIVATIONS, ACTIVATION_NAMES, DTYPES, DTYPE_BYTES, KERNELS, KERNEL_FIELDS, KERNEL_FIELD_NAMES, KERNEL_NAMES, LOSSES, LOSS_NAMES,
-  SPEC_BOUNDS, SlotFact,
+  SPEC_BOUNDS, SlotFact, type LossFact,
 } from '../lib/engine/spec';
 
 export const SPEC_DEF = path.join(__dirname, '..', 'native', 'kernels', 'spec.def');
@@ -40,7 +40,10 @@ export function renderSpecDef(): string {
       const p = (ACTIVATIONS[a] as { param?: { default: number } }).param;
       return `${enumName(a)}, "${a}", ${num(p ? p.default : 0)}`;
     })),
-    block('DESCENT_LOSS', '(enum, name, target columns: 0 = one per output unit, 1 = one class index)', LOSS_NAMES.map((l) => `${enumName(l)}, "${l}", ${LOSSES[l].targetColumns === 1 ? 1 : 0}`)),
+    block('DESCENT_LOSS', '(enum, name, target columns: 0 = one per output unit, 1 = one class index; parameter: has one, default, min, max, bounds exclusive)', LOSS_NAMES.map((l) => {
+      const p = (LOSSES[l] as LossFact).param;
+      return `${enumName(l)}, "${l}", ${LOSSES[l].targetColumns === 1 ? 1 : 0}, ${p ? 1 : 0}, ${num(p?.default ?? 0)}, ${num(p?.min ?? 0)}, ${num(p?.max ?? 0)}, ${p?.exclusive ? 1 : 0}`;
+    })),
     block('DESCENT_KERNEL', '(enum, name)', KERNEL_NAMES.map((k) => `${enumName(k)}, "${k}"`)),
     block('DESCENT_KERNEL_FIELD', '(C++ type, member and JS name, default, min, max)', KERNEL_FIELD_NAMES.map((f) => {
       const x = KERNEL_FIELDS[f] as { type: string; default: number | boolean; min?: number; max?: number };

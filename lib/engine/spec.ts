@@ -51,19 +51,55 @@ export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as ActivationName[];
 // Loss heads
 
 export interface LossFact {
-  /** Target columns per row: one class index (softmax), else one per output unit. */
+  /** Target columns per row: one class index (softmax and the margin classifiers), else one per output unit. */
   readonly targetColumns: 'outputs' | 1;
   readonly classifier: boolean;
+  /**
+   * How predictions come from the outputs z: `identity` (ŷ = z), `log` (the log link of the GLMs: ŷ = eᶻ), `margin`
+   * (one-vs-rest decision values: one output for two classes, else one per class; the sign or argmax is the class).
+   */
+  readonly link: 'identity' | 'log' | 'margin' | 'sigmoid' | 'softmax';
+  /** The head's one parameter (`spec.lossParam`), its option name, default and bounds. */
+  readonly param?: { readonly name: string; readonly default: number; readonly min: number; readonly max: number; readonly exclusive?: boolean };
   readonly formula: string;
 }
 
-/** Loss heads on the last layer's (linear) outputs. */
+/**
+ * Loss heads on the last layer's (linear) outputs z. The margin classifiers see s = +1 for the row's class and −1
+ * otherwise (one output: s = +1 for class 1) and m = s·z. Definitions as scikit-learn 1.2's SGD losses
+ * (`sklearn/linear_model/_sgd_fast.pyx`) and its GLM half deviances (`sklearn/_loss/loss.py`); docs/formulas.md.
+ */
 export const LOSSES = {
-  squaredError: { targetColumns: 'outputs', classifier: false, formula: '½(z − y)² per output, mean over rows' },
-  sigmoidCrossEntropy: { targetColumns: 'outputs', classifier: true, formula: 'max(z,0) − z·y + log(1 + e^−|z|), mean over rows' },
-  softmaxCrossEntropy: { targetColumns: 1, classifier: true, formula: 'log Σⱼ e^(zⱼ) − z_y (log-sum-exp), mean over rows' },
+  squaredError: { targetColumns: 'outputs', classifier: false, link: 'identity', formula: '½(z − y)² per output, mean over rows' },
+  sigmoidCrossEntropy: { targetColumns: 'outputs', classifier: true, link: 'sigmoid', formula: 'max(z,0) − z·y + log(1 + e^−|z|), mean over rows' },
+  softmaxCrossEntropy: { targetColumns: 1, classifier: true, link: 'softmax', formula: 'log Σⱼ e^(zⱼ) − z_y (log-sum-exp), mean over rows' },
+  huber: { targetColumns: 'outputs', classifier: false, link: 'identity', param: { name: 'epsilon', default: 0.1, min: 0, max: 1e30 }, formula: 'r = z − y: ½r² if |r| ≤ ε, else ε|r| − ½ε² (scikit-learn Huber)' },
+  epsilonInsensitive: { targetColumns: 'outputs', classifier: false, link: 'identity', param: { name: 'epsilon', default: 0.1, min: 0, max: 1e30 }, formula: 'max(0, |z − y| − ε) (scikit-learn EpsilonInsensitive)' },
+  squaredEpsilonInsensitive: { targetColumns: 'outputs', classifier: false, link: 'identity', param: { name: 'epsilon', default: 0.1, min: 0, max: 1e30 }, formula: 'max(0, |z − y| − ε)² (scikit-learn SquaredEpsilonInsensitive)' },
+  quantile: { targetColumns: 'outputs', classifier: false, link: 'identity', param: { name: 'quantile', default: 0.5, min: 0, max: 1, exclusive: true }, formula: 'r = y − z: q·r if r ≥ 0, else (q − 1)·r (the pinball loss)' },
+  poisson: { targetColumns: 'outputs', classifier: false, link: 'log', formula: 'eᶻ − y·z (half Poisson deviance up to a constant, log link)' },
+  gamma: { targetColumns: 'outputs', classifier: false, link: 'log', formula: 'z + y·e^−z (half Gamma deviance up to a constant, log link)' },
+  tweedie: { targetColumns: 'outputs', classifier: false, link: 'log', param: { name: 'power', default: 0, min: 0, max: 1e3 }, formula: 'e^((2−p)z)/(2−p) − y·e^((1−p)z)/(1−p); p = 1: Poisson, p = 2: Gamma (half Tweedie deviance up to a constant, log link); p in (0, 1) is invalid' },
+  log: { targetColumns: 1, classifier: true, link: 'margin', formula: 'log(1 + e^−m), one-vs-rest (scikit-learn SGDClassifier loss="log_loss")' },
+  hinge: { targetColumns: 1, classifier: true, link: 'margin', formula: 'max(0, 1 − m), one-vs-rest (linear SVM)' },
+  squaredHinge: { targetColumns: 1, classifier: true, link: 'margin', formula: 'max(0, 1 − m)², one-vs-rest' },
+  modifiedHuber: { targetColumns: 1, classifier: true, link: 'margin', formula: '(1 − m)² if m ≥ −1 (0 if m ≥ 1), else −4m; one-vs-rest (Zhang 2004)' },
+  perceptron: { targetColumns: 1, classifier: true, link: 'margin', formula: 'max(0, −m), one-vs-rest' },
 } as const satisfies Record<string, LossFact>;
 export type LossName = keyof typeof LOSSES;
+/** The loss parameter's default (0 for heads without one). */
+export function lossParamDefault(loss: LossName): number {
+  return (LOSSES[loss] as LossFact).param?.default ?? 0;
+}
+/** Why `value` is not a valid parameter for `loss`, or undefined when it is. */
+export function lossParamProblem(loss: LossName, value: number): string | undefined {
+  const p = (LOSSES[loss] as LossFact).param;
+  if (!p) return value === 0 ? undefined : `${loss} has no parameter (lossParam must be 0)`;
+  if (!Number.isFinite(value) || value < p.min || value > p.max || (p.exclusive && (value === p.min || value === p.max)))
+    return `${p.name} must be ${p.exclusive ? 'strictly ' : ''}between ${p.min} and ${p.max}`;
+  if (loss === 'tweedie' && value > 0 && value < 1) return 'power must be 0 or at least 1 (no Tweedie distribution has 0 < power < 1)';
+  return undefined;
+}
 export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -304,6 +340,8 @@ export interface EngineSpec {
   readonly dtype: Dtype;
   readonly layers: readonly LayerSpec[];
   readonly loss: LossName;
+  /** The loss head's parameter (huber/epsilon-insensitive ε, quantile q, Tweedie power); 0 for heads without one. */
+  readonly lossParam: number;
   readonly optimizer: KernelConfig;
   readonly l1: number;
   readonly l2: number;

@@ -1,6 +1,6 @@
 /** Loading saved models: the class named in the file is rebuilt from its constructor arguments, then filled in. */
 import { BackendError, DescentError, FormatError, OptionError } from '../errors';
-import { LinearRegression, LogisticRegression, SoftmaxRegression } from '../models/linear';
+import { LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, SoftmaxRegression } from '../models/linear';
 import { MLPClassifier, MLPRegressor, Sequential } from '../models/mlp';
 import type { Model } from '../models/model';
 import { checkKeys, describe, oneOf } from '../validate';
@@ -8,7 +8,7 @@ import { ModelSnapshot, decodeModel } from './model-file';
 import { readFileChecked } from './util';
 
 const CLASSES: Record<string, new (...args: any[]) => Model> = { // eslint-disable-line @typescript-eslint/no-explicit-any
-  LinearRegression, LogisticRegression, SoftmaxRegression, MLPRegressor, MLPClassifier, Sequential,
+  LinearRegression, LogisticRegression, SoftmaxRegression, LinearRegressor, LinearClassifier, MLPRegressor, MLPClassifier, Sequential,
 };
 
 export interface LoadOptions {

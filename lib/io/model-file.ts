@@ -30,7 +30,7 @@ import { validClasses } from '../models/labels';
 import type { FloatArray } from '../backend/types';
 import {
   ACTIVATIONS, ACTIVATION_NAMES, DTYPES, Dtype, EngineSpec, KERNEL_FIELDS, KERNEL_FIELD_NAMES, KERNEL_NAMES, KernelConfig,
-  LOSS_NAMES, LayerSpec, OPTIMIZER_NAMES, layoutOf, numSlots, slotNames,
+  LOSS_NAMES, LayerSpec, OPTIMIZER_NAMES, layoutOf, numSlots, slotNames, LOSSES, lossParamDefault, lossParamProblem, type LossFact,
 } from '../engine/spec';
 import { FormatError, OptionError, ShapeError } from '../errors';
 import { isPlainObject } from '../validate';
@@ -154,9 +154,12 @@ function canonicalSpec(s: EngineSpec): EngineSpec {
   return {
     dtype: s.dtype,
     layers: s.layers.map((L) => ({ inputs: L.inputs, units: L.units, activation: L.activation, activationParam: L.activationParam, useBias: L.useBias, dropout: L.dropout })),
-    loss: s.loss, optimizer: optimizer as KernelConfig, l1: s.l1, l2: s.l2, penalizeBias: s.penalizeBias, clipNorm: s.clipNorm,
+    loss: s.loss,
+    // Only heads with a parameter store one, so files of the other heads are as before the parameter existed.
+    ...((LOSSES[s.loss] as LossFact).param ? { lossParam: s.lossParam } : {}),
+    optimizer: optimizer as KernelConfig, l1: s.l1, l2: s.l2, penalizeBias: s.penalizeBias, clipNorm: s.clipNorm,
     clipValue: s.clipValue, maxBatch: s.maxBatch,
-  };
+  } as EngineSpec;
 }
 
 function checkFlat(what: string, a: unknown, spec: EngineSpec, total: number): FloatArray {
@@ -308,9 +311,15 @@ function fromV1Spec(v: unknown): unknown {
  */
 function checkSpec(v: unknown): EngineSpec {
   if (!isPlainObject(v)) throw bad('model.spec must be an object');
-  exactKeys('model.spec', v, SPEC_KEYS);
+  const { lossParam: lp, ...rest } = v;
+  exactKeys('model.spec', rest, SPEC_KEYS);
   const dtype = oneOfNames('model.spec.dtype', v.dtype, DTYPES, 'dtype');
   const loss = oneOfNames('model.spec.loss', v.loss, LOSS_NAMES, 'loss head');
+  const hasParam = (LOSSES[loss] as LossFact).param !== undefined;
+  if (lp !== undefined && !hasParam) throw bad(`model.spec.lossParam is set but the ${loss} head has no parameter`);
+  const lossParam = lp === undefined ? lossParamDefault(loss) : lp;
+  const why = isNum(lossParam) ? lossParamProblem(loss, lossParam) : 'it must be a number';
+  if (why !== undefined) throw bad(`model.spec.lossParam ${show(lossParam)} is invalid for ${loss}: ${why}`);
   if (!Array.isArray(v.layers) || v.layers.length < 1 || v.layers.length > MAX_LAYERS) throw bad(`model.spec.layers must hold 1 to ${MAX_LAYERS} layers`);
   const layers: LayerSpec[] = [];
   let total = 0;
@@ -351,7 +360,7 @@ function checkSpec(v: unknown): EngineSpec {
   if (typeof v.penalizeBias !== 'boolean') throw bad('model.spec.penalizeBias must be a boolean');
   if (!isInt(v.maxBatch, 1, MAX_DIM)) throw bad(`model.spec.maxBatch must be an integer from 1 to ${MAX_DIM}`);
   return {
-    dtype, layers, loss, optimizer: optimizer as KernelConfig, l1: v.l1 as number, l2: v.l2 as number, penalizeBias: v.penalizeBias,
+    dtype, layers, loss, lossParam: lossParam as number, optimizer: optimizer as KernelConfig, l1: v.l1 as number, l2: v.l2 as number, penalizeBias: v.penalizeBias,
     clipNorm: v.clipNorm as number, clipValue: v.clipValue as number, maxBatch: v.maxBatch,
   };
 }

@@ -3,6 +3,8 @@
  * predictions and probabilities, and computes the loss and metrics (scikit-learn definitions) from outputs.
  */
 import type { FloatArray, LossName } from '../backend/types';
+import { elementLoss } from '../backend/js/losses';
+import { LOSSES, lossParamDefault } from '../engine/spec';
 import { ShapeError } from '../errors';
 import { accuracy, logLoss, mae, mse, precisionRecallF1, r2, type Average } from '../train/metrics';
 
@@ -35,6 +37,8 @@ export interface ClassificationMetrics {
 
 export interface Head {
   readonly loss: LossName;
+  /** The loss head's parameter (`EngineSpec.lossParam`; 0 for heads without one). */
+  readonly lossParam: number;
   readonly isClassifier: boolean;
   /** Metric names besides `loss`. */
   readonly metricNames: readonly string[];
@@ -45,6 +49,8 @@ export interface Head {
   /** `average` applies to precision/recall/f1 (default: the head's, 'binary' for one logit, 'macro' for softmax). */
   metrics(out: Outputs, y: Float64Array, average?: Average): Record<string, number>;
   predict(out: Outputs): Float64Array;
+  /** Decision values as they come from the outputs: `[n]` for one output, `[n, k]` row-major for k. */
+  decision?(out: Outputs): Float64Array;
   /** Probabilities: `[n]` P(y=1) for the binary head, `[n, k]` row-major for softmax. */
   proba?(out: Outputs): Float64Array;
   /** Re-establishes what `prepare` fixed, for a model loaded from a file. */
@@ -53,25 +59,145 @@ export interface Head {
   fork(): Head;
 }
 
+/** Regression heads that the facade treats alike: squared error and the scikit-learn losses with one target per output. */
+export type RegressionLoss = 'squaredError' | 'huber' | 'epsilonInsensitive' | 'squaredEpsilonInsensitive' | 'quantile' | 'poisson' | 'gamma' | 'tweedie';
+
+/**
+ * One output; `predict` is z (identity link) or eᶻ (the log link of poisson, gamma, tweedie). Targets are checked
+ * against the loss's domain (scikit-learn's): poisson y ≥ 0, gamma y > 0, tweedie y ≥ 0 for 1 ≤ power < 2 and
+ * y > 0 for power ≥ 2.
+ */
 export class RegressionHead implements Head {
-  readonly loss = 'squaredError' as const;
   readonly isClassifier = false;
   readonly metricNames = ['mse', 'mae', 'r2'] as const;
-  prepare(_y: Float64Array, fixedOutputs?: number): number {
-    if (fixedOutputs !== undefined && fixedOutputs !== 1) throw new ShapeError(`A squared-error model with targets y [n] needs 1 output unit, not ${fixedOutputs}`, 'layers');
+  readonly lossParam: number;
+  constructor(readonly loss: RegressionLoss = 'squaredError', lossParam?: number) {
+    this.lossParam = lossParam ?? lossParamDefault(loss);
+  }
+  private get logLink(): boolean {
+    return LOSSES[this.loss].link === 'log';
+  }
+  prepare(y: Float64Array, fixedOutputs?: number): number {
+    if (fixedOutputs !== undefined && fixedOutputs !== 1) throw new ShapeError(`A ${this.loss} model with targets y [n] needs 1 output unit, not ${fixedOutputs}`, 'layers');
+    this.check(y, 'y');
     return 1;
   }
-  check(): void {}
+  check(y: Float64Array, name: string): void {
+    const p = this.lossParam;
+    const positive = this.loss === 'gamma' || (this.loss === 'tweedie' && p >= 2);
+    const nonNegative = this.loss === 'poisson' || (this.loss === 'tweedie' && p >= 1 && p < 2);
+    if (!positive && !nonNegative) return;
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i]!;
+      if (positive ? !(v > 0) : !(v >= 0))
+        throw new ShapeError(`The ${this.loss} loss${this.loss === 'tweedie' ? ` (power ${p})` : ''} needs ${positive ? 'positive' : 'non-negative'} targets but ${name}[${i}] is ${v}`, `${name}[${i}]`);
+    }
+  }
   fork(): RegressionHead {
-    return new RegressionHead();
+    return new RegressionHead(this.loss, this.lossParam);
   }
   metrics(out: Outputs, y: Float64Array): RegressionMetrics & Record<string, number> {
-    const pred = Float64Array.from(out.data);
+    const pred = this.predict(out);
     const m = mse(y, pred);
-    return { loss: m / 2, mse: m, mae: mae(y, pred), r2: r2(y, pred) };
+    let loss = m / 2;
+    if (this.loss !== 'squaredError') {
+      const f = elementLoss(this.loss, this.lossParam, (x) => x), g = [0];
+      loss = 0;
+      for (let i = 0; i < y.length; i++) loss += f(out.data[i]!, y[i]!, g);
+      loss /= y.length;
+    }
+    return { loss, mse: m, mae: mae(y, pred), r2: r2(y, pred) };
   }
   predict(out: Outputs): Float64Array {
+    return this.logLink ? Float64Array.from(out.data, Math.exp) : Float64Array.from(out.data);
+  }
+}
+
+/** Margin classifier heads (one-vs-rest, as scikit-learn's SGDClassifier). */
+export type MarginLoss = 'log' | 'hinge' | 'squaredHinge' | 'modifiedHuber' | 'perceptron';
+
+/**
+ * One-vs-rest margin heads: one output for two classes (positive: class 1), else one output per class; labels are
+ * class indices 0 … k−1. `predict` is `z > 0` (one output) or the argmax, as scikit-learn's `predict`;
+ * `proba` exists for `log` (σ(z), rows normalized for k > 2) and `modifiedHuber` ((clip(z, −1, 1) + 1)/2,
+ * normalized; uniform where every class is 0), as scikit-learn's `predict_proba`.
+ */
+export class MarginHead implements Head {
+  readonly isClassifier = true;
+  readonly lossParam = 0;
+  readonly metricNames: readonly string[];
+  numClasses = 0;
+  readonly proba?: (out: Outputs) => Float64Array;
+  constructor(readonly loss: MarginLoss) {
+    const hasProba = loss === 'log' || loss === 'modifiedHuber';
+    this.metricNames = hasProba ? CLASS_METRICS : CLASS_METRICS.filter((m) => m !== 'logLoss');
+    if (hasProba) this.proba = (out) => this.probaOf(out);
+  }
+  /** Output units for `classes` classes. */
+  static outputsFor(classes: number): number {
+    return classes === 2 ? 1 : classes;
+  }
+  prepare(y: Float64Array, fixedOutputs?: number): number {
+    let max = 0;
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i]!;
+      if (!(Number.isInteger(v) && v >= 0 && v < 1 << 24))
+        throw new ShapeError(`Expected non-negative integer class labels for y but y[${i}] is ${v}`, `y[${i}]`);
+      if (v > max) max = v;
+    }
+    const classes = fixedOutputs === undefined ? Math.max(2, max + 1) : fixedOutputs === 1 ? 2 : fixedOutputs;
+    if (max >= classes)
+      throw new ShapeError(`Expected class labels in [0, ${classes - 1}] (the last layer has ${fixedOutputs} units) but found label ${max}`, 'y');
+    this.numClasses = classes;
+    return MarginHead.outputsFor(classes);
+  }
+  restore(outputs: number): void {
+    this.numClasses = outputs === 1 ? 2 : outputs;
+  }
+  fork(): MarginHead {
+    const h = new MarginHead(this.loss);
+    h.numClasses = this.numClasses;
+    return h;
+  }
+  check(y: Float64Array, name: string): void {
+    for (let i = 0; i < y.length; i++) {
+      if (!(Number.isInteger(y[i]!) && y[i]! >= 0 && y[i]! < this.numClasses))
+        throw new ShapeError(`Expected class labels in [0, ${this.numClasses - 1}] for ${name} but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
+    }
+  }
+  metrics(out: Outputs, y: Float64Array, average: Average = out.cols === 1 ? 'binary' : 'macro'): Record<string, number> {
+    this.check(y, 'y');
+    const { data, rows, cols } = out;
+    const f = elementLoss(this.loss, 0, (x) => x), g = [0];
+    let loss = 0;
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++) loss += f(data[i * cols + j]!, (cols === 1 ? y[i] === 1 : y[i] === j) ? 1 : -1, g);
+    const pred = this.predict(out);
+    const k = cols === 1 ? 2 : cols;
+    const res: Record<string, number> = { loss: loss / rows, accuracy: accuracy(y, pred), ...precisionRecallF1(y, pred, k, average) };
+    if (this.proba) {
+      const p = this.proba(out);
+      const full = cols === 1 ? Float64Array.from({ length: 2 * rows }, (_, i) => (i % 2 ? p[i >> 1]! : 1 - p[i >> 1]!)) : p;
+      res.logLoss = logLoss(y, full, k);
+    }
+    return res;
+  }
+  predict(out: Outputs): Float64Array {
+    return out.cols === 1 ? Float64Array.from(out.data, (z) => (z > 0 ? 1 : 0)) : argmaxRows(out.data, out.rows, out.cols);
+  }
+  decision(out: Outputs): Float64Array {
     return Float64Array.from(out.data);
+  }
+  private probaOf(out: Outputs): Float64Array {
+    const { data, rows, cols } = out;
+    const p = this.loss === 'log' ? Float64Array.from(data, sigmoid) : Float64Array.from(data, (z) => (Math.min(1, Math.max(-1, z)) + 1) / 2);
+    if (cols === 1) return p;
+    for (let i = 0; i < rows; i++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += p[i * cols + j]!;
+      for (let j = 0; j < cols; j++) p[i * cols + j] = s === 0 ? 1 / cols : p[i * cols + j]! / s;
+    }
+    return p;
   }
 }
 
@@ -88,6 +214,7 @@ function classification(y: Float64Array, pred: Float64Array, proba: Float64Array
 /** One logit per row; `P(y=1) = σ(z)`; labels 0/1. */
 export class BinaryHead implements Head {
   readonly loss = 'sigmoidCrossEntropy' as const;
+  readonly lossParam = 0;
   readonly isClassifier = true;
   readonly metricNames = CLASS_METRICS;
   prepare(y: Float64Array, fixedOutputs?: number): number {
@@ -130,6 +257,7 @@ export class BinaryHead implements Head {
 /** k logits per row; classes `0 … k−1`. */
 export class SoftmaxHead implements Head {
   readonly loss = 'softmaxCrossEntropy' as const;
+  readonly lossParam = 0;
   readonly isClassifier = true;
   readonly metricNames = CLASS_METRICS;
   /** Number of classes fixed by the last `prepare`. */
@@ -207,6 +335,10 @@ function softmaxRows(data: FloatArray, rows: number, cols: number): Float64Array
   return out;
 }
 
-export function headFor(loss: LossName): Head {
-  return loss === 'squaredError' ? new RegressionHead() : loss === 'sigmoidCrossEntropy' ? new BinaryHead() : new SoftmaxHead();
+export function headFor(loss: LossName, lossParam?: number): Head {
+  const link = LOSSES[loss].link;
+  if (link === 'sigmoid') return new BinaryHead();
+  if (link === 'softmax') return new SoftmaxHead();
+  if (link === 'margin') return new MarginHead(loss as MarginLoss);
+  return new RegressionHead(loss as RegressionLoss, lossParam);
 }

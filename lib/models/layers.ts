@@ -29,7 +29,7 @@ export interface Regularization {
  * The engine spec for `defs` on `inputs` features. The workspace holds at least 256 rows (predict works in blocks
  * of it) unless that alone would break the memory limit (wide layers): then exactly `batchRows`.
  */
-export function buildSpec(defs: readonly LayerDef[], inputs: number, loss: LossName, dtype: Dtype, optimizer: OptimizerSpec, reg: Regularization, batchRows: number): EngineSpec {
+export function buildSpec(defs: readonly LayerDef[], inputs: number, loss: LossName, lossParam: number, dtype: Dtype, optimizer: OptimizerSpec, reg: Regularization, batchRows: number): EngineSpec {
   let fanIn = inputs;
   const layers = defs.map((d) => {
     const l = { inputs: fanIn, units: d.units, activation: d.activation, activationParam: d.activationParam ?? 0, useBias: d.useBias ?? true, dropout: d.dropout ?? 0 };
@@ -37,7 +37,7 @@ export function buildSpec(defs: readonly LayerDef[], inputs: number, loss: LossN
     return l;
   });
   const spec = {
-    dtype, layers, loss, optimizer: optimizer.config,
+    dtype, layers, loss, lossParam, optimizer: optimizer.config,
     l1: reg.l1, l2: reg.l2, penalizeBias: reg.penalizeBias, clipNorm: reg.clipNorm, clipValue: reg.clipValue,
     maxBatch: Math.max(batchRows, 256),
   };

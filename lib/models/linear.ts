@@ -1,5 +1,8 @@
 /** The one-layer presets: `Dense(d → k)` + a loss head. */
-import { BinaryHead, ClassificationMetrics, RegressionHead, RegressionMetrics, SoftmaxHead } from './heads';
+import { BinaryHead, ClassificationMetrics, MarginHead, RegressionHead, RegressionMetrics, SoftmaxHead } from './heads';
+import { LOSSES, lossParamProblem, type LossFact, type LossName } from '../engine/spec';
+import { OptionError } from '../errors';
+import { describe, isPlainObject, oneOf } from '../validate';
 import { Model, ModelOptions, jsonClone, type ProbaOptions, type ProbaResult } from './model';
 import type { Average } from '../train/metrics';
 import type { Labels } from './labels';
@@ -106,6 +109,134 @@ export class SoftmaxRegression extends Model {
   }
 
   /** `{ loss, accuracy, logLoss, precision, recall, f1 }` on `(X, y)`. */
+  evaluate(X: unknown, y: unknown, options: { average?: Average } = {}): ClassificationMetrics {
+    return this.evaluateAll(X, y, options) as unknown as ClassificationMetrics;
+  }
+}
+
+/** The losses {@link LinearRegressor} takes. */
+export const REGRESSOR_LOSSES = ['squaredError', 'huber', 'epsilonInsensitive', 'squaredEpsilonInsensitive', 'quantile', 'poisson', 'gamma', 'tweedie'] as const;
+/** The losses {@link LinearClassifier} takes. */
+export const CLASSIFIER_LOSSES = ['log', 'hinge', 'squaredHinge', 'modifiedHuber', 'perceptron'] as const;
+const LOSS_PARAM_NAMES = ['epsilon', 'quantile', 'power'] as const;
+
+/** The loss and its parameter from constructor options (the parameter under its own name: epsilon, quantile, power). */
+export function lossOption<L extends LossName>(options: Record<string, unknown>, names: readonly L[], fallback?: L): { loss: L; param: number; rest: ModelOptions } {
+  if (!isPlainObject(options)) throw new OptionError(`Expected an options object but received ${describe(options)}`, 'options');
+  const loss = oneOf('options.loss', options.loss, names, fallback);
+  const fact = (LOSSES[loss] as LossFact).param;
+  const rest: Record<string, unknown> = { ...options };
+  delete rest.loss;
+  for (const n of LOSS_PARAM_NAMES) {
+    if (n !== fact?.name && options[n] !== undefined)
+      throw new OptionError(`options.${n} applies to ${REGRESSOR_LOSSES.filter((l) => (LOSSES[l] as LossFact).param?.name === n).map((l) => `'${l}'`).join(', ')}, not to loss '${loss}'`, `options.${n}`);
+    delete rest[n];
+  }
+  let param = 0;
+  if (fact) {
+    const v = options[fact.name];
+    param = v === undefined ? fact.default : (v as number);
+    const why = typeof v === 'number' || v === undefined ? lossParamProblem(loss, param) : 'it must be a number';
+    if (why !== undefined) throw new OptionError(`options.${fact.name} ${describe(v)} is invalid for loss '${loss}': ${why}`, `options.${fact.name}`);
+  }
+  return { loss, param, rest: rest as ModelOptions };
+}
+
+export interface LinearRegressorOptions extends ModelOptions {
+  /**
+   * The data term, as scikit-learn's SGDRegressor / GLMs (formulas in docs/formulas.md): `'squaredError'` (default),
+   * `'huber'`, `'epsilonInsensitive'`, `'squaredEpsilonInsensitive'` (with `epsilon`), `'quantile'` (pinball loss at
+   * `quantile`), `'poisson'`, `'gamma'`, `'tweedie'` (with `power`) — the last three with a log link.
+   */
+  loss?: (typeof REGRESSOR_LOSSES)[number];
+  /** Huber threshold / insensitive-zone half width, in target units. Default 0.1 (scikit-learn's SGD `epsilon`). */
+  epsilon?: number;
+  /** The quantile of the pinball loss, in (0, 1). Default 0.5 (the median). */
+  quantile?: number;
+  /** Tweedie power: 0, or ≥ 1 (1 Poisson, 2 Gamma, (1, 2) compound Poisson–Gamma). Default 0 (scikit-learn's). */
+  power?: number;
+}
+
+/**
+ * A linear model `z = x·wᵀ + b` on one of scikit-learn's regression losses, trained by descent's optimizers or
+ * {@link lbfgs}. `predict` returns `z` (identity link) or the mean `eᶻ` (poisson, gamma, tweedie), `[n]`.
+ * Targets: any finite number, except poisson (y ≥ 0), gamma (y > 0), tweedie (y ≥ 0 for 1 ≤ power < 2, y > 0 for
+ * power ≥ 2). @throws OptionError for an unknown loss or a parameter the loss does not take or out of range.
+ */
+export class LinearRegressor extends Model {
+  constructor(options: LinearRegressorOptions = {}) {
+    const { loss, param } = lossOption(options as Record<string, unknown>, REGRESSOR_LOSSES, 'squaredError');
+    super(new RegressionHead(loss, param), options, ['loss', ...LOSS_PARAM_NAMES]);
+    this.ctorArgs = [jsonClone(options)];
+  }
+  /** The loss this model trains. */
+  get loss(): (typeof REGRESSOR_LOSSES)[number] {
+    return this.head.loss as (typeof REGRESSOR_LOSSES)[number];
+  }
+  /** Predictions `[n]`: the linear output, or its exponential for the log-link losses (the predicted mean). */
+  predict(X: unknown): Float64Array {
+    return this.head.predict(this.outputs(X));
+  }
+  /** Weights `w` `[d]` (standardized space when `standardize`), scikit-learn's `coef_`. */
+  get coefficients(): Float64Array {
+    return Float64Array.from(this.getWeights().at(-1)!.weight);
+  }
+  override get intercept(): number {
+    return this.getWeights().at(-1)!.bias![0]!;
+  }
+  /** `{ loss (the mean data term), mse, mae, r2 }` on `(X, y)`, with predictions as `predict` gives them. */
+  evaluate(X: unknown, y: unknown): RegressionMetrics {
+    return this.evaluateAll(X, y) as unknown as RegressionMetrics;
+  }
+}
+
+export interface LinearClassifierOptions extends ModelOptions {
+  /**
+   * `'log'` (default; logistic regression), `'hinge'` (linear SVM), `'squaredHinge'`, `'modifiedHuber'`,
+   * `'perceptron'`: scikit-learn's SGDClassifier losses, one-vs-rest for more than two classes.
+   */
+  loss?: (typeof CLASSIFIER_LOSSES)[number];
+}
+
+/**
+ * A linear classifier on scikit-learn's SGDClassifier losses: two classes use one output (positive: the second
+ * sorted label), k > 2 classes one output per class trained one-vs-rest in one network (the k binary problems
+ * share nothing but the data, so this equals k separate fits). `predict`: `z > 0` or the argmax of the decision
+ * values, as scikit-learn. Labels: numbers or strings (encoded as `classes`, sorted).
+ */
+export class LinearClassifier extends Model {
+  constructor(options: LinearClassifierOptions = {}) {
+    const { loss } = lossOption(options as Record<string, unknown>, CLASSIFIER_LOSSES, 'log');
+    super(new MarginHead(loss), options, ['loss', ...LOSS_PARAM_NAMES]);
+    this.ctorArgs = [jsonClone(options)];
+  }
+  get loss(): (typeof CLASSIFIER_LOSSES)[number] {
+    return this.head.loss as (typeof CLASSIFIER_LOSSES)[number];
+  }
+  /** Classes seen by the last fit. */
+  get numClasses(): number {
+    return (this.head as MarginHead).numClasses;
+  }
+  /** Decision values (the outputs z): `[n]` for two classes (positive: `classes[1]`), `[n, k]` row-major for k. */
+  decisionFunction(X: unknown): Float64Array {
+    return (this.head as MarginHead).decision(this.outputs(X));
+  }
+  /**
+   * Probabilities for `loss: 'log'` and `'modifiedHuber'` (scikit-learn's `predict_proba`: σ(z) or
+   * (clip(z, −1, 1) + 1)/2, normalized over classes one-vs-rest). @throws OptionError for the other losses.
+   */
+  predictProba(X: unknown, options?: { format?: 'flat' }): Float64Array;
+  predictProba(X: unknown, options: { format: 'rows' }): number[][];
+  predictProba(X: unknown, options: { format: 'matrix' }): { data: Float64Array; rows: number; cols: number };
+  predictProba(X: unknown, options?: ProbaOptions): ProbaResult {
+    if (!this.head.proba) throw new OptionError(`predictProba() needs loss 'log' or 'modifiedHuber'; this model's loss is '${this.head.loss}' (use decisionFunction)`, 'loss');
+    return this.probaAs(X, options);
+  }
+  /** Labels `[n]`: class indices, or the labels the model was trained on. */
+  predict(X: unknown): Labels {
+    return this.decode(this.head.predict(this.outputs(X)));
+  }
+  /** `{ loss, accuracy, precision, recall, f1 }` (+ `logLoss` where there are probabilities) on `(X, y)`. */
   evaluate(X: unknown, y: unknown, options: { average?: Average } = {}): ClassificationMetrics {
     return this.evaluateAll(X, y, options) as unknown as ClassificationMetrics;
   }

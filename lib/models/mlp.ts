@@ -11,7 +11,7 @@ import { OptionError } from '../errors';
 import { checkKeys, describe, num, oneOf, bool, isPlainObject } from '../validate';
 import { ClassificationMetrics, RegressionMetrics, headFor } from './heads';
 import { INITIALIZERS, Initializer } from './init';
-import { LinearRegression, SoftmaxRegression } from './linear';
+import { LinearRegression, SoftmaxRegression, lossOption } from './linear';
 import { LayerDef, MODEL_KEYS, Model, ModelOptions, jsonClone } from './model';
 
 /**
@@ -108,8 +108,16 @@ function layerDefsOf(layers: unknown): LayerDef[] {
 }
 
 export interface SequentialOptions extends ModelOptions {
-  /** `'squaredError'` (regression, 1 output), `'sigmoidCrossEntropy'` (binary, 1 output) or `'softmaxCrossEntropy'` (k classes = last layer's units). */
+  /**
+   * `'squaredError'` (regression, 1 output), `'sigmoidCrossEntropy'` (binary, 1 output), `'softmaxCrossEntropy'`
+   * (k classes = last layer's units), or one of LinearRegressor's losses (1 output) or LinearClassifier's
+   * one-vs-rest losses (1 output for two classes, else one per class).
+   */
   loss: LossName;
+  /** The loss's parameter, for `huber`, `epsilonInsensitive`, `squaredEpsilonInsensitive` (`epsilon`), `quantile` and `tweedie` (`power`). */
+  epsilon?: number;
+  quantile?: number;
+  power?: number;
 }
 
 /**
@@ -120,10 +128,8 @@ export class Sequential extends Model {
   private readonly defs: LayerDef[];
   constructor(layers: (DenseLayer | DropoutLayer)[], options: SequentialOptions) {
     if (!isPlainObject(options)) throw new OptionError(`Expected an options object with a loss for Sequential but received ${describe(options)}`, 'options');
-    const loss = oneOf('options.loss', options.loss, LOSS_NAMES);
-    const { loss: _loss, ...rest } = options;
-    void _loss;
-    super(headFor(loss), rest);
+    const { loss, param, rest } = lossOption(options as unknown as Record<string, unknown>, LOSS_NAMES);
+    super(headFor(loss, param), rest);
     this.defs = layerDefsOf(layers);
     this.ctorArgs = [jsonClone(layers), jsonClone(options)];
   }

@@ -8,7 +8,7 @@
  */
 import { getBackend } from '../backend';
 import type { BackendTrainer, FloatArray } from '../backend/types';
-import { EngineSpec, SPEC_BOUNDS, layoutOf, slotInit, slotNames } from '../engine/spec';
+import { EngineSpec, LOSSES, SPEC_BOUNDS, layoutOf, slotInit, slotNames } from '../engine/spec';
 import { FormatError, OptionError, ShapeError, StateError } from '../errors';
 import { ModelSnapshot, encodeModel } from '../io/model-file';
 import { packageVersion, writeFileAtomic } from '../io/util';
@@ -41,8 +41,11 @@ export interface ModelOptions {
   /**
    * Penalties on the weights (biases unpenalized unless `penalizeBias`): objective + `l1·Σ|w| + (l2/2)·Σw²`.
    * L2 is added to the gradient; L1 is a proximal soft-threshold after each step, so weights reach exact zeros.
+   * Elastic net with scikit-learn's meaning: `{ alpha, l1Ratio }` is `α·(ρ·Σ|w| + (1 − ρ)/2·Σw²)`, i.e.
+   * `l1 = α·ρ`, `l2 = α·(1 − ρ)`; `l1Ratio` defaults to 0.15 (SGDClassifier/SGDRegressor's `l1_ratio`). Give
+   * either `{ l1, l2 }` or `{ alpha, l1Ratio }`, not both.
    */
-  regularization?: { l1?: number; l2?: number; penalizeBias?: boolean };
+  regularization?: { l1?: number; l2?: number; alpha?: number; l1Ratio?: number; penalizeBias?: boolean };
   /** Clip the global gradient L2 norm to this value (`torch.nn.utils.clip_grad_norm_`). Default off. */
   clipNorm?: number;
   /** Clamp every gradient element to `[−clipValue, clipValue]`. Default off. */
@@ -124,13 +127,22 @@ export abstract class Model {
   protected constructor(head: Head, options: ModelOptions = {}, extraKeys: readonly string[] = []) {
     this.head = head;
     const o = checkKeys('options', options, [...MODEL_KEYS, ...extraKeys]);
-    const reg = checkKeys('options.regularization', o.regularization, ['l1', 'l2', 'penalizeBias']);
+    const reg = checkKeys('options.regularization', o.regularization, ['l1', 'l2', 'alpha', 'l1Ratio', 'penalizeBias']);
+    let { l1, l2 } = reg as { l1?: unknown; l2?: unknown };
+    if (reg.alpha !== undefined || reg.l1Ratio !== undefined) {
+      if (l1 !== undefined || l2 !== undefined)
+        throw new OptionError('Give regularization as { l1, l2 } or as { alpha, l1Ratio } (elastic net), not both', reg.alpha !== undefined ? 'regularization.alpha' : 'regularization.l1Ratio');
+      const alpha = num('regularization.alpha', reg.alpha, { min: 0, max: SPEC_BOUNDS.l2.max }, 0);
+      const ratio = num('regularization.l1Ratio', reg.l1Ratio, { min: 0, max: 1 }, 0.15);
+      l1 = alpha * ratio;
+      l2 = alpha * (1 - ratio);
+    }
     this.options = {
       dtype: oneOf('options.dtype', o.dtype, ['float32', 'float64'] as const, 'float32'),
       backend: o.backend === undefined ? undefined : oneOf('options.backend', o.backend, ['native', 'js', 'auto'] as const),
       standardize: bool('options.standardize', o.standardize, false),
-      l1: num('regularization.l1', reg.l1, { min: 0, max: SPEC_BOUNDS.l1.max }, 0),
-      l2: num('regularization.l2', reg.l2, { min: 0, max: SPEC_BOUNDS.l2.max }, 0),
+      l1: num('regularization.l1', l1, { min: 0, max: SPEC_BOUNDS.l1.max }, 0),
+      l2: num('regularization.l2', l2, { min: 0, max: SPEC_BOUNDS.l2.max }, 0),
       penalizeBias: bool('regularization.penalizeBias', reg.penalizeBias, false),
       clipNorm: num('options.clipNorm', o.clipNorm, { gt: 0, max: SPEC_BOUNDS.clipNorm.max }, 0),
       clipValue: num('options.clipValue', o.clipValue, { gt: 0, max: SPEC_BOUNDS.clipValue.max }, 0),
@@ -289,7 +301,8 @@ export abstract class Model {
     if (binary && classes.length !== 2)
       throw new ShapeError(`A binary classifier needs labels of exactly two classes but y has ${classes.length}${shown}; use SoftmaxRegression or MLPClassifier for more`, 'y');
     if (!binary && classes.length < 2) throw new ShapeError(`A classifier needs labels of at least two classes but y has ${classes.length}${shown}`, 'y');
-    if (!binary && fixed !== undefined && classes.length !== fixed)
+    const fixedClasses = fixed !== undefined && fixed === 1 && LOSSES[this.head.loss].link === 'margin' ? 2 : fixed;
+    if (!binary && fixedClasses !== undefined && classes.length !== fixedClasses)
       throw new ShapeError(`The last layer has ${fixed} units but y has ${classes.length} classes${shown}`, 'y');
   }
 
@@ -400,6 +413,8 @@ export abstract class Model {
   restoreSnapshot(s: ModelSnapshot, backend?: 'native' | 'js' | 'auto'): void {
     if (s.spec.loss !== this.head.loss)
       throw new FormatError(`a ${this.constructor.name} has the ${this.head.loss} head, but the file's network has the ${s.spec.loss} head`, 'file');
+    if (s.spec.lossParam !== this.head.lossParam)
+      throw new FormatError(`the file's ${s.spec.loss} head has parameter ${s.spec.lossParam}, but its constructor arguments give ${this.head.lossParam}`, 'file');
     const spec: EngineSpec = { ...s.spec, maxBatch: Math.max(1, Math.min(256, s.spec.maxBatch)) };
     this.head.restore?.(spec.layers[spec.layers.length - 1]!.units);
     const b = getBackend(backend ?? this.options.backend);

@@ -12,7 +12,7 @@
  */
 import { getBackend } from '../backend';
 import type { BackendTrainer, FloatArray } from '../backend/types';
-import { KERNEL_FIELD_NAMES, type EngineSpec } from '../engine/spec';
+import { KERNEL_FIELD_NAMES, LOSSES, type EngineSpec } from '../engine/spec';
 import { AbortError, DivergenceError, OptionError, ShapeError } from '../errors';
 import { writeFileAtomic } from '../io/util';
 import { requireTrainerMemory } from '../memory';
@@ -115,7 +115,7 @@ export class TrainingSession {
       throw new OptionError(`classes ${plan.classes} does not match the ${fixed} units of the model's last layer`, 'classes');
     const defs = model.layerDefs(opened.outputs);
     const batchRows = opened.rows !== undefined ? Math.min(plan.batchSize, opened.rows) : plan.batchSize;
-    const spec = buildSpec(defs, opened.cols, model.head.loss, plan.dtype, plan.optimizer, model.regularization, batchRows);
+    const spec = buildSpec(defs, opened.cols, model.head.loss, model.head.lossParam, plan.dtype, plan.optimizer, model.regularization, batchRows);
     requireTrainerMemory(spec, model.paramsOption(), model.head.loss === 'softmaxCrossEntropy' && model.fixedOutputs() === undefined ? 'y' : undefined);
     if (resume) {
       const r = resume.spec;
@@ -167,8 +167,10 @@ export class TrainingSession {
     if (plan.signal?.aborted) throw new AbortError('partialFit() was aborted before it started; the model is unchanged', { cause: plan.signal.reason });
     if (plan.backend !== undefined && getBackend(plan.backend).name !== this.backendName)
       throw new OptionError(`backend is fixed by the training this call continues (${this.backendName}); this call gives ${plan.backend}. Call fit() to start over`, 'backend');
-    if (plan.classes !== undefined && plan.classes !== this.outputs && this.head.loss === 'softmaxCrossEntropy')
-      throw new OptionError(`classes is fixed by the model's ${this.outputs} output units; this call gives ${plan.classes}. Call fit() to start over`, 'classes');
+    const link = LOSSES[this.head.loss].link;
+    const fixedClasses = link === 'softmax' ? this.outputs : link === 'margin' ? (this.outputs === 1 ? 2 : this.outputs) : undefined;
+    if (plan.classes !== undefined && fixedClasses !== undefined && plan.classes !== fixedClasses)
+      throw new OptionError(`classes is fixed by the model's ${this.outputs} output units (${fixedClasses} classes); this call gives ${plan.classes}. Call fit() to start over`, 'classes');
     const before = this.scaler?.clone();
     try {
       const opened = await source.open({

@@ -5,7 +5,7 @@
  * again. The {@link TrainingSession} trains on blocks and never looks at where they came from.
  */
 import { AbortError, DataSourceError, DescentError, FormatError, OptionError, ShapeError } from '../errors';
-import type { Dtype } from '../engine/spec';
+import { LOSSES, type Dtype } from '../engine/spec';
 import type { FloatArray } from '../backend/types';
 import type { Head } from '../models/heads';
 import { StandardScaler } from '../data/scale';
@@ -290,8 +290,8 @@ export class StreamingSource implements BatchSource {
     if (cols === 0) throw new ShapeError('The data source has no feature columns (features is empty, or the target is the only column)', 'features');
     const { head } = ctx;
     const outputs = ctx.outputs ?? head.prepare(this.plan.classes !== undefined ? Float64Array.of(this.plan.classes - 1) : chunk.y, ctx.fixedOutputs);
-    if (head.loss === 'softmaxCrossEntropy' && this.plan.classes === undefined && ctx.fixedOutputs === undefined && ctx.outputs === undefined)
-      throw new OptionError('Streaming a softmax classifier needs options.classes (the number of classes), since later chunks may hold new labels', 'classes');
+    if (LOSSES[head.loss].targetColumns === 1 && this.plan.classes === undefined && ctx.fixedOutputs === undefined && ctx.outputs === undefined)
+      throw new OptionError('Streaming a softmax or one-vs-rest classifier needs options.classes (the number of classes), since later chunks may hold new labels', 'classes');
     const stageRows = this.plan.batchSize * 64;
     requireMemory(stageRows * (cols + 1) * (this.plan.dtype === 'float64' ? 8 : 4), 'batchSize', `The streaming staging area (64 batches of ${this.plan.batchSize} rows × ${cols} columns)`);
     this.stageX = arrayFor(this.plan.dtype, stageRows * cols);

@@ -120,11 +120,12 @@ Napi::Value EngineFacts(const Napi::CallbackInfo& info) {
     push(acts, o);                                \
   }
 #include "../kernels/spec.def"
-#define DESCENT_LOSS(e, name, cols)                                         \
+#define DESCENT_LOSS(e, name, cols, hasParam, pDefault, pMin, pMax, pExclusive)     \
   {                                                                         \
     Napi::Object o = entry(name);                                           \
     o.Set("targetColumns", (cols) == 1 ? Napi::Value(Napi::Number::New(env, 1)) \
                                        : Napi::Value(Napi::String::New(env, "outputs"))); \
+    if (hasParam) o.Set("paramDefault", double(pDefault));                   \
     push(losses, o);                                                        \
   }
 #include "../kernels/spec.def"

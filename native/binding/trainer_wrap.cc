@@ -35,7 +35,7 @@ constexpr const char* kActivationNames[] = {
 #include "../kernels/spec.def"
 };
 constexpr const char* kLossNames[] = {
-#define DESCENT_LOSS(e, name, cols) name,
+#define DESCENT_LOSS(e, name, cols, ...) name,
 #include "../kernels/spec.def"
 };
 constexpr const char* kKernelNames[] = {
@@ -109,6 +109,15 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
   if (s.layers.back().activation != Act::kLinear)
     Throw(env, ErrKind::kOption, "spec.layers", "the last layer must be linear: the loss head takes logits");
   s.loss = ParseName<Loss>(env, o.Get("loss"), "spec.loss", kLossNames);
+  // Absent in specs written before the parameter existed: the head's default.
+  const Napi::Value lp = o.Get("lossParam");
+  if (lp.IsUndefined()) {
+    s.lossParam = LossParamDefault(s.loss);
+  } else {
+    s.lossParam = PropNumber(env, o, "lossParam", "spec", -1e300, 1e300);
+    if (const char* why = LossParamProblem(s.loss, s.lossParam))
+      Throw(env, ErrKind::kOption, "spec.lossParam", std::string("spec.lossParam ") + std::to_string(s.lossParam) + ": " + why);
+  }
   s.optimizer = ParseOptimizer(env, o.Get("optimizer"), "spec.optimizer");
   s.l1 = PropNumber(env, o, "l1", "spec", kBound_l1.lo, kBound_l1.hi);
   s.l2 = PropNumber(env, o, "l2", "spec", kBound_l2.lo, kBound_l2.hi);
@@ -523,11 +532,12 @@ Napi::Value TrainerWrap::Gradients(const Napi::CallbackInfo& info) {
   const uint64_t ycols = TargetCols(s.loss, static_cast<size_t>(s.layers.back().units));
   Napi::TypedArray Y = RequireTypedArray(env, info[1], FloatType(s.f64()), FloatName(s.f64()), "y");
   RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
-  if (s.loss == Loss::kSoftmaxCrossEntropy) {
+  if (ClassIndexTargets(s.loss)) {
+    const double classes = static_cast<double>(NumClasses(s.loss, static_cast<size_t>(s.layers.back().units)));
     for (int64_t i = 0; i < n; i++) {
       const double y = s.f64() ? DataOf<double>(Y)[i] : DataOf<float>(Y)[i];
-      if (!(y >= 0 && y < static_cast<double>(s.layers.back().units) && y == std::floor(y)))
-        Throw(env, ErrKind::kShape, "y", "Expected class labels in [0, units) for y but y[" + std::to_string(i) + "] = " + std::to_string(y));
+      if (!(y >= 0 && y < classes && y == std::floor(y)))
+        Throw(env, ErrKind::kShape, "y", "Expected class labels in [0, " + std::to_string(static_cast<int64_t>(classes)) + ") for y but y[" + std::to_string(i) + "] = " + std::to_string(y));
     }
   }
   Napi::TypedArray out = RequireTypedArray(env, info[3], FloatType(s.f64()), FloatName(s.f64()), "out");

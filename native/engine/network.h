@@ -37,6 +37,7 @@ struct LayerSpec {
 struct NetworkSpec {
   std::vector<LayerSpec> layers;
   Loss loss = Loss::kSquaredError;
+  double lossParam = 0;  // huber / epsilon-insensitive epsilon, quantile q, Tweedie power
   Dtype dtype = Dtype::kFloat32;
   OptConfig optimizer;
   double l1 = 0, l2 = 0;       // on kernels (and biases if penalizeBias)

@@ -127,10 +127,11 @@ class Trainer final : public TrainerBase {
         yb = yb_.data();
         if (W) wb = wb_.data();
       }
-      if (spec_.loss == Loss::kSoftmaxCrossEntropy) {
+      if (ClassIndexTargets(spec_.loss)) {
+        const T classes = static_cast<T>(NumClasses(spec_.loss, outputs_));
         for (size_t r = 0; r < rows; r++) {
           const T y = yb[r];
-          if (!(y >= T(0) && y < static_cast<T>(outputs_) && y == std::floor(y))) {
+          if (!(y >= T(0) && y < classes && y == std::floor(y))) {
             Restore();
             return Fail(res, 2, c, "class label out of range");
           }
@@ -138,7 +139,7 @@ class Trainer final : public TrainerBase {
       }
       Forward(k, xb, rows, true);
       const double loss =
-          k.loss(spec_.loss, rows, outputs_, Z_.back().data(), yb, wb, T(1) / static_cast<T>(rows), d0_.data()) /
+          k.loss(spec_.loss, spec_.lossParam, rows, outputs_, Z_.back().data(), yb, wb, T(1) / static_cast<T>(rows), d0_.data()) /
           static_cast<double>(rows);
       losses[c] = loss;
       if (!std::isfinite(loss)) {
@@ -188,7 +189,7 @@ class Trainer final : public TrainerBase {
     const T* X = static_cast<const T*>(Xv);
     const KernelSet<T>& k = Kernels().Of<T>();
     Forward(k, X, n, false);
-    const double loss = k.loss(spec_.loss, n, outputs_, Z_.back().data(), static_cast<const T*>(Yv),
+    const double loss = k.loss(spec_.loss, spec_.lossParam, n, outputs_, Z_.back().data(), static_cast<const T*>(Yv),
                                static_cast<const T*>(Wv), T(1) / static_cast<T>(n), d0_.data()) /
                         static_cast<double>(n);
     Backward(k, X, n);

@@ -117,18 +117,31 @@ static void RowWeights(const T* w, size_t k, size_t base, size_t m, T* __restric
 // The element-wise heads (one target per output): f(z, y, weight, &g) returns the weighted loss of an element (in
 // double) and sets g to its unweighted gradient dLoss/dz; dZ = g * weight * invScale. Blocks of kHeadBlock keep
 // the per-element loop vectorizable (no reduction in it); the sum goes through the 8 fixed lanes. A weight of 1
-// multiplies exactly, so the unweighted case computes the same bits as without it.
-template <typename T, typename F>
+// multiplies exactly, so the unweighted case computes the same bits as without it. kMargin: Y holds one class
+// index per row and f sees y = s, +1 for the output of the row's class (one output: for class 1), else -1.
+template <bool kMargin = false, typename T, typename F>
 static double ElementwiseHead(size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ, F f) {
   double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   double lb[kHeadBlock];
-  T wb[kHeadBlock], db[kHeadBlock];
+  T wb[kHeadBlock], db[kHeadBlock], sb[kHeadBlock];
   const size_t n = rows * k;
   for (size_t base = 0; base < n; base += kHeadBlock) {
     const size_t m = n - base < kHeadBlock ? n - base : kHeadBlock;
     if (w) RowWeights(w, k, base, m, wb);
     const T* __restrict z = Z + base;
     const T* __restrict y = Y + base;
+    if (kMargin) {
+      size_t row = base / k, col = base % k;
+      for (size_t i = 0; i < m; i++) {
+        const T c = Y[row];
+        sb[i] = (k == 1 ? c == T(1) : c == static_cast<T>(col)) ? T(1) : T(-1);
+        if (++col == k) {
+          col = 0;
+          row++;
+        }
+      }
+      y = sb;
+    }
     if (w)  // two loops, not a select inside one: GCC keeps the SSE2 table's loop vectorized that way
       for (size_t i = 0; i < m; i++) lb[i] = f(z[i], y[i], wb[i], db[i]);
     else
@@ -197,14 +210,125 @@ static double SoftmaxCrossEntropyImpl(size_t rows, size_t k, const T* Z, const T
   return sum;
 }
 
+// The scikit-learn losses (formulas and sources: losses.h). Regression heads get (z, y); margin heads (z, s).
 template <typename T>
-static double LossImpl(Loss loss, size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+static double RegressionLossImpl(Loss loss, double param, size_t rows, size_t k, const T* Z, const T* Y, const T* w,
+                                 T invScale, T* dZ) {
+  const T e = static_cast<T>(param);
+  switch (loss) {
+    case Loss::kHuber:
+      return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [e](T z, T y, T wi, T& g) {
+        const T r = z - y, a = Abs(r);
+        const bool in = a <= e;
+        g = in ? r : (r > T(0) ? e : -e);
+        const double rd = r, ad = a, ed = e;
+        return static_cast<double>(wi) * (in ? 0.5 * rd * rd : ed * ad - 0.5 * ed * ed);
+      });
+    case Loss::kEpsilonInsensitive:
+      return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [e](T z, T y, T wi, T& g) {
+        const T r = y - z, a = Abs(r) - e;
+        g = r > e ? T(-1) : (-r > e ? T(1) : T(0));
+        return static_cast<double>(wi) * (a > T(0) ? static_cast<double>(a) : 0.0);
+      });
+    case Loss::kSquaredEpsilonInsensitive:
+      return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [e](T z, T y, T wi, T& g) {
+        const T r = y - z, a = Abs(r) - e;
+        g = r > e ? T(-2) * (r - e) : (r < -e ? T(2) * (-r - e) : T(0));
+        const double ad = a;
+        return static_cast<double>(wi) * (a > T(0) ? ad * ad : 0.0);
+      });
+    case Loss::kQuantile:
+      return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [e](T z, T y, T wi, T& g) {
+        const T r = y - z;
+        const bool above = r >= T(0);
+        g = above ? -e : T(1) - e;
+        const double rd = r, q = e;
+        return static_cast<double>(wi) * (above ? q * rd : (q - 1.0) * rd);
+      });
+    case Loss::kTweedie:
+      if (param != 1 && param != 2) {
+        const T a1 = static_cast<T>(2 - param), b1 = static_cast<T>(1 - param);
+        return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [a1, b1](T z, T y, T wi, T& g) {
+          const T a = Exp(a1 * z), b = Exp(b1 * z);
+          g = a - y * b;
+          return static_cast<double>(wi) * (static_cast<double>(a) / static_cast<double>(a1) -
+                                            static_cast<double>(y) * static_cast<double>(b) / static_cast<double>(b1));
+        });
+      }
+      if (param == 2) return RegressionLossImpl(Loss::kGamma, 0, rows, k, Z, Y, w, invScale, dZ);
+      [[fallthrough]];
+    case Loss::kPoisson:
+      return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [](T z, T y, T wi, T& g) {
+        const T m = Exp(z);
+        g = m - y;
+        return static_cast<double>(wi) * (static_cast<double>(m) - static_cast<double>(y) * static_cast<double>(z));
+      });
+    case Loss::kGamma:
+      return ElementwiseHead(rows, k, Z, Y, w, invScale, dZ, [](T z, T y, T wi, T& g) {
+        const T m = Exp(-z);
+        g = T(1) - y * m;
+        return static_cast<double>(wi) * (static_cast<double>(z) + static_cast<double>(y) * static_cast<double>(m));
+      });
+    default:
+      return 0;
+  }
+}
+
+template <typename T>
+static double MarginLossImpl(Loss loss, size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ) {
+  switch (loss) {
+    case Loss::kLog:  // log(1 + e^-m) = max(-m, 0) + log1p(e^-|m|); d/dz = -s * sigmoid(-m)
+      return ElementwiseHead<true>(rows, k, Z, Y, w, invScale, dZ, [](T z, T s, T wi, T& g) {
+        const T m = s * z, e = Exp(-Abs(m));
+        g = -s * ((m >= T(0) ? e : T(1)) / (T(1) + e));
+        const T l = (m < T(0) ? -m : T(0)) + Log1pUnit(e);
+        return static_cast<double>(wi) * static_cast<double>(l);
+      });
+    case Loss::kHinge:
+      return ElementwiseHead<true>(rows, k, Z, Y, w, invScale, dZ, [](T z, T s, T wi, T& g) {
+        const T m = s * z;
+        g = m <= T(1) ? -s : T(0);
+        return static_cast<double>(wi) * (m <= T(1) ? 1.0 - static_cast<double>(m) : 0.0);
+      });
+    case Loss::kPerceptron:
+      return ElementwiseHead<true>(rows, k, Z, Y, w, invScale, dZ, [](T z, T s, T wi, T& g) {
+        const T m = s * z;
+        g = m <= T(0) ? -s : T(0);
+        return static_cast<double>(wi) * (m <= T(0) ? -static_cast<double>(m) : 0.0);
+      });
+    case Loss::kSquaredHinge:
+      return ElementwiseHead<true>(rows, k, Z, Y, w, invScale, dZ, [](T z, T s, T wi, T& g) {
+        const T t = T(1) - s * z;
+        g = t > T(0) ? T(-2) * s * t : T(0);
+        const double td = t;
+        return static_cast<double>(wi) * (t > T(0) ? td * td : 0.0);
+      });
+    case Loss::kModifiedHuber:
+      return ElementwiseHead<true>(rows, k, Z, Y, w, invScale, dZ, [](T z, T s, T wi, T& g) {
+        const T m = s * z, t = T(1) - m;
+        g = m >= T(1) ? T(0) : (m >= T(-1) ? T(-2) * s * t : T(-4) * s);
+        const double td = t;
+        return static_cast<double>(wi) * (m >= T(1) ? 0.0 : (m >= T(-1) ? td * td : -4.0 * static_cast<double>(m)));
+      });
+    default:
+      return 0;
+  }
+}
+
+template <typename T>
+static double LossImpl(Loss loss, double param, size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale,
+                       T* dZ) {
   switch (loss) {
     case Loss::kSquaredError: return SquaredErrorImpl(rows, k, Z, Y, w, invScale, dZ);
     case Loss::kSigmoidCrossEntropy: return SigmoidCrossEntropyImpl(rows, k, Z, Y, w, invScale, dZ);
     case Loss::kSoftmaxCrossEntropy: return SoftmaxCrossEntropyImpl(rows, k, Z, Y, w, invScale, dZ);
+    case Loss::kLog:
+    case Loss::kHinge:
+    case Loss::kSquaredHinge:
+    case Loss::kModifiedHuber:
+    case Loss::kPerceptron: return MarginLossImpl(loss, rows, k, Z, Y, w, invScale, dZ);
+    default: return RegressionLossImpl(loss, param, rows, k, Z, Y, w, invScale, dZ);
   }
-  return 0;
 }
 
 template <typename T>

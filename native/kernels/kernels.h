@@ -34,7 +34,7 @@ struct KernelSet {
   // D[i] *= act'(Z[i]) from the pre-activation Z and the activation A.
   void (*activationBackward)(Act act, T param, size_t n, const T* Z, const T* A, T* D);
   // Summed loss over the batch (double); dZ (nullable) = invScale * w_i * dLoss_i/dZ. See losses.h.
-  double (*loss)(Loss loss, size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ);
+  double (*loss)(Loss loss, double param, size_t rows, size_t k, const T* Z, const T* Y, const T* w, T invScale, T* dZ);
   void (*exp)(size_t n, const T* x, T* y);        // y = exp(x), element-wise (exposed for the accuracy tests)
   void (*log1pUnit)(size_t n, const T* x, T* y);  // y = log1p(x) for x in [0, 1]
   // Single-threaded row-major C[m,n] = alpha*op(A)*op(B) + beta*C (gemm_impl.h), or null: OpenBLAS does it

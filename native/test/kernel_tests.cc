@@ -277,14 +277,14 @@ void TestStableLosses() {
     const float Z[3] = {1e4f, -1e4f, 0.0f};
     const float Y[1] = {1.0f};
     float dZ[3];
-    const double l = t->f32.loss(Loss::kSoftmaxCrossEntropy, 1, 3, Z, Y, nullptr, 1.0f, dZ);
+    const double l = t->f32.loss(Loss::kSoftmaxCrossEntropy, 0, 1, 3, Z, Y, nullptr, 1.0f, dZ);
     CHECK(std::isfinite(l) && std::fabs(l - 2e4) < 1e-6 * 2e4, "%s: softmax loss for logits +-1e4: %g", t->isa, l);
     CHECK(std::fabs(dZ[0] - 1.0f) < 1e-6 && std::fabs(dZ[1] + 1.0f) < 1e-6, "%s: softmax gradient for logits +-1e4",
           t->isa);
     const double zs[2] = {1e4, -1e4};
     const double ys[2] = {0.0, 0.0};
     double dz[2];
-    const double ls = t->f64.loss(Loss::kSigmoidCrossEntropy, 1, 2, zs, ys, nullptr, 1.0, dz);
+    const double ls = t->f64.loss(Loss::kSigmoidCrossEntropy, 0, 1, 2, zs, ys, nullptr, 1.0, dz);
     CHECK(std::fabs(ls - 1e4) < 1e-9, "%s: sigmoid CE for logits +-1e4: %g", t->isa, ls);
     CHECK(dz[0] == 1.0 && dz[1] == 0.0, "%s: sigmoid CE gradient for logits +-1e4", t->isa);
   }
@@ -383,7 +383,29 @@ void TestHeads(const char* dtype) {
     W[i] = static_cast<T>(r.Uniform() * 2);
   }
   for (size_t j = 0; j < k; j++) b[j] = static_cast<T>(r.Uniform() - 0.5);
-  const Loss losses[] = {Loss::kSquaredError, Loss::kSigmoidCrossEntropy, Loss::kSoftmaxCrossEntropy};
+  // Every head, with a parameter that exercises it (Tweedie once per branch: general, Poisson, Gamma).
+  struct HeadCase {
+    Loss loss;
+    double param;
+  };
+  std::vector<HeadCase> losses;
+#define DESCENT_LOSS(e, name, ...) losses.push_back({Loss::e, LossParamDefault(Loss::e)});
+#include "../kernels/spec.def"
+  for (HeadCase& h : losses)
+    if (h.loss == Loss::kHuber || h.loss == Loss::kEpsilonInsensitive || h.loss == Loss::kSquaredEpsilonInsensitive) h.param = 0.75;
+    else if (h.loss == Loss::kQuantile) h.param = 0.3;
+    else if (h.loss == Loss::kTweedie) h.param = 1.5;
+  losses.push_back({Loss::kTweedie, 0});
+  losses.push_back({Loss::kTweedie, 1});
+  losses.push_back({Loss::kTweedie, 2});
+  losses.push_back({Loss::kTweedie, 3});
+  // Log-link heads take z/8 (exp(95) overflows float) and positive targets; binary margin heads take labels 0/1.
+  std::vector<T> Zs(n), Ypos(n), Yk1(rows);
+  for (size_t i = 0; i < n; i++) {
+    Zs[i] = Z[i] / T(8);
+    Ypos[i] = static_cast<T>(0.05 + 3 * r.Uniform());
+  }
+  for (size_t i = 0; i < rows; i++) Yk1[i] = static_cast<T>(r.NextU32() % 2);
   const Act acts[] = {
 #define DESCENT_ACTIVATION(e, name, paramDefault) Act::e,
 #include "../kernels/spec.def"
@@ -392,7 +414,8 @@ void TestHeads(const char* dtype) {
     std::vector<T> z, a, d, dz;
     double l;
   };
-  auto run = [&](const KernelSet<T>& K, Act act, Loss loss, bool weighted) {
+  auto run = [&](const KernelSet<T>& K, Act act, HeadCase h, bool weighted, size_t kk) {
+    const Loss loss = h.loss;
     Out o;
     o.z = Z;
     o.a.assign(n, T(0));
@@ -400,9 +423,13 @@ void TestHeads(const char* dtype) {
     o.d.assign(n, T(1));
     K.activationBackward(act, T(0.1), n, o.z.data(), o.a.data(), o.d.data());
     o.dz.assign(n, T(0));
-    const std::vector<T>& Y = loss == Loss::kSoftmaxCrossEntropy ? Yc : (loss == Loss::kSquaredError ? Z : Yb);
-    o.l = K.loss(loss, rows, k, loss == Loss::kSquaredError ? o.a.data() : Z.data(), Y.data(), weighted ? W.data() : nullptr,
-                 T(1) / T(rows), o.dz.data());
+    const bool logLink = loss == Loss::kPoisson || loss == Loss::kGamma || loss == Loss::kTweedie;
+    const std::vector<T>& Y = ClassIndexTargets(loss) ? (kk == 1 ? Yk1 : Yc)
+                              : loss == Loss::kSquaredError ? Z
+                              : loss == Loss::kSigmoidCrossEntropy ? Yb
+                              : logLink ? Ypos : Z;
+    const T* zin = loss == Loss::kSquaredError ? o.a.data() : logLink ? Zs.data() : loss == Loss::kSigmoidCrossEntropy || ClassIndexTargets(loss) ? Z.data() : o.a.data();
+    o.l = K.loss(loss, h.param, rows, kk, zin, Y.data(), weighted ? W.data() : nullptr, T(1) / T(rows), o.dz.data());
     return o;
   };
   for (simd::Isa isa : {simd::Isa::kAvx2, simd::Isa::kAvx512}) {
@@ -410,13 +437,16 @@ void TestHeads(const char* dtype) {
     if (t == nullptr) continue;
     bool same = true;
     for (Act act : acts)
-      for (Loss loss : losses)
-        for (bool weighted : {false, true}) {
-          const Out a = run(t->Of<T>(), act, loss, weighted), e = run(ref->Of<T>(), act, loss, weighted);
-          if (a.z != e.z || a.a != e.a || a.d != e.d || a.dz != e.dz || std::memcmp(&a.l, &e.l, sizeof(double)) != 0) {
-            same = false;
-            std::printf("  %s %s act %d loss %d weighted %d differs\n", t->isa, dtype, static_cast<int>(act),
-                        static_cast<int>(loss), weighted);
+      for (HeadCase h : losses)
+        for (size_t kk : {k, size_t(1)}) {
+          if (kk == 1 && h.loss == Loss::kSoftmaxCrossEntropy) continue;
+          for (bool weighted : {false, true}) {
+            const Out a = run(t->Of<T>(), act, h, weighted, kk), e = run(ref->Of<T>(), act, h, weighted, kk);
+            if (a.z != e.z || a.a != e.a || a.d != e.d || a.dz != e.dz || std::memcmp(&a.l, &e.l, sizeof(double)) != 0) {
+              same = false;
+              std::printf("  %s %s act %d loss %d (param %g, k %zu) weighted %d differs\n", t->isa, dtype,
+                          static_cast<int>(act), static_cast<int>(h.loss), h.param, kk, weighted);
+            }
           }
         }
     CHECK(same, "%s %s: activations and heads differ from the reference table", t->isa, dtype);
@@ -434,7 +464,7 @@ void TestHeads(const char* dtype) {
   }
   CHECK(worst <= tol, "%s sigmoid: relative error %.3g", dtype, worst);
   std::vector<T> dz(n);
-  const double l = K.loss(Loss::kSigmoidCrossEntropy, rows, k, Z.data(), Yb.data(), W.data(), T(1), dz.data());
+  const double l = K.loss(Loss::kSigmoidCrossEntropy, 0, rows, k, Z.data(), Yb.data(), W.data(), T(1), dz.data());
   long double lw = 0;
   double gworst = 0;
   for (size_t i = 0; i < n; i++) {
@@ -446,7 +476,7 @@ void TestHeads(const char* dtype) {
   }
   CHECK(std::fabs(l - lw) / lw <= tol, "%s sigmoid cross-entropy: %.17g vs %.17Lg", dtype, l, lw);
   CHECK(gworst <= 4 * tol, "%s sigmoid cross-entropy gradient: relative error %.3g", dtype, gworst);
-  const double ls = K.loss(Loss::kSoftmaxCrossEntropy, rows, k, Z.data(), Yc.data(), nullptr, T(1), dz.data());
+  const double ls = K.loss(Loss::kSoftmaxCrossEntropy, 0, rows, k, Z.data(), Yc.data(), nullptr, T(1), dz.data());
   long double lref = 0;
   gworst = 0;
   for (size_t rr = 0; rr < rows; rr++) {

@@ -4,9 +4,10 @@
  * shuffles, same loss and gradient formulas); sums are accumulated in double and stored to the trainer's dtype.
  */
 import { Rng } from '../../rng';
-import { StateError, ShapeError } from '../../errors';
+import { OptionError, StateError, ShapeError } from '../../errors';
 import type { BackendTrainer, EngineSpec, FloatArray, RunResult, TrainerState } from '../types';
-import { layoutOf, numSlots, slotInit, targetColumns } from '../../engine/spec';
+import { LOSSES, layoutOf, lossParamDefault, lossParamProblem, numSlots, slotInit, targetColumns } from '../../engine/spec';
+import { elementLoss } from './losses';
 import { ACT, activate, activationGrad, stableSigmoid } from './activations';
 import { GlobalState, prepare, step } from './optimizers';
 import { l2Norm } from '../../numerics';
@@ -19,7 +20,9 @@ export class JsTrainer implements BackendTrainer {
   private readonly spec: EngineSpec;
   /** Per layer, the activation's switch code. */
   private readonly act: number[];
-  private readonly softmax: boolean;
+  /** Class-index targets (softmax, margin heads): labels must lie in [0, classes). */
+  private readonly classes: number;
+  private readonly lossParam: number;
   private readonly F: Float32ArrayConstructor | Float64ArrayConstructor;
   private readonly r: (x: number) => number;
   private readonly wOff: number[];
@@ -61,9 +64,12 @@ export class JsTrainer implements BackendTrainer {
     this.bOff = [...layout.bias];
     this.total = layout.total;
     this.act = spec.layers.map((L) => ACT[L.activation]);
-    this.softmax = spec.loss === 'softmaxCrossEntropy';
     this.inputs = spec.layers[0]!.inputs;
     this.outputs = spec.layers[spec.layers.length - 1]!.units;
+    this.classes = LOSSES[spec.loss].targetColumns !== 1 ? 0 : spec.loss !== 'softmaxCrossEntropy' && this.outputs === 1 ? 2 : this.outputs;
+    this.lossParam = spec.lossParam ?? lossParamDefault(spec.loss);
+    const why = lossParamProblem(spec.loss, this.lossParam);
+    if (why !== undefined) throw new OptionError(`spec.lossParam ${this.lossParam}: ${why}`, 'spec.lossParam');
     this.ycols = targetColumns(spec);
     this.nslots = numSlots(spec.optimizer);
     this.params = new this.F(this.total);
@@ -185,10 +191,10 @@ export class JsTrainer implements BackendTrainer {
           yb = this.yb;
           if (weights) wb = this.wb;
         }
-        if (this.softmax) {
+        if (this.classes > 0) {
           for (let q = 0; q < rows; q++) {
             const y = yb[q]!;
-            if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) {
+            if (!(y >= 0 && y < this.classes && y === Math.floor(y))) {
               restore();
               return { status: 2, batch: c, what: 'class label out of range' };
             }
@@ -252,10 +258,10 @@ export class JsTrainer implements BackendTrainer {
     this.idle('gradients');
     if (!(n >= 1 && n <= this.spec.maxBatch)) throw new ShapeError(`Expected n in [1, ${this.spec.maxBatch}] but received ${n}`, 'n');
     if (X.length !== n * this.inputs || Y.length !== n * this.ycols || out.length !== this.total) throw new ShapeError('X, y or out has the wrong length', 'X');
-    if (this.softmax) {
+    if (this.classes > 0) {
       for (let q = 0; q < n; q++) {
         const y = Y[q]!;
-        if (!(y >= 0 && y < this.outputs && y === Math.floor(y))) throw new ShapeError(`Expected class labels in [0, units) for y but y[${q}] = ${y}`, 'y');
+        if (!(y >= 0 && y < this.classes && y === Math.floor(y))) throw new ShapeError(`Expected class labels in [0, ${this.classes}) for y but y[${q}] = ${y}`, 'y');
       }
     }
     this.forward(X, n, false);
@@ -327,6 +333,18 @@ export class JsTrainer implements BackendTrainer {
         sum += wi * r(r(r(Math.max(z, 0)) - r(z * y)) + r(Math.log1p(r(Math.exp(-Math.abs(z))))));
         const e = r(r(stableSigmoid(z)) - y);
         if (grad) d[i] = w ? r(r(e * wi) * inv) : r(e * inv);
+      }
+    } else if (this.spec.loss !== 'softmaxCrossEntropy') {
+      // The scikit-learn heads, element by element (./losses.ts); margin heads see s = ±1 from the class index.
+      const f = elementLoss(this.spec.loss, this.lossParam, r);
+      const margin = this.classes > 0;
+      const g = [0];
+      for (let i = 0; i < rows * k; i++) {
+        const q = Math.floor(i / k);
+        const y = margin ? ((k === 1 ? Y[q] === 1 : Y[q] === i - q * k) ? 1 : -1) : Y[i]!;
+        const wi = w ? w[q]! : 1;
+        sum += wi * f(Z[i]!, y, g);
+        if (grad) d[i] = w ? r(r(g[0]! * wi) * inv) : r(g[0]! * inv);
       }
     } else {
       for (let q = 0; q < rows; q++) {

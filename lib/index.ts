@@ -16,6 +16,8 @@ export type { ModelOptions } from './models/model';
 export type { FitOptions, PartialFitOptions, StreamFitOptions } from './train/options';
 export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback, TrainingCallback } from './train/types';
 export { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, optimizerByName } from './optim/optimizers';
+export { lbfgs } from './optim/lbfgs';
+export type { LbfgsOptions, LbfgsSpec } from './optim/lbfgs';
 export type { OptimizerSpec, LearningRate, ScheduleLike } from './optim/optimizers';
 export { createOptimizer } from './optim/standalone';
 export type { Optimizer, OptimizerState } from './optim/standalone';

@@ -96,7 +96,10 @@ describe('05 engine spec: lib/engine/spec.ts, native/kernels/spec.def and the ad
         facts.activations,
         ACTIVATION_NAMES.map((name) => ({ name, paramDefault: (ACTIVATIONS[name] as { param?: { default: number } }).param?.default ?? 0 })),
       );
-      assert.deepStrictEqual(facts.losses, LOSS_NAMES.map((name) => ({ name, targetColumns: LOSSES[name].targetColumns })));
+      assert.deepStrictEqual(facts.losses, LOSS_NAMES.map((name) => {
+        const p = (LOSSES[name] as { param?: { default: number } }).param;
+        return { name, targetColumns: LOSSES[name].targetColumns, ...(p ? { paramDefault: p.default } : {}) };
+      }));
       assert.deepStrictEqual(
         facts.kernels,
         KERNEL_NAMES.map((name) => ({ name, slots: (KERNELS[name].slots as readonly { name: string }[]).map((s) => s.name) })),

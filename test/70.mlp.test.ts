@@ -23,12 +23,17 @@ function spec(acts: ActivationName[], loss: LossName, outputs: number, extra: Pa
   };
 }
 
+// The original three heads here, across every activation; the scikit-learn heads (some with kinks, where
+// differences straddling one would not agree) have their own checks in test/89.
+const HEADS = LOSS_NAMES.slice(0, 3);
+assert.deepEqual(HEADS, ['squaredError', 'sigmoidCrossEntropy', 'softmaxCrossEntropy']);
+
 describe('70 MLP: gradients match central finite differences (float64, 2 hidden layers)', () => {
   for (const backend of BACKENDS) {
-    for (let l = 0; l < LOSS_NAMES.length; l++) {
+    for (let l = 0; l < HEADS.length; l++) {
       for (let a = 0; a < ACTIVATION_NAMES.length; a++) {
         const l2 = a === 1 ? 0.3 : 0; // one case per head also checks the L2 term
-        const act = ACTIVATION_NAMES[a]!, loss = LOSS_NAMES[l]!;
+        const act = ACTIVATION_NAMES[a]!, loss = HEADS[l]!;
         it(`${backend}: ${act} hidden layers, ${loss} head${l2 ? ', l2 = 0.3' : ''}: max|g − fd| / max|g| ≤ 1e-6`, () => {
           const outputs = loss === 'softmaxCrossEntropy' ? 3 : 1;
           const s = spec([act, act], loss, outputs, { l2 });

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ACTIVATION_NAMES, Dtype, EngineSpec, KERNEL_FIELD_NAMES, LOSS_NAMES, defaultKernelConfig, layoutOf, numSlots, slotNames } from '../lib/engine/spec';
+import { ACTIVATION_NAMES, Dtype, EngineSpec, KERNEL_FIELD_NAMES, LOSS_NAMES, defaultKernelConfig, layoutOf, lossParamDefault, numSlots, slotNames } from '../lib/engine/spec';
 import type { ActivationName, KernelName, LossName } from '../lib/engine/spec';
 import { FormatError, OptionError, ShapeError } from '../lib/errors';
 import { crc32c, crc32cHex } from '../lib/io/crc32c';
@@ -36,6 +36,7 @@ function makeSpec(dtype: Dtype, arch: [number, number, ActivationName][], loss: 
     dtype,
     layers: arch.map(([inputs, units, activation]) => ({ inputs, units, activation, activationParam: activation === 'leakyRelu' ? 0.2 : 0, useBias: true, dropout: 0 })),
     loss,
+    lossParam: lossParamDefault(loss),
     optimizer: { ...defaultKernelConfig(kernel), ...extra } as EngineSpec['optimizer'],
     l1: 0, l2: 1e-4, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch: 256,
   };
@@ -217,7 +218,8 @@ describe('82 model files: version 2 layout', () => {
 
   it('encodeModel refuses what it could not read back (bad spec → OptionError, wrong array sizes → ShapeError)', () => {
     const s = snapshot('float32', [[3, 1, 'linear']], 'sigmoidCrossEntropy');
-    assert.throws(() => encodeModel({ ...s, spec: { ...s.spec, loss: 'hinge' as LossName } }, '0'), OptionError);
+    assert.throws(() => encodeModel({ ...s, spec: { ...s.spec, loss: 'hingeLoss' as LossName } }, '0'), OptionError);
+    assert.throws(() => encodeModel({ ...s, spec: { ...s.spec, loss: 'quantile', lossParam: 1.5 } }, '0'), OptionError);
     assert.throws(() => encodeModel({ ...s, params: new Float32Array(3) }, '0'), ShapeError);
     assert.throws(() => encodeModel({ ...s, params: new Float64Array(4) }, '0'), ShapeError);
     const c = snapshot('float64', [[4, 3, 'relu'], [3, 2, 'linear']], 'softmaxCrossEntropy', { checkpoint: true });

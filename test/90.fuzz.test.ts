@@ -22,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as descent from '../lib';
 import { DescentError, StateError } from '../lib/errors';
-import { ACTIVATION_NAMES, KERNEL_NAMES, LOSS_NAMES, numSlots } from '../lib/engine/spec';
+import { ACTIVATION_NAMES, KERNEL_NAMES, LOSSES, LOSS_NAMES, numSlots } from '../lib/engine/spec';
 import { native, requireNative } from './support/backends';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -483,8 +483,10 @@ function hugeSpec(spec: unknown): boolean {
 
 function targetsFor(r: Prng, ti: TInfo, n: number, good: number): unknown {
   const C = ti.f64 ? Float64Array : Float32Array;
-  const gen = ti.loss === 'softmaxCrossEntropy'
-    ? () => (r.chance(0.03) ? r.pick([-1, ti.outputs, 0.5, NaN, 1e9]) : r.int(0, ti.outputs - 1))
+  // Class-index heads: softmax over its outputs, the one-vs-rest margin heads over max(outputs, 2) classes.
+  const classes = ti.loss !== 'softmaxCrossEntropy' && ti.outputs === 1 ? 2 : ti.outputs;
+  const gen = LOSSES[ti.loss as keyof typeof LOSSES].targetColumns === 1
+    ? () => (r.chance(0.03) ? r.pick([-1, classes, 0.5, NaN, 1e9]) : r.int(0, classes - 1))
     : ti.loss === 'sigmoidCrossEntropy' ? () => (r.chance(0.03) ? NaN : r.int(0, 1)) : () => r.float() * 4 - 2;
   return typed(r, C, n * ti.ycols, good, gen);
 }
@@ -599,7 +601,7 @@ function trainerInfo(t: unknown, spec: Record<string, unknown>): TInfo {
   const loss = spec.loss as string;
   const outputs = layers[layers.length - 1]!.units;
   return {
-    t, spec, f64: spec.dtype === 'float64', inputs: layers[0]!.inputs, outputs, ycols: loss === 'softmaxCrossEntropy' ? 1 : outputs,
+    t, spec, f64: spec.dtype === 'float64', inputs: layers[0]!.inputs, outputs, ycols: LOSSES[loss as keyof typeof LOSSES].targetColumns === 1 ? 1 : outputs,
     nparams: (t as { getParams(): ArrayLike<number> }).getParams().length,
     nslots: numSlots(spec.optimizer as never), maxBatch: spec.maxBatch as number, loss, disposed: false, busy: false, n: 0,
   };

@@ -203,7 +203,7 @@ export function encodeModel(s: ModelSnapshot, descentVersion: string): Buffer {
     format: 'descent',
     format_version: FORMAT_VERSION,
     descent_version: descentVersion,
-    model: JSON.stringify({ class: s.className, args: s.ctorArgs, spec, featureNames: s.featureNames ?? null, ...(s.classes ? { classes: s.classes } : {}), training: s.training ?? null }),
+    model: JSON.stringify({ class: s.className, args: s.ctorArgs, spec: canonicalSpec(spec), featureNames: s.featureNames ?? null, ...(s.classes ? { classes: s.classes } : {}), training: s.training ?? null }),
   };
   if (s.checkpoint) {
     const c = s.checkpoint;
@@ -315,8 +315,6 @@ function checkSpec(v: unknown): EngineSpec {
   exactKeys('model.spec', rest, SPEC_KEYS);
   const dtype = oneOfNames('model.spec.dtype', v.dtype, DTYPES, 'dtype');
   const loss = oneOfNames('model.spec.loss', v.loss, LOSS_NAMES, 'loss head');
-  const hasParam = (LOSSES[loss] as LossFact).param !== undefined;
-  if (lp !== undefined && !hasParam) throw bad(`model.spec.lossParam is set but the ${loss} head has no parameter`);
   const lossParam = lp === undefined ? lossParamDefault(loss) : lp;
   const why = isNum(lossParam) ? lossParamProblem(loss, lossParam) : 'it must be a number';
   if (why !== undefined) throw bad(`model.spec.lossParam ${show(lossParam)} is invalid for ${loss}: ${why}`);

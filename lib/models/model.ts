@@ -17,6 +17,7 @@ import { StandardScaler } from '../data/scale';
 import { Matrix, MatrixLike, VectorLike, arrayFor, toMatrix, toVector } from '../data/matrix';
 import { StreamSource, isStreamSource } from '../data/stream';
 import { isPlateau, learningRateJSON } from '../optim/optimizers';
+import { isLbfgs, normalizeLbfgs } from '../optim/lbfgs';
 import type { FitOptions, PartialFitOptions } from '../train/options';
 import { PlanTarget, TrainingPlan, cannotContinue, requireSaveable, resolvePlan } from '../train/plan';
 import { TrainingSession, type RunHooks, type SessionModel } from '../train/session';
@@ -191,6 +192,8 @@ export abstract class Model {
     }
     let classes: ClassLabels | undefined;
     if (!streaming && this.head.isClassifier) ({ y, opts, classes } = this.encodeForFit(y, opts));
+    const solver = isPlainObject(opts) && isLbfgs(opts.optimizer) ? normalizeLbfgs(opts.optimizer) : undefined;
+    if (solver) opts = this.lbfgsPlanOptions(streaming, y, opts as Record<string, unknown>);
     const plan = resolvePlan(this.planTarget(), streaming ? 'stream' : 'fit', opts);
     const source: BatchSource = streaming ? new StreamingSource(X as StreamSource, plan) : new MemorySource(X, y, plan);
     this.busy = true;
@@ -198,11 +201,24 @@ export abstract class Model {
       const session = await TrainingSession.start(this.sessionModel(), plan, source);
       this.adopt(session);
       this.labelClasses = classes;
-      this.history = await session.run(plan, this.runHooks());
+      this.history = solver ? await session.runLbfgs(plan, solver) : await session.run(plan, this.runHooks());
       return this.history;
     } finally {
       this.busy = false;
     }
+  }
+
+  /** The training plan's options for a full-batch L-BFGS fit, refusing what does not apply to it. */
+  private lbfgsPlanOptions(streaming: boolean, y: unknown, o: Record<string, unknown>): Record<string, unknown> {
+    if (streaming) throw new OptionError('lbfgs needs the whole training set in memory: fit(X, y, { optimizer: lbfgs() })', 'optimizer');
+    for (const k of Object.keys(o))
+      if (o[k] !== undefined && !['optimizer', 'seed', 'signal', 'dtype'].includes(k))
+        throw new OptionError(`${k} does not apply to lbfgs (a full-batch solver: its options go in lbfgs({ maxIter, tol, historySize, lineSearch }))`, k);
+    if (this.options.l1 > 0) throw new OptionError('lbfgs does not support l1 yet (OWL-QN is not implemented); use l2, or a first-order optimizer for l1', 'regularization.l1');
+    if (this.options.clipNorm > 0 || this.options.clipValue > 0) throw new OptionError('lbfgs does not clip gradients; remove clipNorm/clipValue', this.options.clipNorm > 0 ? 'clipNorm' : 'clipValue');
+    const rows = (y as ArrayLike<unknown> | undefined)?.length;
+    if (typeof rows !== 'number' || rows < 1) throw new ShapeError('Expected targets y [n] for an lbfgs fit', 'y');
+    return { seed: o.seed, signal: o.signal, batchSize: rows, epochs: 1, shuffle: false };
   }
 
   /**

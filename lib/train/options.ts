@@ -4,6 +4,7 @@
  * and its command-line flag. `resolvePlan` (lib/train/plan.ts) validates against this table; the CLI builds its
  * flags from it.
  */
+import type { LbfgsSpec } from '../optim/lbfgs';
 import type { Dtype } from '../engine/spec';
 import type { LearningRate, OptimizerSpec } from '../optim/optimizers';
 import type { BatchCallback, EpochCallback, TrainingCallback } from './types';
@@ -22,8 +23,11 @@ export interface FitOptions {
    * OptionError: pass it inside the optimizer (`adam({ learningRate })`). Default: the optimizer's (sgd 0.01).
    */
   learningRate?: LearningRate;
-  /** An optimizer from `sgd()`, `adam()`, … or its name. Default `sgd`. */
-  optimizer?: OptimizerSpec | string;
+  /**
+   * An optimizer from `sgd()`, `adam()`, … or its name. Default `sgd`. `lbfgs({ … })` (fit only, in-memory data)
+   * trains full batch by L-BFGS instead of epochs of mini-batches; it takes only `seed`, `signal` and `dtype` besides.
+   */
+  optimizer?: OptimizerSpec | string | LbfgsSpec;
   /** Reshuffle rows every epoch (seeded). Default true for fit, false for partialFit. A streaming source is read in order (see `shuffleBuffer`). */
   shuffle?: boolean;
   /** Seeds initialization, shuffling, dropout and the validation split, identically on both backends. Default 0. */

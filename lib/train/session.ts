@@ -12,7 +12,7 @@
  */
 import { getBackend } from '../backend';
 import type { BackendTrainer, FloatArray } from '../backend/types';
-import { KERNEL_FIELD_NAMES, LOSSES, type EngineSpec } from '../engine/spec';
+import { KERNEL_FIELD_NAMES, LOSSES, layoutOf, type EngineSpec } from '../engine/spec';
 import { AbortError, DivergenceError, OptionError, ShapeError } from '../errors';
 import { writeFileAtomic } from '../io/util';
 import { requireTrainerMemory } from '../memory';
@@ -22,6 +22,7 @@ import type { Head } from '../models/heads';
 import { initialParams } from '../models/init';
 import { buildSpec, type LayerDef, type Regularization } from '../models/layers';
 import { isPlateau, learningRateAt } from '../optim/optimizers';
+import { minimizeLbfgs, type LbfgsSpec } from '../optim/lbfgs';
 import type { TrainingPlan } from './plan';
 import { VerboseReporter } from './progress';
 import type { BatchSource, Block, ScalerMode } from './source';
@@ -191,6 +192,54 @@ export class TrainingSession {
    * history; throws `DivergenceError` (the model keeps the parameters of the failed chunk's start), `AbortError`,
    * `ShapeError` (invalid rows the backend found), or whatever a callback or the source threw.
    */
+  /**
+   * Full-batch L-BFGS on the in-memory data (one block): the objective is the loss head's mean data term plus the
+   * L2 penalty, its gradient the backend's `gradients` over every row (the rows are read where they lie, no copy per
+   * evaluation). The history has one entry per iteration (`loss`: the objective) and `lbfgs` with the solver's counts.
+   */
+  async runLbfgs(plan: TrainingPlan, solver: LbfgsSpec): Promise<History> {
+    this.plan = plan;
+    const t0 = process.hrtime.bigint();
+    const { trainer, spec } = this;
+    let block: Block | undefined;
+    for await (const b of this.source!.epoch(1)) {
+      if (block) throw new OptionError('lbfgs needs the whole training set in one block (in-memory data)', 'optimizer');
+      block = b;
+    }
+    if (!block) throw new ShapeError('No training rows', 'X');
+    if (block.W) throw new OptionError('lbfgs does not take sampleWeight or classWeight yet; use a first-order optimizer', 'sampleWeight');
+    const { X, Y, rows } = block;
+    const layout = layoutOf(spec.layers);
+    const penalized: [number, number][] = spec.layers.flatMap((L, i) => {
+      const w: [number, number][] = [[layout.weight[i]!, L.units * L.inputs]];
+      if (spec.penalizeBias && L.useBias) w.push([layout.bias[i]!, L.units]);
+      return w;
+    });
+    const P = trainer.getParams();
+    const x = Float64Array.from(P);
+    const gbuf = P.slice();
+    const f = (xx: Float64Array, g: Float64Array): number => {
+      P.set(xx);
+      trainer.setParams(P);
+      const loss = trainer.gradients(X, Y, rows, gbuf);
+      g.set(gbuf);
+      let pen = 0;
+      for (const [o, len] of penalized) for (let i = o; i < o + len; i++) pen += xx[i]! * xx[i]!;
+      return loss + 0.5 * spec.l2 * pen;
+    };
+    const r = minimizeLbfgs(f, x, solver.options, () => !plan.signal?.aborted);
+    P.set(x);
+    trainer.setParams(P);
+    if (!r.losses.every(Number.isFinite) || !x.every(Number.isFinite)) throw new DivergenceError(1, r.iterations, r.initialLoss, 'loss');
+    this.epoch = 1;
+    const history: History = {
+      epoch: r.losses.map((_, i) => i + 1), loss: r.losses, valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [],
+      seconds: Number(process.hrtime.bigint() - t0) / 1e9, stoppedEarly: false, bestEpoch: r.iterations, throughput: [], history: { loss: r.losses },
+      lbfgs: { iterations: r.iterations, evaluations: r.evaluations, initialLoss: r.initialLoss, gradMax: r.gradNorms, reason: r.reason },
+    };
+    return history;
+  }
+
   async run(plan: TrainingPlan, hooks: RunHooks = {}): Promise<History> {
     this.plan = plan;
     const source = this.source!;

@@ -25,6 +25,12 @@ export interface History {
   history: Record<string, number[]>;
   /** Per epoch: rows trained, rows per second and the fraction of the epoch spent waiting for the data source. */
   throughput: { rows: number; rowsPerSecond: number; waitFraction: number }[];
+  /**
+   * Fits with `lbfgs()`: iterations and objective evaluations run, the objective (data term + L2) before the first
+   * iteration, max |gradient| after each iteration, and why it stopped ('gradient', 'change', 'maxIter', 'maxEval',
+   * 'direction'); `loss` then holds the objective after each iteration.
+   */
+  lbfgs?: { iterations: number; evaluations: number; initialLoss: number; gradMax: number[]; reason: string };
 }
 
 export interface EpochInfo {

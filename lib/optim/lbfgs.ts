@@ -1,0 +1,301 @@
+/**
+ * L-BFGS (Nocedal 1980; Liu & Nocedal 1989) as `torch.optim.LBFGS` 1.13 computes it — two-loop recursion, the
+ * first step scaled by `min(1, 1/‖g‖₁)`, pairs kept only when `yᵀs > 1e-10`, `H₀ = yᵀs / yᵀy` — with its strong
+ * Wolfe line search (`_strong_wolfe`: bracketing, then zoom by safeguarded cubic interpolation; c1 = 1e-4,
+ * c2 = 0.9, 25 evaluations). One {@link minimizeLbfgs} call is one `LBFGS.step()` with `max_iter = maxIter`, so
+ * its iterates are torch's (test/89 checks ten of them to 1e-10). Full batch: every evaluation is the whole
+ * objective (data term of the engine's loss head plus the L2 penalty) at the current parameters.
+ */
+import { OptionError } from '../errors';
+import { checkKeys, num, oneOf } from '../validate';
+
+export interface LbfgsOptions {
+  /** Iterations (torch's `max_iter`). Default 100 (scikit-learn's LogisticRegression `max_iter`). */
+  maxIter?: number;
+  /** Stop when max |gradient| ≤ tol (torch's `tolerance_grad`). Default 1e-7. */
+  tol?: number;
+  /** Stop when a step or the loss change is below this (torch's `tolerance_change`). Default 1e-9. */
+  toleranceChange?: number;
+  /** Correction pairs kept (torch's `history_size`). Default 10 (SciPy's L-BFGS-B `maxcor`). */
+  historySize?: number;
+  /** `'strongWolfe'` (default) or `'none'` (fixed step `learningRate`, torch's `line_search_fn=None`). */
+  lineSearch?: 'strongWolfe' | 'none';
+  /** Step scale (torch's `lr`). Default 1. */
+  learningRate?: number;
+  /** Objective evaluations allowed (torch's `max_eval`). Default ⌊1.25·maxIter⌋. */
+  maxEval?: number;
+}
+
+/** A validated L-BFGS choice, passed as `fit(X, y, { optimizer: lbfgs() })`. */
+export interface LbfgsSpec {
+  readonly name: 'lbfgs';
+  readonly options: Readonly<Required<LbfgsOptions>>;
+}
+
+/**
+ * The L-BFGS solver for `fit(X, y, { optimizer: lbfgs({ … }) })`: full batch, deterministic, for the smooth
+ * objectives (every loss head but hinge, perceptron, epsilon-insensitive and quantile, whose kinks break its
+ * curvature pairs; `l1` is refused — OWL-QN is not implemented). @throws OptionError for bad options.
+ */
+export function lbfgs(options: LbfgsOptions = {}): LbfgsSpec {
+  const o = checkKeys('lbfgs options', options, ['maxIter', 'tol', 'toleranceChange', 'historySize', 'lineSearch', 'learningRate', 'maxEval']);
+  const maxIter = num('maxIter', o.maxIter, { integer: true, min: 1, max: 1e9 }, 100);
+  const opts = {
+    maxIter,
+    tol: num('tol', o.tol, { min: 0, max: 1e300 }, 1e-7),
+    toleranceChange: num('toleranceChange', o.toleranceChange, { min: 0, max: 1e300 }, 1e-9),
+    historySize: num('historySize', o.historySize, { integer: true, min: 1, max: 1e4 }, 10),
+    lineSearch: oneOf('lineSearch', o.lineSearch, ['strongWolfe', 'none'] as const, 'strongWolfe'),
+    learningRate: num('learningRate', o.learningRate, { gt: 0, max: 1e300 }, 1),
+    maxEval: num('maxEval', o.maxEval, { integer: true, min: 1, max: 1e12 }, Math.floor((maxIter * 5) / 4)),
+  };
+  return Object.freeze({ name: 'lbfgs', options: Object.freeze(opts) });
+}
+
+export function isLbfgs(v: unknown): v is LbfgsSpec {
+  return typeof v === 'object' && v !== null && (v as { name?: unknown }).name === 'lbfgs' && typeof (v as { options?: unknown }).options === 'object';
+}
+
+/** Re-validates an L-BFGS choice that came from outside (a saved training option, a hand-made object). */
+export function normalizeLbfgs(v: unknown, argument = 'optimizer'): LbfgsSpec {
+  if (!isLbfgs(v)) throw new OptionError(`Expected lbfgs({ … }) for ${argument}`, argument);
+  return lbfgs(v.options);
+}
+
+/** The objective at x: returns f(x) and writes ∇f(x) into g. */
+export type Objective = (x: Float64Array, g: Float64Array) => number;
+
+export interface LbfgsResult {
+  /** Iterations run (torch's `n_iter`). */
+  iterations: number;
+  /** Objective evaluations (torch's `func_evals`). */
+  evaluations: number;
+  /** Objective after each iteration, and max |gradient| after it. */
+  losses: number[];
+  gradNorms: number[];
+  /** Objective at the start. */
+  initialLoss: number;
+  /** Why it stopped: 'gradient' (≤ tol), 'change' (step or loss change ≤ toleranceChange), 'maxIter', 'maxEval', 'direction' (not a descent direction). */
+  reason: 'gradient' | 'change' | 'maxIter' | 'maxEval' | 'direction';
+}
+
+const dot = (a: Float64Array, b: Float64Array): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+const maxAbs = (a: Float64Array): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+};
+
+/** torch's `_cubic_interpolate`: the minimizer of the cubic through two points and slopes, clamped to bounds. */
+function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, bounds?: [number, number]): number {
+  const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
+  const d1 = g1 + g2 - (3 * (f1 - f2)) / (x1 - x2);
+  const d2sq = d1 * d1 - g1 * g2;
+  if (d2sq >= 0) {
+    const d2 = Math.sqrt(d2sq);
+    const m = x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)) : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+    return Math.min(Math.max(m, lo), hi);
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Minimizes `f` from `x` (updated in place) as one `torch.optim.LBFGS.step(closure)` with `max_iter = maxIter`.
+ * `onIteration` runs after each iteration (return false to stop).
+ */
+export function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<LbfgsOptions>, onIteration?: (it: number, loss: number, gradMax: number) => boolean | void): LbfgsResult {
+  const n = x.length;
+  let g: Float64Array = new Float64Array(n);
+  let loss = f(x, g);
+  let evals = 1;
+  const res: LbfgsResult = { iterations: 0, evaluations: 1, losses: [], gradNorms: [], initialLoss: loss, reason: 'maxIter' };
+  if (maxAbs(g) <= o.tol) {
+    res.reason = 'gradient';
+    return res;
+  }
+  const dirs: Float64Array[] = [], stps: Float64Array[] = [], ro: number[] = [];
+  const al = new Array<number>(o.historySize).fill(0);
+  let d: Float64Array = new Float64Array(n);
+  let t = 0;
+  let hDiag = 1;
+  const prevG = new Float64Array(n);
+  let prevLoss = 0;
+  const xInit = new Float64Array(n);
+  // x ← x0 + t·d, evaluated; x is restored to x0 afterwards (torch's _directional_evaluate).
+  const evalAt = (tt: number): { f: number; g: Float64Array } => {
+    for (let i = 0; i < n; i++) x[i] = xInit[i]! + tt * d[i]!;
+    const gg = new Float64Array(n);
+    const ff = f(x, gg);
+    x.set(xInit);
+    return { f: ff, g: gg };
+  };
+  let it = 0;
+  while (it < o.maxIter) {
+    it++;
+    if (it === 1) {
+      for (let i = 0; i < n; i++) d[i] = -g[i]!;
+    } else {
+      const y = new Float64Array(n), s = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        y[i] = g[i]! - prevG[i]!;
+        s[i] = d[i]! * t;
+      }
+      const ys = dot(y, s);
+      if (ys > 1e-10) {
+        if (dirs.length === o.historySize) {
+          dirs.shift();
+          stps.shift();
+          ro.shift();
+        }
+        dirs.push(y);
+        stps.push(s);
+        ro.push(1 / ys);
+        hDiag = ys / dot(y, y);
+      }
+      const q = new Float64Array(n);
+      for (let i = 0; i < n; i++) q[i] = -g[i]!;
+      for (let i = dirs.length - 1; i >= 0; i--) {
+        al[i] = dot(stps[i]!, q) * ro[i]!;
+        const a = -al[i]!, yi = dirs[i]!;
+        for (let j = 0; j < n; j++) q[j] = q[j]! + a * yi[j]!;
+      }
+      d = q;
+      for (let j = 0; j < n; j++) d[j] = d[j]! * hDiag;
+      for (let i = 0; i < dirs.length; i++) {
+        const be = dot(dirs[i]!, d) * ro[i]!;
+        const a = al[i]! - be, si = stps[i]!;
+        for (let j = 0; j < n; j++) d[j] = d[j]! + a * si[j]!;
+      }
+    }
+    prevG.set(g);
+    prevLoss = loss;
+    if (it === 1) {
+      let s1 = 0;
+      for (let i = 0; i < n; i++) s1 += Math.abs(g[i]!);
+      t = Math.min(1, 1 / s1) * o.learningRate;
+    } else t = o.learningRate;
+    const gtd = dot(g, d);
+    if (gtd > -o.toleranceChange) {
+      res.reason = 'direction';
+      it--;
+      break;
+    }
+    let lsEvals = 0;
+    let optCond = false;
+    if (o.lineSearch === 'strongWolfe') {
+      xInit.set(x);
+      const r = strongWolfe(evalAt, t, d, loss, g, gtd, o.toleranceChange);
+      loss = r.f;
+      g = r.g;
+      t = r.t;
+      lsEvals = r.evals;
+      for (let i = 0; i < n; i++) x[i] = x[i]! + t * d[i]!;
+      optCond = maxAbs(g) <= o.tol;
+    } else {
+      for (let i = 0; i < n; i++) x[i] = x[i]! + t * d[i]!;
+      if (it !== o.maxIter) {
+        g = new Float64Array(n);
+        loss = f(x, g);
+        optCond = maxAbs(g) <= o.tol;
+        lsEvals = 1;
+      }
+    }
+    evals += lsEvals;
+    res.losses.push(loss);
+    res.gradNorms.push(maxAbs(g));
+    if (onIteration && onIteration(it, loss, maxAbs(g)) === false) break;
+    if (it === o.maxIter) {
+      res.reason = 'maxIter';
+      break;
+    }
+    if (evals >= o.maxEval) {
+      res.reason = 'maxEval';
+      break;
+    }
+    if (optCond) {
+      res.reason = 'gradient';
+      break;
+    }
+    let step = 0;
+    for (let i = 0; i < n; i++) step = Math.max(step, Math.abs(d[i]! * t));
+    if (step <= o.toleranceChange || Math.abs(loss - prevLoss) < o.toleranceChange) {
+      res.reason = 'change';
+      break;
+    }
+  }
+  res.iterations = it;
+  res.evaluations = evals;
+  return res;
+}
+
+/** torch's `_strong_wolfe` (c1 = 1e-4, c2 = 0.9, max_ls = 25). */
+function strongWolfe(evalAt: (t: number) => { f: number; g: Float64Array }, t: number, d: Float64Array, f: number, g: Float64Array, gtd: number, tolChange: number): { f: number; g: Float64Array; t: number; evals: number } {
+  const c1 = 1e-4, c2 = 0.9, maxLs = 25;
+  const dNorm = maxAbs(d);
+  let { f: fNew, g: gNew } = evalAt(t);
+  let evals = 1;
+  let gtdNew = dot(gNew, d);
+  let tPrev = 0, fPrev = f, gPrev = g, gtdPrev = gtd;
+  let done = false;
+  let lsIter = 0;
+  let br: number[] = [], bf: number[] = [], bg: Float64Array[] = [], bgtd: number[] = [];
+  while (lsIter < maxLs) {
+    if (fNew > f + c1 * t * gtd || (lsIter > 1 && fNew >= fPrev)) {
+      br = [tPrev, t]; bf = [fPrev, fNew]; bg = [gPrev, gNew]; bgtd = [gtdPrev, gtdNew];
+      break;
+    }
+    if (Math.abs(gtdNew) <= -c2 * gtd) {
+      br = [t]; bf = [fNew]; bg = [gNew];
+      done = true;
+      break;
+    }
+    if (gtdNew >= 0) {
+      br = [tPrev, t]; bf = [fPrev, fNew]; bg = [gPrev, gNew]; bgtd = [gtdPrev, gtdNew];
+      break;
+    }
+    const minStep = t + 0.01 * (t - tPrev), maxStep = t * 10;
+    const tmp = t;
+    t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, [minStep, maxStep]);
+    tPrev = tmp; fPrev = fNew; gPrev = gNew; gtdPrev = gtdNew;
+    ({ f: fNew, g: gNew } = evalAt(t));
+    evals++;
+    gtdNew = dot(gNew, d);
+    lsIter++;
+  }
+  if (lsIter === maxLs) {
+    br = [0, t]; bf = [f, fNew]; bg = [g, gNew];
+  }
+  let insufProgress = false;
+  let [low, high] = bf[0]! <= bf[bf.length - 1]! ? [0, 1] : [1, 0];
+  while (!done && lsIter < maxLs) {
+    if (Math.abs(br[1]! - br[0]!) * dNorm < tolChange) break;
+    t = cubicInterpolate(br[0]!, bf[0]!, bgtd[0]!, br[1]!, bf[1]!, bgtd[1]!);
+    const bmax = Math.max(br[0]!, br[1]!), bmin = Math.min(br[0]!, br[1]!);
+    const eps = 0.1 * (bmax - bmin);
+    if (Math.min(bmax - t, t - bmin) < eps) {
+      if (insufProgress || t >= bmax || t <= bmin) {
+        t = Math.abs(t - bmax) < Math.abs(t - bmin) ? bmax - eps : bmin + eps;
+        insufProgress = false;
+      } else insufProgress = true;
+    } else insufProgress = false;
+    ({ f: fNew, g: gNew } = evalAt(t));
+    evals++;
+    gtdNew = dot(gNew, d);
+    lsIter++;
+    if (fNew > f + c1 * t * gtd || fNew >= bf[low]!) {
+      br[high] = t; bf[high] = fNew; bg[high] = gNew; bgtd[high] = gtdNew;
+      [low, high] = bf[0]! <= bf[1]! ? [0, 1] : [1, 0];
+    } else {
+      if (Math.abs(gtdNew) <= -c2 * gtd) done = true;
+      else if (gtdNew * (br[high]! - br[low]!) >= 0) {
+        br[high] = br[low]!; bf[high] = bf[low]!; bg[high] = bg[low]!; bgtd[high] = bgtd[low]!;
+      }
+      br[low] = t; bf[low] = fNew; bg[low] = gNew; bgtd[low] = gtdNew;
+    }
+  }
+  return { f: bf[low]!, g: bg[low]!, t: br[low]!, evals };
+}

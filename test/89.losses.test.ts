@@ -1,0 +1,290 @@
+/**
+ * Issue 21: scikit-learn's losses as heads, elastic net, L-BFGS. Oracles: test/fixtures/losses/reference.json
+ * (scripts/reference/losses.py, scikit-learn 1.2 and PyTorch 1.13 from Debian).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, OptionError, Rng, Sequential, ShapeError, StandardScaler,
+  adam, dense, fromBuffer, lbfgs, loadCsvSync, sgd, type LossName,
+} from '../lib';
+import { getBackend } from '../lib/backend';
+import { LOSSES, LOSS_NAMES, lossParamDefault, type EngineSpec } from '../lib/engine/spec';
+import { minimizeLbfgs } from '../lib/optim/lbfgs';
+import { BACKENDS } from './support/backends';
+
+const DATA = path.join(__dirname, '..', 'datasets');
+const REF = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'losses', 'reference.json'), 'utf8'));
+
+function standardized(name: string, scale = 1): { X: Float64Array; y: Float64Array; n: number; d: number } {
+  const data = loadCsvSync(path.join(DATA, `${name}.csv`), { dtype: 'float64' });
+  const Z = new StandardScaler().fitTransform(data.X, 'float64');
+  return { X: Z.data as Float64Array, y: Float64Array.from(data.y, (v) => v * scale), n: Z.rows, d: Z.cols };
+}
+const rows = (X: Float64Array, n: number, d: number): number[][] => Array.from({ length: n }, (_, i) => Array.from(X.subarray(i * d, (i + 1) * d)));
+
+/** Independent closed forms (double) of every element-wise head: (z, y or s) → loss. */
+function closedForm(loss: LossName, p: number): (z: number, t: number) => number {
+  switch (loss) {
+    case 'squaredError': return (z, y) => 0.5 * (z - y) ** 2;
+    case 'huber': return (z, y) => (Math.abs(z - y) <= p ? 0.5 * (z - y) ** 2 : p * Math.abs(z - y) - 0.5 * p * p);
+    case 'epsilonInsensitive': return (z, y) => Math.max(0, Math.abs(y - z) - p);
+    case 'squaredEpsilonInsensitive': return (z, y) => Math.max(0, Math.abs(y - z) - p) ** 2;
+    case 'quantile': return (z, y) => (y - z >= 0 ? p * (y - z) : (p - 1) * (y - z));
+    case 'poisson': return (z, y) => Math.exp(z) - y * z;
+    case 'gamma': return (z, y) => z + y * Math.exp(-z);
+    case 'tweedie': return (z, y) => (p === 1 ? Math.exp(z) - y * z : p === 2 ? z + y * Math.exp(-z) : Math.exp((2 - p) * z) / (2 - p) - (y * Math.exp((1 - p) * z)) / (1 - p));
+    case 'log': return (z, s) => Math.log1p(Math.exp(-s * z));
+    case 'hinge': return (z, s) => Math.max(0, 1 - s * z);
+    case 'squaredHinge': return (z, s) => Math.max(0, 1 - s * z) ** 2;
+    case 'perceptron': return (z, s) => Math.max(0, -s * z);
+    case 'modifiedHuber': return (z, s) => (s * z >= 1 ? 0 : s * z >= -1 ? (1 - s * z) ** 2 : -4 * s * z);
+    default: throw new Error(loss);
+  }
+}
+
+const SK_LOSSES = LOSS_NAMES.filter((l) => l !== 'sigmoidCrossEntropy' && l !== 'softmaxCrossEntropy');
+
+function specOf(loss: LossName, lossParam: number, layers: { inputs: number; units: number; activation: 'linear' | 'tanh' }[], l2 = 0): EngineSpec {
+  return {
+    dtype: 'float64', loss, lossParam,
+    layers: layers.map((L) => ({ ...L, activationParam: 0, useBias: true, dropout: 0 })),
+    optimizer: sgd().config, l1: 0, l2, penalizeBias: false, clipNorm: 0, clipValue: 0, maxBatch: 64,
+  };
+}
+
+describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
+  describe('every head: loss equals its closed form, gradient equals central differences (float64, ≤ 1e-6)', () => {
+    const params: Partial<Record<LossName, number[]>> = { huber: [0.3], epsilonInsensitive: [0.2], squaredEpsilonInsensitive: [0.2], quantile: [0.3, 0.9], tweedie: [0, 1, 1.5, 2, 3] };
+    for (const backend of BACKENDS)
+      for (const loss of SK_LOSSES)
+        for (const p of params[loss] ?? [lossParamDefault(loss)])
+          for (const k of LOSSES[loss].targetColumns === 1 ? [1, 3] : [1, 2]) {
+            it(`${backend} ${loss}${p ? ` (${p})` : ''}, ${k} output${k > 1 ? 's' : ''}, with a tanh hidden layer`, () => {
+              const rng = new Rng(11 + k);
+              const n = 23, d = 4, h = 5;
+              const margin = LOSSES[loss].targetColumns === 1;
+              const positive = loss === 'gamma' || loss === 'poisson' || loss === 'tweedie';
+              const spec = specOf(loss, p, [{ inputs: d, units: h, activation: 'tanh' }, { inputs: h, units: k, activation: 'linear' }]);
+              const t = getBackend(backend).createTrainer(spec);
+              try {
+                t.initialize(3);
+                const P = Float64Array.from({ length: d * h + h + h * k + k }, () => (rng.uniform() - 0.5) * 1.2);
+                t.setParams(P);
+                const X = Float64Array.from({ length: n * d }, () => rng.uniform() * 2 - 1);
+                const Y = margin ? Float64Array.from({ length: n }, () => Math.floor(rng.uniform() * (k === 1 ? 2 : k)))
+                  : Float64Array.from({ length: n * k }, () => (positive ? 0.1 + 2 * rng.uniform() : rng.uniform() * 2 - 1));
+                const g = new Float64Array(P.length);
+                const loss0 = t.gradients(X, Y, n, g);
+                // The loss against the closed form, from the outputs predict gives.
+                const out = new Float64Array(n * k);
+                t.predict(X, n, out);
+                const f = closedForm(loss, p);
+                let want = 0;
+                for (let i = 0; i < n; i++)
+                  for (let j = 0; j < k; j++) want += f(out[i * k + j]!, margin ? ((k === 1 ? Y[i] === 1 : Y[i] === j) ? 1 : -1) : Y[i * k + j]!);
+                want /= n;
+                assert.ok(Math.abs(loss0 - want) <= 1e-12 * Math.max(1, Math.abs(want)), `loss ${loss0} vs closed form ${want}`);
+                const eps = 1e-6, scratch = new Float64Array(P.length);
+                let worst = 0;
+                for (let i = 0; i < P.length; i++) {
+                  const Q = P.slice();
+                  Q[i] = P[i]! + eps;
+                  t.setParams(Q);
+                  const up = t.gradients(X, Y, n, scratch);
+                  Q[i] = P[i]! - eps;
+                  t.setParams(Q);
+                  const down = t.gradients(X, Y, n, scratch);
+                  worst = Math.max(worst, Math.abs((up - down) / (2 * eps) - g[i]!) / Math.max(1, Math.abs(g[i]!)));
+                }
+                assert.ok(worst <= 1e-6, `worst gradient difference ${worst}`);
+              } finally {
+                t.dispose();
+              }
+            });
+          }
+  });
+
+  describe('optima equal scikit-learn 1.2 (L-BFGS, float64, ≤ 1e-6 relative on coefficients)', () => {
+    for (const o of REF.optima.filter((x: { name: string }) => x.name !== 'quantile'))
+      for (const backend of BACKENDS)
+        it(`${backend} ${o.name} vs ${o.estimator}`, async () => {
+          const { X, y, n, d } = standardized(o.dataset, o.target_scale ?? 1);
+          const base = { backend, dtype: 'float64' as const, regularization: { l2: o.l2 } };
+          const m = o.name === 'logistic' ? new LogisticRegression(base)
+            : o.name === 'ridge' ? new LinearRegression(base)
+            : new LinearRegressor({ ...base, loss: o.loss, ...(o.power !== null && o.power !== undefined ? { power: o.power } : {}) });
+          const h = await m.fit(rows(X, n, d), y, { optimizer: lbfgs({ maxIter: 500, tol: 1e-10, toleranceChange: 0 }) });
+          const w = m.coef as Float64Array, b = m.intercept as number;
+          const ref = [...o.coef, o.intercept] as number[];
+          const ours = [...w, b];
+          const scale = Math.max(...ref.map(Math.abs));
+          const worst = Math.max(...ours.map((v, i) => Math.abs(v - ref[i]!))) / scale;
+          assert.ok(worst <= 1e-6, `relative difference ${worst} after ${h.lbfgs!.iterations} iterations (${h.lbfgs!.reason})`);
+        });
+  });
+
+  it('L-BFGS iterates equal torch.optim.LBFGS (strong Wolfe, float64) for 10 iterations to 1e-10, both backends', () => {
+    const L = REF.lbfgs;
+    const { X, y, n, d } = standardized(L.dataset);
+    for (const backend of BACKENDS) {
+      const spec = { ...specOf('sigmoidCrossEntropy', 0, [{ inputs: d, units: 1, activation: 'linear' }], L.l2), maxBatch: n };
+      const t = getBackend(backend).createTrainer(spec);
+      try {
+        t.initialize(0);
+        const P = new Float64Array(d + 1);
+        const f = (x: Float64Array, g: Float64Array): number => {
+          t.setParams(x);
+          const loss = t.gradients(X, y, n, P);
+          g.set(P);
+          let s = 0;
+          for (let i = 0; i < d; i++) s += x[i]! * x[i]!;
+          return loss + 0.5 * L.l2 * s;
+        };
+        const x = Float64Array.from(L.params0 as number[]);
+        const seen: Float64Array[] = [];
+        minimizeLbfgs(f, x, { ...lbfgs({ maxIter: 10, historySize: L.history_size, tol: 0 }).options }, () => void seen.push(x.slice()));
+        assert.equal(seen.length, 10);
+        for (let it = 0; it < 10; it++) {
+          const want = L.params[it] as number[];
+          const diff = Math.max(...want.map((v, i) => Math.abs(v - seen[it]![i]!)));
+          assert.ok(diff <= 1e-10, `${backend} iteration ${it + 1}: max difference ${diff}`);
+        }
+      } finally {
+        t.dispose();
+      }
+    }
+  });
+
+  describe('non-smooth losses: the regularized objective reached is ≤ scikit-learn SGD\'s on the same data and alpha', () => {
+    for (const o of REF.sgd)
+      it(`${o.name} (${o.dataset}): ≤ ${o.estimator}`, async () => {
+        const { X, y, n, d } = standardized(o.dataset, o.target_scale ?? 1);
+        const isClass = o.dataset === 'breast-cancer';
+        const base = { dtype: 'float64' as const, regularization: { l2: o.l2 } };
+        const m = isClass ? new LinearClassifier({ ...base, loss: o.loss }) : new LinearRegressor({ ...base, loss: o.loss, epsilon: o.epsilon });
+        await m.fit(rows(X, n, d), y, { optimizer: adam({ learningRate: 0.01 }), epochs: 200, batchSize: 32, seed: 1 });
+        const w = m.coef as Float64Array;
+        const obj = m.evaluate(rows(X, n, d), y).loss + 0.5 * o.l2 * w.reduce((s, v) => s + v * v, 0);
+        assert.ok(obj <= o.objective, `descent ${obj} vs scikit-learn ${o.objective}`);
+      });
+  });
+
+  it('quantile: the pinball loss reached vs QuantileRegressor(alpha=0, highs)', async () => {
+    const o = REF.optima.find((x: { name: string }) => x.name === 'quantile');
+    const { X, y, n, d } = standardized(o.dataset, o.target_scale);
+    const m = new LinearRegressor({ dtype: 'float64', loss: 'quantile', quantile: o.quantile });
+    const epochs = 400;
+    await m.fit(rows(X, n, d), y, { optimizer: sgd({ learningRate: { at: (t: number) => 0.05 / Math.sqrt(1 + t / 442) } }), epochs, batchSize: n, shuffle: false, seed: 1 });
+    const loss = m.evaluate(rows(X, n, d), y).loss;
+    const rel = (loss - o.objective) / o.objective;
+    assert.ok(rel >= -1e-12, `below the LP optimum: ${loss} vs ${o.objective}`);
+    assert.ok(rel <= 1e-3, `pinball ${loss} vs optimum ${o.objective} (relative ${rel})`);
+  });
+
+  describe('models', () => {
+    it('LinearClassifier: binary is one output (z > 0 → classes[1]), k classes one-vs-rest; decisionFunction, predictProba where scikit-learn has it', async () => {
+      const data = loadCsvSync(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
+      for (const backend of BACKENDS) {
+        const m = new LinearClassifier({ loss: 'hinge', backend, standardize: true, regularization: { l2: 1e-4 } });
+        await m.fit(data.X, data.y, { epochs: 5, optimizer: sgd({ learningRate: 0.01 }), seed: 2 });
+        const dec = m.decisionFunction(data.X);
+        assert.equal(dec.length, data.X.rows * 10);
+        const pred = m.predict(data.X) as Float64Array;
+        for (let i = 0; i < 50; i++) {
+          const row = Array.from(dec.subarray(i * 10, i * 10 + 10));
+          assert.equal(pred[i], row.indexOf(Math.max(...row)));
+        }
+        assert.ok(m.evaluate(data.X, data.y).accuracy > 0.9);
+        assert.throws(() => m.predictProba(data.X), (e: unknown) => e instanceof OptionError && e.argument === 'loss');
+      }
+      const bc = loadCsvSync(path.join(DATA, 'breast-cancer.csv'), { dtype: 'float64' });
+      const labels = Array.from(bc.y, (v) => (v === 1 ? 'benign' : 'malignant'));
+      const mh = new LinearClassifier({ loss: 'modifiedHuber', standardize: true });
+      await mh.fit(bc.X, labels, { epochs: 5, seed: 1 });
+      const z = mh.decisionFunction(bc.X), p = mh.predictProba(bc.X) as Float64Array, lab = mh.predict(bc.X) as string[];
+      assert.deepEqual(mh.classes, ['benign', 'malignant']);
+      for (let i = 0; i < z.length; i++) {
+        assert.equal(p[i], (Math.min(1, Math.max(-1, z[i]!)) + 1) / 2);
+        assert.equal(lab[i], z[i]! > 0 ? 'malignant' : 'benign');
+      }
+    });
+
+    it('native and JS backends agree on LinearRegressor / LinearClassifier fits (float32, ≤ 1e-5)', async function () {
+      if (BACKENDS.length < 2) this.skip();
+      const { X, y, n, d } = standardized('diabetes', 0.01);
+      for (const loss of ['huber', 'poisson', 'quantile', 'tweedie'] as const) {
+        const preds = [];
+        for (const backend of BACKENDS) {
+          const m = new LinearRegressor({ loss, backend, ...(loss === 'tweedie' ? { power: 1.5 } : {}) });
+          await m.fit(rows(X, n, d), y, { epochs: 3, batchSize: 16, seed: 4, optimizer: adam({ learningRate: 0.01 }) });
+          preds.push(m.predict(rows(X, n, d)));
+        }
+        const diff = Math.max(...preds[0]!.map((v, i) => Math.abs(v - preds[1]![i]!)));
+        assert.ok(diff <= 1e-5, `${loss}: ${diff}`);
+      }
+    });
+
+    it('save/load keeps the loss and its parameter; predictions are identical', async () => {
+      const { X, y, n, d } = standardized('diabetes', 0.01);
+      const m = new LinearRegressor({ loss: 'huber', epsilon: 0.25, dtype: 'float64' });
+      await m.fit(rows(X, n, d), y, { epochs: 2, seed: 1 });
+      const back = fromBuffer(m.toBuffer()) as LinearRegressor;
+      assert.equal(back.loss, 'huber');
+      assert.deepEqual(back.predict(rows(X, n, d)), m.predict(rows(X, n, d)));
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'descent-89-')), 'm.safetensors');
+      const c = new Sequential([dense(4, { activation: 'tanh' }), dense(3)], { loss: 'squaredHinge' });
+      const bc = standardized('digits');
+      const yk = Float64Array.from(bc.y, (v) => v % 3);
+      await c.fit(rows(bc.X, 300, bc.d), yk.subarray(0, 300), { epochs: 2, seed: 1 });
+      c.save(file);
+      const again = fromBuffer(fs.readFileSync(file)) as Sequential;
+      assert.deepEqual(again.predict(rows(bc.X, 300, bc.d)), c.predict(rows(bc.X, 300, bc.d)));
+    });
+
+    it('elastic net { alpha, l1Ratio } is l1 = α·ρ, l2 = α·(1 − ρ) (scikit-learn); l1Ratio defaults to 0.15', async () => {
+      const { X, y, n, d } = standardized('diabetes', 0.01);
+      const fit = async (regularization: object) => {
+        const m = new LinearRegression({ dtype: 'float64', regularization });
+        await m.fit(rows(X, n, d), y, { epochs: 3, seed: 1 });
+        return m.coefficients;
+      };
+      assert.deepEqual(await fit({ alpha: 0.1, l1Ratio: 0.3 }), await fit({ l1: 0.1 * 0.3, l2: 0.1 * (1 - 0.3) }));
+      assert.deepEqual(await fit({ alpha: 0.02 }), await fit({ l1: 0.02 * 0.15, l2: 0.02 * (1 - 0.15) }));
+      assert.throws(() => new LinearRegression({ regularization: { alpha: 1, l2: 1 } }), (e: unknown) => e instanceof OptionError && e.argument === 'regularization.alpha');
+      assert.throws(() => new LinearRegression({ regularization: { alpha: 1, l1Ratio: 1.5 } }), (e: unknown) => e instanceof OptionError && e.argument === 'regularization.l1Ratio');
+    });
+  });
+
+  describe('bad input gets a DescentError naming the argument', () => {
+    const opt = (f: () => unknown, argument: string) => assert.throws(f, (e: unknown) => e instanceof OptionError && e.argument === argument, argument);
+    it('loss options', () => {
+      opt(() => new LinearRegressor({ loss: 'quantile', quantile: 1 }), 'options.quantile');
+      opt(() => new LinearRegressor({ loss: 'tweedie', power: 0.5 }), 'options.power');
+      opt(() => new LinearRegressor({ loss: 'huber', power: 1.5 }), 'options.power');
+      opt(() => new LinearRegressor({ loss: 'hinge' as never }), 'options.loss');
+      opt(() => new LinearClassifier({ loss: 'huber' as never }), 'options.loss');
+      opt(() => new LinearRegressor({ loss: 'huber', epsilon: -1 }), 'options.epsilon');
+      opt(() => new Sequential([dense(1)], { loss: 'huber', epsilon: Number.NaN }), 'options.epsilon');
+    });
+    it('targets outside the loss\'s domain', async () => {
+      const X = [[0], [1], [2]];
+      await assert.rejects(new LinearRegressor({ loss: 'poisson' }).fit(X, [1, -1, 2]), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');
+      await assert.rejects(new LinearRegressor({ loss: 'gamma' }).fit(X, [1, 0, 2]), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');
+      await new LinearRegressor({ loss: 'tweedie', power: 0 }).fit(X, [1, -1, 2]);
+    });
+    it('lbfgs options and what does not apply to it', async () => {
+      opt(() => lbfgs({ maxIter: 0 }), 'maxIter');
+      opt(() => lbfgs({ lineSearch: 'armijo' as never }), 'lineSearch');
+      const X = [[0], [1], [2]], y = [0, 1, 1];
+      await assert.rejects(new LogisticRegression().fit(X, y, { optimizer: lbfgs(), epochs: 3 }), (e: unknown) => e instanceof OptionError && e.argument === 'epochs');
+      await assert.rejects(new LogisticRegression({ regularization: { l1: 0.1 } }).fit(X, y, { optimizer: lbfgs() }), (e: unknown) => e instanceof OptionError && e.argument === 'regularization.l1');
+    });
+    it('spec.lossParam on both backends', () => {
+      for (const backend of BACKENDS)
+        assert.throws(() => getBackend(backend).createTrainer(specOf('quantile', 2, [{ inputs: 2, units: 1, activation: 'linear' }])), (e: unknown) => e instanceof OptionError && e.argument === 'spec.lossParam', backend);
+    });
+  });
+});

@@ -69,6 +69,10 @@ export interface BackendTrainer {
    */
   gradients(X: FloatArray, Y: FloatArray, n: number, out: FloatArray): number;
   getParams(): FloatArray;
+  /** The averaged weights (`spec.average`: running mean or EMA from step `start`), or null when the spec does not average. */
+  getAverage(): FloatArray | null;
+  /** @throws StateError when the spec does not average. */
+  setAverage(average: FloatArray): void;
   setParams(params: FloatArray): void;
   getSlot(slot: number): FloatArray;
   setSlot(slot: number, values: FloatArray): void;

@@ -352,6 +352,12 @@ export interface EngineSpec {
   readonly clipValue: number;
   /** Rows of the workspace: the largest batch `runBatches` takes and the block size `predict` uses. */
   readonly maxBatch: number;
+  /**
+   * Weight averaging after each optimizer step from step `start` (1-based): `mean` is the running mean (ASGD,
+   * scikit-learn's `average`), `ema` the exponential moving average `d·avg + (1 − d)·p`; both start from a copy of
+   * the weights. Absent: no averaging.
+   */
+  readonly average?: { readonly kind: 'none' | 'mean' | 'ema'; readonly start: number; readonly decay: number };
 }
 
 /** Where each tensor lives in the flat parameter vector `[W0, b0, W1, b1, …]`; `W` is `[units, inputs]` (PyTorch's layout). */
@@ -392,6 +398,6 @@ export function trainerBytes(spec: EngineSpec): number {
   const { total: P, maxWidth } = layoutOf(spec.layers);
   let ws = 0;
   for (const L of spec.layers) ws += B * L.units * (1 + (L.activation !== 'linear' ? 1 : 0) + (L.dropout > 0 ? 2 : 0));
-  const elems = P * (3 + 2 * numSlots(spec.optimizer)) + B * spec.layers[0]!.inputs + B * targetColumns(spec) + B + ws + 2 * B * maxWidth;
+  const elems = P * (3 + 2 * numSlots(spec.optimizer) + (spec.average && spec.average.kind !== 'none' ? 2 : 0)) + B * spec.layers[0]!.inputs + B * targetColumns(spec) + B + ws + 2 * B * maxWidth;
   return elems * DTYPE_BYTES[spec.dtype] + maxWidth * 8;
 }

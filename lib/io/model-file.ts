@@ -159,6 +159,7 @@ function canonicalSpec(s: EngineSpec): EngineSpec {
     ...((LOSSES[s.loss] as LossFact).param ? { lossParam: s.lossParam } : {}),
     optimizer: optimizer as KernelConfig, l1: s.l1, l2: s.l2, penalizeBias: s.penalizeBias, clipNorm: s.clipNorm,
     clipValue: s.clipValue, maxBatch: s.maxBatch,
+    ...(s.average ? { average: { kind: s.average.kind, start: s.average.start, decay: s.average.decay } } : {}),
   } as EngineSpec;
 }
 
@@ -311,7 +312,16 @@ function fromV1Spec(v: unknown): unknown {
  */
 function checkSpec(v: unknown): EngineSpec {
   if (!isPlainObject(v)) throw bad('model.spec must be an object');
-  const { lossParam: lp, ...rest } = v;
+  const { lossParam: lp, average: av, ...rest } = v;
+  let average: EngineSpec['average'];
+  if (av !== undefined) {
+    if (!isPlainObject(av)) throw bad('model.spec.average must be an object { kind, start, decay }');
+    exactKeys('model.spec.average', av, ['kind', 'start', 'decay']);
+    const kind = oneOfNames('model.spec.average.kind', av.kind, ['none', 'mean', 'ema'] as const, 'averaging kind');
+    if (!isInt(av.start, 1, 2 ** 53)) throw bad('model.spec.average.start must be an integer >= 1');
+    if (!isNum(av.decay) || av.decay < 0 || av.decay >= 1) throw bad('model.spec.average.decay must be in [0, 1)');
+    average = { kind, start: av.start, decay: av.decay };
+  }
   exactKeys('model.spec', rest, SPEC_KEYS);
   const dtype = oneOfNames('model.spec.dtype', v.dtype, DTYPES, 'dtype');
   const loss = oneOfNames('model.spec.loss', v.loss, LOSS_NAMES, 'loss head');
@@ -360,6 +370,7 @@ function checkSpec(v: unknown): EngineSpec {
   return {
     dtype, layers, loss, lossParam: lossParam as number, optimizer: optimizer as KernelConfig, l1: v.l1 as number, l2: v.l2 as number, penalizeBias: v.penalizeBias,
     clipNorm: v.clipNorm as number, clipValue: v.clipValue as number, maxBatch: v.maxBatch,
+    ...(average ? { average } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export interface Regularization {
   readonly penalizeBias: boolean;
   readonly clipNorm: number;
   readonly clipValue: number;
+  /** Weight averaging (`average` / `ema` constructor options); absent when off. */
+  readonly average?: EngineSpec['average'];
 }
 
 /**
@@ -40,6 +42,7 @@ export function buildSpec(defs: readonly LayerDef[], inputs: number, loss: LossN
     dtype, layers, loss, lossParam, optimizer: optimizer.config,
     l1: reg.l1, l2: reg.l2, penalizeBias: reg.penalizeBias, clipNorm: reg.clipNorm, clipValue: reg.clipValue,
     maxBatch: Math.max(batchRows, 256),
+    ...(reg.average ? { average: reg.average } : {}),
   };
   if (spec.maxBatch > batchRows && trainerBytes(spec) > memoryLimit()) spec.maxBatch = batchRows;
   return spec;

@@ -51,6 +51,35 @@ export interface ModelOptions {
   clipNorm?: number;
   /** Clamp every gradient element to `[−clipValue, clipValue]`. Default off. */
   clipValue?: number;
+  /**
+   * Averaged SGD (Polyak & Juditsky 1992), scikit-learn's `average`: `true` averages the weights after every optimizer
+   * step, `{ start }` from step `start` (1-based; scikit-learn's `average=start` counts samples, i.e. steps at
+   * `batchSize: 1`). `predict`, `evaluate` and `save` use the running mean; training continues from the raw
+   * weights (`partialFit`). Default off.
+   */
+  average?: boolean | { start?: number };
+  /**
+   * Exponential moving average of the weights, `avg ← decay·avg + (1 − decay)·w` after every optimizer step from
+   * step `start` (default 1), starting from a copy of the weights (`torch.optim.swa_utils.AveragedModel` with an EMA
+   * `avg_fn`; Keras' `use_ema`/`ema_momentum`). `predict`, `evaluate` and `save` use the average. Default off.
+   */
+  ema?: { decay: number; start?: number };
+}
+
+/** The engine's averaging spec from the `average` and `ema` constructor options (undefined when both are off). */
+function averagingOf(average: unknown, ema: unknown): EngineSpec['average'] {
+  if (average !== undefined && average !== false && ema !== undefined)
+    throw new OptionError('Give average or ema, not both', 'ema');
+  if (ema !== undefined) {
+    const e = checkKeys('options.ema', ema, ['decay', 'start']);
+    const decay = num('ema.decay', e.decay, { min: 0, lt: 1 });
+    const start = num('ema.start', e.start, { integer: true, min: 1, max: 2 ** 53 }, 1);
+    return { kind: 'ema', start, decay };
+  }
+  if (average === undefined || average === false) return undefined;
+  if (average === true) return { kind: 'mean', start: 1, decay: 0 };
+  const a = checkKeys('options.average', average, ['start']);
+  return { kind: 'mean', start: num('average.start', a.start, { integer: true, min: 1, max: 2 ** 53 }, 1), decay: 0 };
 }
 
 /** A JSON copy of constructor options (what a saved model needs to rebuild itself). */
@@ -58,7 +87,7 @@ export function jsonClone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
-export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue'] as const;
+export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', 'average', 'ema'] as const;
 
 /** Fields that hold a fitted model's state, which setParams keeps (everything else comes from the new arguments). */
 const STATE_FIELDS = new Set(['trainer', 'spec', 'scaler', 'session', 'busy', 'inCallback', 'backendName', 'history', 'featureNames', 'labelClasses']);
@@ -79,6 +108,7 @@ export abstract class Model {
     penalizeBias: boolean;
     clipNorm: number;
     clipValue: number;
+    average: EngineSpec['average'];
   };
   /** The backend trainer holding the parameters: the training session's, or a loaded file's. */
   private trainer: BackendTrainer | undefined;
@@ -147,6 +177,7 @@ export abstract class Model {
       penalizeBias: bool('regularization.penalizeBias', reg.penalizeBias, false),
       clipNorm: num('options.clipNorm', o.clipNorm, { gt: 0, max: SPEC_BOUNDS.clipNorm.max }, 0),
       clipValue: num('options.clipValue', o.clipValue, { gt: 0, max: SPEC_BOUNDS.clipValue.max }, 0),
+      average: averagingOf(o.average, o.ema),
     };
   }
 
@@ -159,9 +190,9 @@ export abstract class Model {
 
   /** The view of this model a training session works with (protected hooks bound). */
   private sessionModel(): SessionModel {
-    const { l1, l2, penalizeBias, clipNorm, clipValue, standardize } = this.options;
+    const { l1, l2, penalizeBias, clipNorm, clipValue, standardize, average } = this.options;
     return {
-      className: this.constructor.name, head: this.head, standardize, regularization: { l1, l2, penalizeBias, clipNorm, clipValue },
+      className: this.constructor.name, head: this.head, standardize, regularization: { l1, l2, penalizeBias, clipNorm, clipValue, ...(average ? { average } : {}) },
       layerDefs: (outputs) => this.layerDefs(outputs), fixedOutputs: () => this.fixedOutputs(), paramsOption: () => this.paramsOption(),
     };
   }
@@ -214,6 +245,7 @@ export abstract class Model {
     for (const k of Object.keys(o))
       if (o[k] !== undefined && !['optimizer', 'seed', 'signal', 'dtype'].includes(k))
         throw new OptionError(`${k} does not apply to lbfgs (a full-batch solver: its options go in lbfgs({ maxIter, tol, historySize, lineSearch }))`, k);
+    if (this.options.average) throw new OptionError('lbfgs does not average weights; remove average / ema', this.options.average.kind === 'ema' ? 'ema' : 'average');
     if (this.options.l1 > 0) throw new OptionError('lbfgs does not support l1 yet (OWL-QN is not implemented); use l2, or a first-order optimizer for l1', 'regularization.l1');
     if (this.options.clipNorm > 0 || this.options.clipValue > 0) throw new OptionError('lbfgs does not clip gradients; remove clipNorm/clipValue', this.options.clipNorm > 0 ? 'clipNorm' : 'clipValue');
     const rows = (y as ArrayLike<unknown> | undefined)?.length;

@@ -73,6 +73,8 @@ class EpochBuffers {
 export class TrainingSession {
   /** Optimizer steps taken; epochs (partialFit: passes) completed. */
   step = 0;
+  /** With weight averaging, the raw weights between runs (the trainer then holds the average). */
+  private rawParams: FloatArray | undefined;
   epoch = 0;
 
   private constructor(
@@ -125,6 +127,8 @@ export class TrainingSession {
       if (r.optimizer.kernel !== spec.optimizer.kernel || KERNEL_FIELD_NAMES.some((f) => r.optimizer[f] !== spec.optimizer[f]))
         throw new OptionError(`${plan.resume!.path} was trained with a different optimizer (${resume.checkpoint!.optimizer.name} ${JSON.stringify(resume.checkpoint!.optimizer.options)})`, 'resumeFrom');
     }
+    if (spec.average && (plan.checkpoint || resume || plan.earlyStopping?.restoreBestWeights))
+      throw new OptionError('Weight averaging (average / ema) does not combine with checkpoints, resumeFrom or restoreBestWeights yet', plan.checkpoint ? 'checkpoint' : resume ? 'resumeFrom' : 'earlyStopping');
     if (plan.signal?.aborted) throw new AbortError('fit() was aborted before it started; the model keeps its previous parameters', { cause: plan.signal.reason });
     const backend = getBackend(plan.backend);
     const trainer = backend.createTrainer(spec);
@@ -245,6 +249,11 @@ export class TrainingSession {
     const source = this.source!;
     const { trainer } = this;
     const t0 = process.hrtime.bigint();
+    // Averaging: the model held the average since the last run; training continues from the raw weights.
+    if (this.rawParams) {
+      trainer.setParams(this.rawParams);
+      this.rawParams = undefined;
+    }
     const history: History = {
       epoch: [], loss: [], valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [], seconds: 0, stoppedEarly: false, bestEpoch: 0, throughput: [], history: {},
     };
@@ -388,6 +397,11 @@ export class TrainingSession {
         ...plan, batchSize: Math.min(plan.batchSize, this.spec.maxBatch),
         validationData: undefined, sampleWeight: undefined, onEpochEnd: undefined, onBatchEnd: undefined, onTrainBegin: undefined, onTrainEnd: undefined, signal: undefined, resume: undefined,
       });
+    }
+    // Averaging: from here on the model predicts with (and saves) the averaged weights, once averaging has begun.
+    if (this.spec.average && this.step >= this.spec.average.start) {
+      this.rawParams = trainer.getParams();
+      trainer.setParams(trainer.getAverage()!);
     }
     // Restore the best epoch's weights whether or not early stopping triggered (as Keras ≥ 2.11 with restore_best_weights).
     if (es?.restoreBestWeights && bestParams) {

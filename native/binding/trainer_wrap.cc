@@ -125,6 +125,18 @@ NetworkSpec ParseSpec(Napi::Env env, const Napi::Value& v) {
   s.clipNorm = PropNumber(env, o, "clipNorm", "spec", kBound_clipNorm.lo, kBound_clipNorm.hi);
   s.clipValue = PropNumber(env, o, "clipValue", "spec", kBound_clipValue.lo, kBound_clipValue.hi);
   s.maxBatch = RequireInt(env, o.Get("maxBatch"), "spec.maxBatch", 1, kMaxDim);
+  // Optional: { kind: 'mean' | 'ema', start, decay } (absent: no averaging).
+  const Napi::Value av = o.Get("average");
+  if (!av.IsUndefined() && !av.IsNull()) {
+    if (!av.IsObject()) Throw(env, ErrKind::kOption, "spec.average", "spec.average must be an object { kind, start, decay }");
+    const Napi::Object ao = av.As<Napi::Object>();
+    constexpr const char* kAverageKinds[] = {"none", "mean", "ema"};
+    s.averageKind = static_cast<int>(ParseName<int32_t>(env, ao.Get("kind"), "spec.average.kind", kAverageKinds));
+    s.averageStart = RequireInt(env, ao.Get("start"), "spec.average.start", 1, int64_t(1) << 53);
+    s.averageDecay = PropNumber(env, ao, "decay", "spec.average", 0, 1);
+    if (s.averageKind == 2 && !(s.averageDecay < 1))
+      Throw(env, ErrKind::kOption, "spec.average.decay", "spec.average.decay must be below 1");
+  }
   if (static_cast<uint64_t>(s.maxBatch) * maxWidth > kMaxElements)
     Throw(env, ErrKind::kShape, "spec.maxBatch", "maxBatch times the widest layer is too large for one workspace");
   return s;
@@ -244,6 +256,8 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
                       InstanceMethod<&TrainerWrap::GetParams>("getParams"),
                       InstanceMethod<&TrainerWrap::SetParams>("setParams"),
                       InstanceMethod<&TrainerWrap::GetSlot>("getSlot"),
+                      InstanceMethod<&TrainerWrap::GetAverage>("getAverage"),
+                      InstanceMethod<&TrainerWrap::SetAverage>("setAverage"),
                       InstanceMethod<&TrainerWrap::SetSlot>("setSlot"),
                       InstanceMethod<&TrainerWrap::GetState>("getState"),
                       InstanceMethod<&TrainerWrap::SetState>("setState"),
@@ -571,6 +585,27 @@ Napi::Value TrainerWrap::SetParams(const Napi::CallbackInfo& info) {
   Napi::TypedArray a = RequireTypedArray(env, info[0], FloatType(f64), FloatName(f64), "params");
   RequireLength(env, a, trainer_->NumParams(), "params", "number of parameters");
   std::memcpy(trainer_->Params(), DataOf<void>(a), a.ByteLength());
+  return env.Undefined();
+}
+
+// getAverage() -> the averaged weights, or null when the spec does not average.
+Napi::Value TrainerWrap::GetAverage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "getAverage");
+  void* a = trainer_->Average();
+  if (a == nullptr) return env.Null();
+  return CopyOut(env, trainer_->Spec().f64(), a, trainer_->NumParams());
+}
+
+Napi::Value TrainerWrap::SetAverage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "setAverage");
+  const bool f64 = trainer_->Spec().f64();
+  Napi::TypedArray a = RequireTypedArray(env, info[0], FloatType(f64), FloatName(f64), "average");
+  RequireLength(env, a, trainer_->NumParams(), "average", "number of parameters");
+  void* dst = trainer_->Average();
+  if (dst == nullptr) Throw(env, ErrKind::kState, "average", "this trainer's spec does not average weights");
+  std::memcpy(dst, DataOf<void>(a), a.ByteLength());
   return env.Undefined();
 }
 

@@ -37,6 +37,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Gradients(const Napi::CallbackInfo& info);
   Napi::Value GetParams(const Napi::CallbackInfo& info);
   Napi::Value SetParams(const Napi::CallbackInfo& info);
+  Napi::Value GetAverage(const Napi::CallbackInfo& info);
+  Napi::Value SetAverage(const Napi::CallbackInfo& info);
   Napi::Value GetSlot(const Napi::CallbackInfo& info);
   Napi::Value SetSlot(const Napi::CallbackInfo& info);
   Napi::Value GetState(const Napi::CallbackInfo& info);

@@ -45,6 +45,11 @@ struct NetworkSpec {
   double clipNorm = 0;         // 0 = off; global L2 norm as torch.nn.utils.clip_grad_norm_
   double clipValue = 0;        // 0 = off; elementwise clamp to [-clipValue, clipValue]
   int64_t maxBatch = 1;        // workspace rows
+  // Weight averaging after every optimizer step from step averageStart (1-based): 0 off, 1 the running mean
+  // (ASGD, scikit-learn's average=True; SWA per step), 2 an exponential moving average with averageDecay.
+  int averageKind = 0;
+  int64_t averageStart = 1;
+  double averageDecay = 0;
 
   bool f64() const { return dtype == Dtype::kFloat64; }
 };

@@ -23,6 +23,10 @@ class Trainer final : public TrainerBase {
     params_.assign(layout_.total, T(0));
     grads_.assign(layout_.total, T(0));
     snapParams_.assign(layout_.total, T(0));
+    if (spec_.averageKind != 0) {
+      avg_.assign(layout_.total, T(0));
+      snapAvg_.assign(layout_.total, T(0));
+    }
     for (int s = 0; s < nslots_; s++) {
       slots_[s].assign(layout_.total, static_cast<T>(SlotInit(spec_.optimizer, s)));
       snapSlots_[s].assign(layout_.total, T(0));
@@ -51,6 +55,7 @@ class Trainer final : public TrainerBase {
   const NetworkSpec& Spec() const override { return spec_; }
   const Layout& GetLayout() const override { return layout_; }
   void* Params() override { return params_.data(); }
+  void* Average() override { return avg_.empty() ? nullptr : avg_.data(); }
   void* Slot(int i) override { return i >= 0 && i < nslots_ ? slots_[i].data() : nullptr; }
   OptGlobalState& OptState() override { return ost_; }
   Rng& GetRng() override { return rng_; }
@@ -170,6 +175,7 @@ class Trainer final : public TrainerBase {
         Restore();
         return Fail(res, 1, c, "parameters or optimizer state");
       }
+      if (spec_.averageKind != 0) Accumulate();
     }
     return res;
   }
@@ -340,13 +346,36 @@ class Trainer final : public TrainerBase {
     ForPenalized([&](size_t off, size_t len) { k.softThreshold(len, t, params_.data() + off); });
   }
 
+  // The averaged weights after step t = ost_.step (counted from averageStart): the running mean
+  // avg += (p - avg) / c (Polyak & Juditsky 1992; scikit-learn's ASGD), or the EMA avg = d*avg + (1 - d)*p, both
+  // starting from a copy of p (torch.optim.swa_utils.AveragedModel).
+  void Accumulate() {
+    const int64_t t = ost_.step;
+    if (t < spec_.averageStart) return;
+    const int64_t c = t - spec_.averageStart + 1;
+    T* a = avg_.data();
+    const T* p = params_.data();
+    const size_t n = avg_.size();
+    if (c == 1) {
+      std::memcpy(a, p, n * sizeof(T));
+    } else if (spec_.averageKind == 1) {
+      const T cc = static_cast<T>(c);
+      for (size_t i = 0; i < n; i++) a[i] = a[i] + (p[i] - a[i]) / cc;
+    } else {
+      const T d = static_cast<T>(spec_.averageDecay), e = static_cast<T>(1.0 - spec_.averageDecay);
+      for (size_t i = 0; i < n; i++) a[i] = d * a[i] + e * p[i];
+    }
+  }
+
   void Snapshot() {
+    if (!avg_.empty()) std::memcpy(snapAvg_.data(), avg_.data(), avg_.size() * sizeof(T));
     std::memcpy(snapParams_.data(), params_.data(), params_.size() * sizeof(T));
     for (int s = 0; s < nslots_; s++) std::memcpy(snapSlots_[s].data(), slots_[s].data(), slots_[s].size() * sizeof(T));
     snapOst_ = ost_;
   }
 
   void Restore() {
+    if (!avg_.empty()) std::memcpy(avg_.data(), snapAvg_.data(), avg_.size() * sizeof(T));
     std::memcpy(params_.data(), snapParams_.data(), params_.size() * sizeof(T));
     for (int s = 0; s < nslots_; s++) std::memcpy(slots_[s].data(), snapSlots_[s].data(), slots_[s].size() * sizeof(T));
     ost_ = snapOst_;
@@ -358,6 +387,7 @@ class Trainer final : public TrainerBase {
   int nslots_ = 0;
   std::vector<T> params_, grads_, snapParams_;
   std::vector<T> slots_[3], snapSlots_[3];
+  std::vector<T> avg_, snapAvg_;  // averaged weights (spec_.averageKind != 0) and their chunk-start snapshot
   OptGlobalState ost_, snapOst_;
   Rng rng_;
   std::vector<T> xb_, yb_, wb_, d0_, d1_;
@@ -375,6 +405,7 @@ uint64_t TrainerBytes(const NetworkSpec& spec) {
   const uint64_t P = layout.total;
   const uint64_t slots = static_cast<uint64_t>(NumSlots(spec.optimizer));
   uint64_t elems = P * (3 + 2 * slots);  // params, grads, snapshot; each slot and its snapshot
+  if (spec.averageKind != 0) elems += 2 * P;  // averaged weights and their snapshot
   elems += B * static_cast<uint64_t>(spec.layers.front().inputs);
   elems += B * TargetCols(spec.loss, static_cast<size_t>(spec.layers.back().units));
   elems += B;

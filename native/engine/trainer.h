@@ -39,6 +39,8 @@ class TrainerBase {
   // n <= maxBatch rows, without updating anything (dropout off). grads has NumParams() elements.
   virtual double Gradients(const void* X, const void* Y, const void* W, size_t n, void* grads) = 0;
   virtual void* Params() = 0;
+  // The averaged weights (NumParams() elements), or null when the spec does not average.
+  virtual void* Average() = 0;
   virtual void* Slot(int i) = 0;
   virtual OptGlobalState& OptState() = 0;
   virtual Rng& GetRng() = 0;

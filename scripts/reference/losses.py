@@ -95,6 +95,21 @@ for loss in ['huber', 'epsilon_insensitive', 'squared_epsilon_insensitive']:
                        'estimator': 'SGDRegressor(loss=%r, epsilon=0.1, alpha=%g, max_iter=1000, tol=1e-3, random_state=0)' % (loss, alpha),
                        'objective': obj, 'n_iter': int(m.n_iter_)})
 
+# ASGD: SGDRegressor(average=…) with a constant learning rate, rows in file order, from zero weights. coef_ and
+# intercept_ are the averaged weights; _standard_coef the raw ones.
+out['asgd'] = []
+for average in [True, 10]:
+    m = SGDRegressor(loss='squared_error', penalty='l2', alpha=1e-4, learning_rate='constant', eta0=0.01, average=average,
+                     shuffle=False, max_iter=3, tol=None, random_state=0)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        m.fit(Xd, yd100)
+    out['asgd'].append({'dataset': 'diabetes', 'target_scale': 0.01, 'average': int(average), 'alpha': 1e-4, 'eta0': 0.01, 'epochs': 3,
+                        'estimator': 'SGDRegressor(penalty="l2", alpha=1e-4, learning_rate="constant", eta0=0.01, average=%r, shuffle=False, max_iter=3, tol=None)' % average,
+                        'coef': m.coef_.tolist(), 'intercept': float(m.intercept_[0]),
+                        'raw_coef': m._standard_coef.tolist(), 'raw_intercept': float(m._standard_intercept[0]), 't': float(m.t_)})
+
 # torch.optim.LBFGS iterates (float64, strong Wolfe): mean BCE-with-logits + (l2/2)||w||^2 on breast cancer.
 torch.set_default_dtype(torch.float64)
 Xt, yt = torch.tensor(Xb), torch.tensor(yb)

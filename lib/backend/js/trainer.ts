@@ -23,6 +23,8 @@ export class JsTrainer implements BackendTrainer {
   /** Class-index targets (softmax, margin heads): labels must lie in [0, classes). */
   private readonly classes: number;
   private readonly lossParam: number;
+  /** Averaged weights when the spec averages (spec.average), else null. */
+  private readonly avg: FloatArray | null;
   private readonly F: Float32ArrayConstructor | Float64ArrayConstructor;
   private readonly r: (x: number) => number;
   private readonly wOff: number[];
@@ -73,6 +75,7 @@ export class JsTrainer implements BackendTrainer {
     this.ycols = targetColumns(spec);
     this.nslots = numSlots(spec.optimizer);
     this.params = new this.F(this.total);
+    this.avg = spec.average && spec.average.kind !== 'none' ? new this.F(this.total) : null;
     this.grads = new this.F(this.total);
     for (let s = 0; s < this.nslots; s++) this.slots.push(new this.F(this.total).fill(slotInit(spec.optimizer, s)));
     const B = spec.maxBatch;
@@ -155,7 +158,9 @@ export class JsTrainer implements BackendTrainer {
       const snapP = this.params.slice();
       const snapS = this.slots.map((s) => s.slice());
       const snapO = { ...this.ost };
+      const snapA = this.avg?.slice();
       const restore = () => {
+        if (snapA) this.avg!.set(snapA);
         this.params.set(snapP);
         this.slots.forEach((s, i) => s.set(snapS[i]!));
         this.ost = snapO;
@@ -229,6 +234,7 @@ export class JsTrainer implements BackendTrainer {
           restore();
           return { status: 1, batch: c, what: 'parameters or optimizer state' };
         }
+        if (this.avg) this.accumulate();
         void F;
       }
       return { status: 0, batch: 0, what: '' };
@@ -473,6 +479,29 @@ export class JsTrainer implements BackendTrainer {
   getParams(): FloatArray {
     this.idle('getParams');
     return this.params.slice();
+  }
+  /** As the native Trainer::Accumulate: running mean or EMA of the weights from step `average.start`. */
+  private accumulate(): void {
+    const av = this.spec.average!, a = this.avg!, p = this.params, r = this.r;
+    const t = this.ost.step;
+    if (t < av.start) return;
+    const c = t - av.start + 1;
+    if (c === 1) a.set(p);
+    else if (av.kind === 'mean') for (let i = 0; i < a.length; i++) a[i] = r(a[i]! + r(r(p[i]! - a[i]!) / c));
+    else {
+      const d = r(av.decay), e = r(1 - av.decay);
+      for (let i = 0; i < a.length; i++) a[i] = r(r(d * a[i]!) + r(e * p[i]!));
+    }
+  }
+  getAverage(): FloatArray | null {
+    this.idle('getAverage');
+    return this.avg ? this.avg.slice() : null;
+  }
+  setAverage(average: FloatArray): void {
+    this.idle('setAverage');
+    if (!this.avg) throw new StateError("this trainer's spec does not average weights", 'average');
+    if (!(average instanceof this.F) || average.length !== this.total) throw new ShapeError(`Expected a ${this.F.name} of length ${this.total} for average`, 'average');
+    this.avg.set(average);
   }
   setParams(params: FloatArray): void {
     this.idle('setParams');

@@ -246,7 +246,6 @@ export abstract class Model {
       if (o[k] !== undefined && !['optimizer', 'seed', 'signal', 'dtype'].includes(k))
         throw new OptionError(`${k} does not apply to lbfgs (a full-batch solver: its options go in lbfgs({ maxIter, tol, historySize, lineSearch }))`, k);
     if (this.options.average) throw new OptionError('lbfgs does not average weights; remove average / ema', this.options.average.kind === 'ema' ? 'ema' : 'average');
-    if (this.options.l1 > 0) throw new OptionError('lbfgs does not support l1 yet (OWL-QN is not implemented); use l2, or a first-order optimizer for l1', 'regularization.l1');
     if (this.options.clipNorm > 0 || this.options.clipValue > 0) throw new OptionError('lbfgs does not clip gradients; remove clipNorm/clipValue', this.options.clipNorm > 0 ? 'clipNorm' : 'clipValue');
     const rows = (y as ArrayLike<unknown> | undefined)?.length;
     if (typeof rows !== 'number' || rows < 1) throw new ShapeError('Expected targets y [n] for an lbfgs fit', 'y');

@@ -22,7 +22,7 @@ import type { Head } from '../models/heads';
 import { initialParams } from '../models/init';
 import { buildSpec, type LayerDef, type Regularization } from '../models/layers';
 import { isPlateau, learningRateAt } from '../optim/optimizers';
-import { minimizeLbfgs, type LbfgsSpec } from '../optim/lbfgs';
+import { minimizeLbfgs, minimizeOwlqn, type LbfgsSpec } from '../optim/lbfgs';
 import type { TrainingPlan } from './plan';
 import { VerboseReporter } from './progress';
 import type { BatchSource, Block, ScalerMode } from './source';
@@ -231,7 +231,16 @@ export class TrainingSession {
       for (const [o, len] of penalized) for (let i = o; i < o + len; i++) pen += xx[i]! * xx[i]!;
       return loss + 0.5 * spec.l2 * pen;
     };
-    const r = minimizeLbfgs(f, x, solver.options, () => !plan.signal?.aborted);
+    let r;
+    if (spec.l1 > 0) {
+      // OWL-QN: the L1 term is handled by the solver, on the same entries the trainers soft-threshold.
+      const mask = new Uint8Array(x.length);
+      spec.layers.forEach((L, i) => {
+        mask.fill(1, layout.weight[i]!, layout.weight[i]! + L.units * L.inputs);
+        if (spec.penalizeBias && L.useBias) mask.fill(1, layout.bias[i]!, layout.bias[i]! + L.units);
+      });
+      r = minimizeOwlqn(f, x, spec.l1, mask, solver.options, () => !plan.signal?.aborted);
+    } else r = minimizeLbfgs(f, x, solver.options, () => !plan.signal?.aborted);
     P.set(x);
     trainer.setParams(P);
     if (!r.losses.every(Number.isFinite) || !x.every(Number.isFinite)) throw new DivergenceError(1, r.iterations, r.initialLoss, 'loss');

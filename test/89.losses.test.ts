@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, OptionError, Rng, Sequential, ShapeError, StandardScaler,
+  LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, OptionError, Rng, Sequential, ShapeError, SoftmaxRegression, StandardScaler,
   adam, dense, fromBuffer, lbfgs, loadCsvSync, sgd, type LossName,
 } from '../lib';
 import { getBackend } from '../lib/backend';
@@ -334,6 +334,83 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
       assert.deepEqual(await fit({ alpha: 0.02 }), await fit({ l1: 0.02 * 0.15, l2: 0.02 * (1 - 0.15) }));
       assert.throws(() => new LinearRegression({ regularization: { alpha: 1, l2: 1 } }), (e: unknown) => e instanceof OptionError && e.argument === 'regularization.alpha');
       assert.throws(() => new LinearRegression({ regularization: { alpha: 1, l1Ratio: 1.5 } }), (e: unknown) => e instanceof OptionError && e.argument === 'regularization.l1Ratio');
+    });
+  });
+
+  describe('multi-output regression and multi-label classification ([n, k] targets)', () => {
+    const { X, y: yd, n, d } = standardized('diabetes', 0.01);
+    const Xr = rows(X, n, d);
+    // Three targets: the disease score and two columns made from it, so the outputs differ.
+    const Y = Array.from({ length: n }, (_, i) => [yd[i]!, Math.sqrt(yd[i]!), X[i * d + 2]! * 0.5 + yd[i]! * 0.1]);
+    for (const backend of BACKENDS)
+      it(`${backend}: ridge on [n, 3] equals three single-output ridge fits (L-BFGS, 1e-6); predict is [n, 3] row-major; per-output metrics`, async () => {
+        const solver = lbfgs({ maxIter: 500, tol: 1e-12, toleranceChange: 0 });
+        const m = new LinearRegression({ backend, dtype: 'float64', regularization: { l2: 0.05 } });
+        await m.fit(Xr, Y, { optimizer: solver });
+        const W = m.getWeights().at(-1)!;
+        assert.equal(W.units, 3);
+        const pred = m.predict(Xr);
+        assert.equal(pred.length, n * 3);
+        for (let j = 0; j < 3; j++) {
+          const one = new LinearRegression({ backend, dtype: 'float64', regularization: { l2: 0.05 } });
+          const yj = Y.map((r) => r[j]!);
+          await one.fit(Xr, yj, { optimizer: solver });
+          const w = one.coefficients;
+          for (let i = 0; i < d; i++) assert.ok(Math.abs(W.weight[j * d + i]! - w[i]!) <= 1e-6, `output ${j} weight ${i}: ${W.weight[j * d + i]} vs ${w[i]}`);
+          assert.ok(Math.abs(W.bias![j]! - one.intercept) <= 1e-6);
+          const single = one.evaluate(Xr, yj);
+          const multi = m.evaluate(Xr, Y) as unknown as { perOutput: { r2: number[]; mse: number[] } };
+          assert.ok(Math.abs(multi.perOutput.r2[j]! - single.r2) <= 1e-9 && Math.abs(multi.perOutput.mse[j]! - single.mse) <= 1e-9);
+          const p1 = one.predict(Xr);
+          for (let i = 0; i < n; i += 37) assert.ok(Math.abs(pred[i * 3 + j]! - p1[i]!) <= 1e-6);
+        }
+        const r2 = (m.evaluate(Xr, Y) as unknown as { r2: number; perOutput: { r2: number[] } });
+        assert.ok(Math.abs(r2.r2 - r2.perOutput.r2.reduce((a, b) => a + b) / 3) <= 1e-15, 'r2 is the uniform average');
+        assert.throws(() => m.intercept, (e: unknown) => e instanceof ShapeError && e.argument === 'intercept');
+        assert.throws(() => m.evaluate(Xr, yd), (e: unknown) => e instanceof ShapeError && e.argument === 'y');
+        const back = fromBuffer(m.toBuffer()) as LinearRegression;
+        assert.deepEqual(back.predict(Xr), pred);
+      });
+
+    for (const backend of BACKENDS)
+      it(`${backend}: multi-label LogisticRegression / Sequential equal one binary fit per label; subset accuracy and Hamming loss`, async () => {
+        const bc = standardized('breast-cancer');
+        const Xb = rows(bc.X, bc.n, bc.d);
+        const L = Array.from({ length: bc.n }, (_, i) => [bc.y[i]!, bc.X[i * bc.d]! > 0 ? 1 : 0]);
+        const solver = lbfgs({ maxIter: 500, tol: 1e-12, toleranceChange: 0 });
+        const m = new LogisticRegression({ backend, dtype: 'float64', regularization: { l2: 0.01 } });
+        await m.fit(Xb, L, { optimizer: solver });
+        const z = m.predictProba(Xb) as Float64Array;
+        assert.equal(z.length, bc.n * 2);
+        for (let j = 0; j < 2; j++) {
+          const one = new LogisticRegression({ backend, dtype: 'float64', regularization: { l2: 0.01 } });
+          await one.fit(Xb, L.map((r) => r[j]!), { optimizer: solver });
+          const p = one.predictProba(Xb) as Float64Array;
+          for (let i = 0; i < bc.n; i += 17) assert.ok(Math.abs(z[i * 2 + j]! - p[i]!) <= 1e-6, `label ${j} row ${i}: ${z[i * 2 + j]} vs ${p[i]}`);
+        }
+        const pred = m.predict(Xb) as Float64Array;
+        let exact = 0, wrong = 0;
+        for (let i = 0; i < bc.n; i++) {
+          const ok0 = pred[2 * i] === L[i]![0], ok1 = pred[2 * i + 1] === L[i]![1];
+          if (ok0 && ok1) exact++;
+          wrong += (ok0 ? 0 : 1) + (ok1 ? 0 : 1);
+        }
+        const e = m.evaluate(Xb, L) as unknown as { accuracy: number; hammingLoss: number };
+        assert.equal(e.accuracy, exact / bc.n);
+        assert.equal(e.hammingLoss, wrong / (2 * bc.n));
+        const s = new Sequential([dense(6, { activation: 'tanh' }), dense(2)], { loss: 'sigmoidCrossEntropy', backend });
+        await s.fit(Xb, L, { epochs: 3, seed: 1, validationSplit: 0.2 });
+        assert.equal((s.predict(Xb) as Float64Array).length, bc.n * 2);
+      });
+
+    it('targets [n, k] where a head takes one label per row are ShapeErrors naming y', async () => {
+      const L = [[0, 1], [1, 0], [1, 1]];
+      const X = [[0], [1], [2]];
+      await assert.rejects(new SoftmaxRegression().fit(X, L), (e: unknown) => e instanceof ShapeError && e.argument === 'y');
+      await assert.rejects(new LinearClassifier().fit(X, L), (e: unknown) => e instanceof ShapeError && e.argument === 'y');
+      await assert.rejects(new LogisticRegression().fit(X, L, { validationData: [X, [0, 1, 1]] }), (e: unknown) => e instanceof ShapeError && e.argument === 'validationData[1]');
+      await assert.rejects(new LogisticRegression().fit(X, [[0, 2], [1, 0], [1, 1]]), (e: unknown) => e instanceof ShapeError);
+      await assert.rejects(new Sequential([dense(3)], { loss: 'squaredError' }).fit(X, L), (e: unknown) => e instanceof ShapeError && e.argument === 'layers');
     });
   });
 

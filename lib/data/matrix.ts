@@ -201,6 +201,21 @@ export function toVector(y: unknown, name: string, expectedLength: number): Floa
   }, ShapeError);
 }
 
+/**
+ * Targets as a flat row-major Float64Array: a vector `[n]` (`cols` 1), or `[n, k]` — nested rows `number[][]` or
+ * a Matrix `{ data, rows, cols }` — for multi-output regression and multi-label classification.
+ * @throws ShapeError for a row count other than `rows`, ragged rows or a non-finite value (named by position).
+ */
+export function toTargets(y: unknown, name: string, rows: number): { y: Float64Array; cols: number } {
+  const nested = Array.isArray(y) && y.length > 0 && Array.isArray(y[0]);
+  const matrix = !Array.isArray(y) && !ArrayBuffer.isView(y) && typeof y === 'object' && y !== null && 'data' in y && 'cols' in y;
+  if (!nested && !matrix) return { y: toVector(y, name, rows), cols: 1 };
+  const m = toMatrix(y, name, 'float64');
+  if (m.rows !== rows) throw new ShapeError(`Expected ${name} to have ${rows} rows (one per row of X) but received ${m.rows}`, name);
+  const data = m.data === (y as { data?: unknown }).data ? Float64Array.from(m.data) : (m.data as Float64Array);
+  return { y: data, cols: m.cols };
+}
+
 /** Rows `idx` of `m`, as a new matrix of the same dtype. */
 export function takeRows(m: Matrix, idx: ArrayLike<number>): Matrix {
   const out = m.data instanceof Float64Array ? new Float64Array(idx.length * m.cols) : new Float32Array(idx.length * m.cols);

@@ -42,8 +42,11 @@ export interface Head {
   readonly isClassifier: boolean;
   /** Metric names besides `loss`. */
   readonly metricNames: readonly string[];
-  /** Validates training targets `[n]` and fixes the number of outputs (`fixedOutputs` when the last layer sets it). */
-  prepare(y: Float64Array, fixedOutputs?: number): number;
+  /**
+   * Validates training targets (`[n]`, or `[n, cols]` row-major for the heads with one target per output: multi-output
+   * regression, multi-label sigmoid) and fixes the number of outputs (`fixedOutputs` when the last layer sets it).
+   */
+  prepare(y: Float64Array, fixedOutputs?: number, cols?: number): number;
   /** Validates other targets (validation data, evaluate) against what `prepare` fixed. */
   check(y: Float64Array, name: string): void;
   /** `average` applies to precision/recall/f1 (default: the head's, 'binary' for one logit, 'macro' for softmax). */
@@ -77,10 +80,11 @@ export class RegressionHead implements Head {
   private get logLink(): boolean {
     return LOSSES[this.loss].link === 'log';
   }
-  prepare(y: Float64Array, fixedOutputs?: number): number {
-    if (fixedOutputs !== undefined && fixedOutputs !== 1) throw new ShapeError(`A ${this.loss} model with targets y [n] needs 1 output unit, not ${fixedOutputs}`, 'layers');
+  prepare(y: Float64Array, fixedOutputs?: number, cols = 1): number {
+    if (fixedOutputs !== undefined && fixedOutputs !== cols)
+      throw new ShapeError(`A ${this.loss} model with targets y [n${cols > 1 ? `, ${cols}` : ''}] needs ${cols} output unit${cols > 1 ? 's' : ''}, not ${fixedOutputs}`, 'layers');
     this.check(y, 'y');
-    return 1;
+    return cols;
   }
   check(y: Float64Array, name: string): void {
     const p = this.lossParam;
@@ -96,17 +100,34 @@ export class RegressionHead implements Head {
   fork(): RegressionHead {
     return new RegressionHead(this.loss, this.lossParam);
   }
+  /** Mean loss per row (summed over outputs, as the trainer); mse, mae and r2 averaged uniformly over outputs (scikit-learn's `multioutput='uniform_average'`). */
   metrics(out: Outputs, y: Float64Array): RegressionMetrics & Record<string, number> {
     const pred = this.predict(out);
     const m = mse(y, pred);
-    let loss = m / 2;
+    let loss = (m / 2) * out.cols;
     if (this.loss !== 'squaredError') {
       const f = elementLoss(this.loss, this.lossParam, (x) => x), g = [0];
       loss = 0;
       for (let i = 0; i < y.length; i++) loss += f(out.data[i]!, y[i]!, g);
-      loss /= y.length;
+      loss /= out.rows;
     }
-    return { loss, mse: m, mae: mae(y, pred), r2: r2(y, pred) };
+    if (out.cols === 1) return { loss, mse: m, mae: mae(y, pred), r2: r2(y, pred) };
+    const per = this.perOutput(out, y);
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    return { loss, mse: m, mae: mae(y, pred), r2: mean(per.r2) };
+  }
+  /** mse, mae and r2 of each output, for `[n, k]` targets. */
+  perOutput(out: Outputs, y: Float64Array): { mse: number[]; mae: number[]; r2: number[] } {
+    const pred = this.predict(out);
+    const res = { mse: [] as number[], mae: [] as number[], r2: [] as number[] };
+    for (let j = 0; j < out.cols; j++) {
+      const yj = Float64Array.from({ length: out.rows }, (_, i) => y[i * out.cols + j]!);
+      const pj = Float64Array.from({ length: out.rows }, (_, i) => pred[i * out.cols + j]!);
+      res.mse.push(mse(yj, pj));
+      res.mae.push(mae(yj, pj));
+      res.r2.push(r2(yj, pj));
+    }
+    return res;
   }
   predict(out: Outputs): Float64Array {
     return this.logLink ? Float64Array.from(out.data, Math.exp) : Float64Array.from(out.data);
@@ -137,7 +158,8 @@ export class MarginHead implements Head {
   static outputsFor(classes: number): number {
     return classes === 2 ? 1 : classes;
   }
-  prepare(y: Float64Array, fixedOutputs?: number): number {
+  prepare(y: Float64Array, fixedOutputs?: number, cols = 1): number {
+    if (cols !== 1) throw new ShapeError(`A one-vs-rest ${this.loss} classifier takes one label per row (y [n]), not [n, ${cols}]`, 'y');
     let max = 0;
     for (let i = 0; i < y.length; i++) {
       const v = y[i]!;
@@ -217,10 +239,11 @@ export class BinaryHead implements Head {
   readonly lossParam = 0;
   readonly isClassifier = true;
   readonly metricNames = CLASS_METRICS;
-  prepare(y: Float64Array, fixedOutputs?: number): number {
-    if (fixedOutputs !== undefined && fixedOutputs !== 1) throw new ShapeError(`A sigmoid cross-entropy model with labels y [n] needs 1 output unit, not ${fixedOutputs}`, 'layers');
+  prepare(y: Float64Array, fixedOutputs?: number, cols = 1): number {
+    if (fixedOutputs !== undefined && fixedOutputs !== cols)
+      throw new ShapeError(`A sigmoid cross-entropy model with labels y [n${cols > 1 ? `, ${cols}` : ''}] needs ${cols} output unit${cols > 1 ? 's' : ''}, not ${fixedOutputs}`, 'layers');
     this.check(y, 'y');
-    return 1;
+    return cols;
   }
   fork(): BinaryHead {
     return new BinaryHead();
@@ -230,8 +253,10 @@ export class BinaryHead implements Head {
       if (y[i] !== 0 && y[i] !== 1) throw new ShapeError(`Expected labels 0 or 1 for ${name} (binary classification) but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
     }
   }
-  metrics(out: Outputs, y: Float64Array, average: Average = 'binary'): Record<string, number> {
+  metrics(out: Outputs, y: Float64Array, average?: Average): Record<string, number> {
     this.check(y, 'y');
+    if (out.cols > 1) return multilabelMetrics(out, y, average ?? 'macro');
+    average ??= 'binary';
     const z = out.data;
     let loss = 0;
     const proba = new Float64Array(2 * y.length);
@@ -262,7 +287,8 @@ export class SoftmaxHead implements Head {
   readonly metricNames = CLASS_METRICS;
   /** Number of classes fixed by the last `prepare`. */
   numClasses = 0;
-  prepare(y: Float64Array, fixedOutputs?: number): number {
+  prepare(y: Float64Array, fixedOutputs?: number, cols = 1): number {
+    if (cols !== 1) throw new ShapeError(`Softmax classification takes one label per row (y [n]), not [n, ${cols}]; for multi-label targets use sigmoid outputs (LogisticRegression, or Sequential with loss 'sigmoidCrossEntropy')`, 'y');
     let max = 0;
     for (let i = 0; i < y.length; i++) {
       const v = y[i]!;
@@ -313,6 +339,50 @@ export class SoftmaxHead implements Head {
   }
 }
 
+/**
+ * Multi-label metrics (k sigmoid outputs, labels 0/1 per output): `loss` the mean per row of the summed
+ * cross-entropies, `accuracy` the subset accuracy (every label of a row right, scikit-learn's `accuracy_score` on
+ * multilabel data), `hammingLoss` the fraction of wrong labels, `logLoss` the mean binary log loss over labels
+ * (clipped as scikit-learn), precision/recall/F1 per label averaged `'macro'` (default), `'weighted'` (by
+ * support) or `'micro'` is not offered.
+ */
+function multilabelMetrics(out: Outputs, y: Float64Array, average: Average): Record<string, number> {
+  if (average === 'binary') throw new ShapeError("average 'binary' needs one label per row; multi-label metrics average 'macro' or 'weighted'", 'average');
+  const { data, rows, cols } = out;
+  let loss = 0, ll = 0, wrong = 0, exact = 0;
+  const tp = new Float64Array(cols), fp = new Float64Array(cols), fn = new Float64Array(cols), support = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    let rowOk = true;
+    for (let j = 0; j < cols; j++) {
+      const z = data[i * cols + j]!, t = y[i * cols + j]!;
+      loss += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+      const p = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(z)));
+      ll -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+      const pred = z >= 0 ? 1 : 0;
+      if (pred !== t) (wrong++, (rowOk = false));
+      if (t === 1) support[j]!++;
+      if (pred === 1 && t === 1) tp[j]!++;
+      else if (pred === 1) fp[j]!++;
+      else if (t === 1) fn[j]!++;
+    }
+    if (rowOk) exact++;
+  }
+  let P = 0, R = 0, F = 0, wsum = 0;
+  for (let j = 0; j < cols; j++) {
+    // scikit-learn's zero_division='warn' value: 0 where the denominator is 0.
+    const p = tp[j]! + fp[j]! > 0 ? tp[j]! / (tp[j]! + fp[j]!) : 0;
+    const r = tp[j]! + fn[j]! > 0 ? tp[j]! / (tp[j]! + fn[j]!) : 0;
+    const f = p + r > 0 ? (2 * p * r) / (p + r) : 0;
+    const w = average === 'weighted' ? support[j]! : 1;
+    P += w * p;
+    R += w * r;
+    F += w * f;
+    wsum += w;
+  }
+  const d = wsum > 0 ? wsum : 1;
+  return { loss: loss / rows, accuracy: exact / rows, hammingLoss: wrong / (rows * cols), logLoss: ll / (rows * cols), precision: P / d, recall: R / d, f1: F / d };
+}
+
 function argmaxRows(data: ArrayLike<number>, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -333,6 +403,11 @@ function softmaxRows(data: FloatArray, rows: number, cols: number): Float64Array
     for (let j = 0; j < cols; j++) out[i * cols + j]! /= s;
   }
   return out;
+}
+
+/** Target columns a head takes with `outputs` outputs: one per output, or one class index. */
+export function targetColumnsOf(head: Head, outputs: number): number {
+  return LOSSES[head.loss].targetColumns === 1 ? 1 : outputs;
 }
 
 export function headFor(loss: LossName, lossParam?: number): Head {

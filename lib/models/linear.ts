@@ -1,7 +1,7 @@
 /** The one-layer presets: `Dense(d → k)` + a loss head. */
 import { BinaryHead, ClassificationMetrics, MarginHead, RegressionHead, RegressionMetrics, SoftmaxHead } from './heads';
 import { LOSSES, lossParamProblem, type LossFact, type LossName } from '../engine/spec';
-import { OptionError } from '../errors';
+import { OptionError, ShapeError } from '../errors';
 import { describe, isPlainObject, oneOf } from '../validate';
 import { Model, ModelOptions, jsonClone, type ProbaOptions, type ProbaResult } from './model';
 import type { Average } from '../train/metrics';
@@ -29,9 +29,9 @@ export class LinearRegression extends Model {
     return Float64Array.from(this.getWeights().at(-1)!.weight);
   }
 
-  /** Bias of the last layer (scikit-learn's `intercept_` for one target). */
+  /** Bias of the last layer (scikit-learn's `intercept_` for one target). @throws ShapeError for [n, k] targets: read `getWeights()`. */
   override get intercept(): number {
-    return this.getWeights().at(-1)!.bias![0]!;
+    return oneIntercept(this.getWeights().at(-1)!);
   }
 
   /** `{ loss, mse, mae, r2 }` on `(X, y)`. */
@@ -114,6 +114,11 @@ export class SoftmaxRegression extends Model {
   }
 }
 
+function oneIntercept(L: { units: number; bias?: ArrayLike<number> | null }): number {
+  if (L.units !== 1) throw new ShapeError(`This model has ${L.units} outputs ([n, ${L.units}] targets), so ${L.units} intercepts: read them from getWeights().at(-1).bias`, 'intercept');
+  return L.bias ? L.bias[0]! : 0;
+}
+
 /** The losses {@link LinearRegressor} takes. */
 export const REGRESSOR_LOSSES = ['squaredError', 'huber', 'epsilonInsensitive', 'squaredEpsilonInsensitive', 'quantile', 'poisson', 'gamma', 'tweedie'] as const;
 /** The losses {@link LinearClassifier} takes. */
@@ -182,7 +187,7 @@ export class LinearRegressor extends Model {
     return Float64Array.from(this.getWeights().at(-1)!.weight);
   }
   override get intercept(): number {
-    return this.getWeights().at(-1)!.bias![0]!;
+    return oneIntercept(this.getWeights().at(-1)!);
   }
   /** `{ loss (the mean data term), mse, mae, r2 }` on `(X, y)`, with predictions as `predict` gives them. */
   evaluate(X: unknown, y: unknown): RegressionMetrics {

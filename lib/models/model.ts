@@ -14,7 +14,7 @@ import { ModelSnapshot, encodeModel } from '../io/model-file';
 import { packageVersion, writeFileAtomic } from '../io/util';
 import { requireMemory, requireTrainerMemory } from '../memory';
 import { StandardScaler } from '../data/scale';
-import { Matrix, MatrixLike, VectorLike, arrayFor, toMatrix, toVector } from '../data/matrix';
+import { Matrix, MatrixLike, VectorLike, arrayFor, toMatrix, toTargets } from '../data/matrix';
 import { StreamSource, isStreamSource } from '../data/stream';
 import { isPlateau, learningRateJSON } from '../optim/optimizers';
 import { isLbfgs, normalizeLbfgs } from '../optim/lbfgs';
@@ -25,7 +25,7 @@ import { MemorySource, StreamingSource, type BatchSource } from '../train/source
 import type { History } from '../train/types';
 import type { Average } from '../train/metrics';
 import { bool, checkKeys, describe, isPlainObject, num, oneOf } from '../validate';
-import type { Head } from './heads';
+import { RegressionHead, targetColumnsOf, type Head } from './heads';
 import type { LayerDef } from './layers';
 import { classesOf, decodeLabels, encodeLabels, type ClassLabels, type Labels } from './labels';
 
@@ -489,7 +489,13 @@ export abstract class Model {
     const average = o.average === undefined ? undefined : oneOf('options.average', o.average, ['binary', 'macro', 'weighted'] as const);
     const out = this.outputsFor(X, method);
     const yy = this.labelClasses ? encodeLabels(y, this.labelClasses, 'y') : y;
-    return this.head.metrics(out, toVector(yy, 'y', out.rows), average);
+    const t = toTargets(yy, 'y', out.rows);
+    const want = targetColumnsOf(this.head, out.cols);
+    if (t.cols !== want) throw new ShapeError(`This model takes ${want} target column${want > 1 ? 's' : ''} per row but y has ${t.cols}`, 'y');
+    const m = this.head.metrics(out, t.y, average);
+    // [n, k] regression targets: each output's mse, mae and r2 besides their uniform average.
+    if (out.cols > 1 && this.head instanceof RegressionHead) return { ...m, perOutput: this.head.perOutput(out, t.y) } as unknown as Record<string, number>;
+    return m;
   }
 
   /**

@@ -7,9 +7,9 @@
 import { AbortError, DataSourceError, DescentError, FormatError, OptionError, ShapeError } from '../errors';
 import { LOSSES, type Dtype } from '../engine/spec';
 import type { FloatArray } from '../backend/types';
-import type { Head } from '../models/heads';
+import { targetColumnsOf, type Head } from '../models/heads';
 import { StandardScaler } from '../data/scale';
-import { Matrix, arrayFor, requireRepresentable, takeRows, toMatrix, toVector } from '../data/matrix';
+import { Matrix, arrayFor, requireRepresentable, takeRows, toMatrix, toTargets, toVector } from '../data/matrix';
 import { Chunk, ShuffleBuffer, StreamSource, chunksOf, isReiterable } from '../data/stream';
 import { requireMemory } from '../memory';
 import { Rng } from '../rng';
@@ -99,11 +99,11 @@ function classWeights(y: Float64Array, k: number, spec: 'balanced' | Readonly<Re
 }
 
 /** The rows of `validationData`, converted once to the trainer's dtype (labels are checked once the head is sized). */
-function validationRows(plan: TrainingPlan, cols: number): { X: Matrix; y: Float64Array } | undefined {
+function validationRows(plan: TrainingPlan, cols: number): { X: Matrix; y: Float64Array; cols: number } | undefined {
   if (plan.validationData === undefined) return undefined;
   const X = toMatrix(plan.validationData[0], 'validationData[0]', plan.dtype, cols);
-  const y = toVector(plan.validationData[1], 'validationData[1]', X.rows);
-  return { X, y };
+  const t = toTargets(plan.validationData[1], 'validationData[1]', X.rows);
+  return { X, y: t.y, cols: t.cols };
 }
 
 /** Applies the current scaler to raw validation rows, caching while the scaler does not change. */
@@ -141,7 +141,10 @@ export class MemorySource implements BatchSource {
     const { plan } = this;
     const dtype = plan.dtype;
     let X = toMatrix(this.X, 'X', dtype, ctx.cols);
-    let y = toVector(this.y, 'y', X.rows);
+    // y [n], or [n, k] for multi-output regression and multi-label classification (flattened row-major).
+    const targets = toTargets(this.y, 'y', X.rows);
+    let y = targets.y;
+    const ycols = targets.cols;
     let w: Float64Array | null = null;
     if (plan.sampleWeight !== undefined) {
       w = toVector(plan.sampleWeight, 'sampleWeight', X.rows);
@@ -151,7 +154,9 @@ export class MemorySource implements BatchSource {
       if (!w.some((v) => v > 0)) throw new ShapeError('Every sample weight is 0: training would ignore every row', 'sampleWeight');
     }
     // Validation: explicit, or a seeded random holdout (its own generator, so the split does not shift the init stream).
-    let val = validationRows(plan, X.cols);
+    const vr = validationRows(plan, X.cols);
+    if (vr && vr.cols !== ycols) throw new ShapeError(`validationData[1] has ${vr.cols} target column${vr.cols > 1 ? 's' : ''} but y has ${ycols}`, 'validationData[1]');
+    let val: { X: Matrix; y: Float64Array } | undefined = vr;
     if (plan.validationSplit !== undefined) {
       const nVal = Math.round(X.rows * plan.validationSplit);
       if (nVal < 1 || nVal >= X.rows) throw new OptionError(`validationSplit ${plan.validationSplit} of ${X.rows} rows leaves an empty training or validation set`, 'validationSplit');
@@ -159,19 +164,27 @@ export class MemorySource implements BatchSource {
       new Rng((plan.seed ^ 0x9e3779b9) >>> 0).shuffle(perm);
       const valIdx = perm.subarray(0, nVal).sort();
       const trainIdx = perm.subarray(nVal).sort();
-      val = { X: takeRows(X, valIdx), y: Float64Array.from(valIdx, (i) => y[i]!) };
+      const yRows = (idx: Uint32Array) => {
+        const out = new Float64Array(idx.length * ycols);
+        idx.forEach((r, i) => out.set(y.subarray(r * ycols, (r + 1) * ycols), i * ycols));
+        return out;
+      };
+      val = { X: takeRows(X, valIdx), y: yRows(valIdx) };
       X = takeRows(X, trainIdx);
       if (w) w = Float64Array.from(trainIdx, (i) => w![i]!);
-      y = Float64Array.from(trainIdx, (i) => y[i]!);
+      y = yRows(trainIdx);
     }
     let outputs: number;
     if (ctx.outputs !== undefined) {
+      const want = targetColumnsOf(ctx.head, ctx.outputs);
+      if (ycols !== want) throw new ShapeError(`The model was trained with ${want} target column${want > 1 ? 's' : ''} per row but y has ${ycols}`, 'y');
       ctx.head.check(y, 'y');
       outputs = ctx.outputs;
     } else {
-      outputs = ctx.head.prepare(plan.classes !== undefined ? Float64Array.of(plan.classes - 1) : y, ctx.fixedOutputs);
+      outputs = ctx.head.prepare(plan.classes !== undefined ? Float64Array.of(plan.classes - 1) : y, ctx.fixedOutputs, ycols);
       if (plan.classes !== undefined) ctx.head.check(y, 'y');
     }
+    if (ycols > 1 && plan.classWeight !== undefined) throw new OptionError('classWeight needs one label per row; with [n, k] targets give sampleWeight', 'classWeight');
     // Validation labels are checked against the classes the training labels fixed (the head is sized by now).
     if (val) ctx.head.check(val.y, plan.validationSplit !== undefined ? 'y' : 'validationData[1]');
     if (plan.classWeight !== undefined) {

@@ -228,11 +228,30 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
       if (results.length === 2) assert.ok(Math.max(...results[0]!.map((v, i) => Math.abs(v - results[1]![i]!))) <= 1e-12);
     });
 
+    for (const backend of BACKENDS)
+      it(`${backend}: swa equals torch.optim.swa_utils (AveragedModel + SWALR cos) over 12 full-batch epochs to 1e-12`, async () => {
+        const o = REF.swa;
+        const { X, y, n, d } = standardized(o.dataset, o.target_scale);
+        const Xr = rows(X, n, d);
+        const m = new LinearRegression({ backend, dtype: 'float64', swa: { start: o.start, learningRate: o.swa_lr, annealEpochs: o.anneal_epochs, annealStrategy: o.anneal_strategy } });
+        const lrs: number[] = [];
+        await m.fit(Xr, y, { epochs: 0, batchSize: n, shuffle: false, optimizer: sgd({ learningRate: o.lr }) });
+        m.setParameterVector(Float64Array.from(o.params0 as number[]));
+        for (let e = 0; e < o.epochs; e++) lrs.push(...(await m.partialFit(Xr, y)).learningRates);
+        lrs.forEach((lr, i) => assert.ok(Math.abs(lr - o.lrs[i]) <= 1e-15, `epoch ${i + 1}: lr ${lr} vs ${o.lrs[i]}`));
+        const got = m.getParameterVector();
+        const diff = Math.max(...(o.params as number[]).map((v, i) => Math.abs(v - got[i]!)));
+        assert.ok(diff <= 1e-12, `averaged weights differ by ${diff}`);
+      });
+
     it('bad averaging options are OptionErrors naming the option', async () => {
       const opt = (f: () => unknown, argument: string) => assert.throws(f, (e: unknown) => e instanceof OptionError && e.argument === argument, argument);
       opt(() => new LinearRegression({ average: true, ema: { decay: 0.9 } }), 'ema');
       opt(() => new LinearRegression({ ema: { decay: 1 } }), 'ema.decay');
       opt(() => new LinearRegression({ average: { start: 0 } }), 'average.start');
+      opt(() => new LinearRegression({ swa: { start: 2, learningRate: 0.1 }, ema: { decay: 0.5 } }), 'swa');
+      opt(() => new LinearRegression({ swa: { start: 0, learningRate: 0.1 } }), 'swa.start');
+      opt(() => new LinearRegression({ swa: { start: 2, learningRate: 0.1, annealStrategy: 'step' as never } }), 'swa.annealStrategy');
       await assert.rejects(new LinearRegression({ average: true }).fit([[0], [1]], [0, 1], { optimizer: lbfgs() }), (e: unknown) => e instanceof OptionError && e.argument === 'average');
     });
   });

@@ -20,7 +20,7 @@ import { isPlateau, learningRateJSON } from '../optim/optimizers';
 import { isLbfgs, normalizeLbfgs } from '../optim/lbfgs';
 import type { FitOptions, PartialFitOptions } from '../train/options';
 import { PlanTarget, TrainingPlan, cannotContinue, requireSaveable, resolvePlan } from '../train/plan';
-import { TrainingSession, type RunHooks, type SessionModel } from '../train/session';
+import { TrainingSession, type RunHooks, type SessionModel, type SwaOptions } from '../train/session';
 import { MemorySource, StreamingSource, type BatchSource } from '../train/source';
 import type { History } from '../train/types';
 import type { Average } from '../train/metrics';
@@ -64,6 +64,13 @@ export interface ModelOptions {
    * `avg_fn`; Keras' `use_ema`/`ema_momentum`). `predict`, `evaluate` and `save` use the average. Default off.
    */
   ema?: { decay: number; start?: number };
+  /**
+   * Stochastic weight averaging (Izmailov et al. 2018) with `torch.optim.swa_utils` semantics: from epoch `start`
+   * (1-based) the weights at the end of each epoch are averaged (running mean, AveragedModel), and after it the
+   * learning rate anneals to `learningRate` over `annealEpochs` epochs (default 10; `annealStrategy` `'cos'`
+   * (default) or `'linear'`, SWALR) and stays there. `predict`, `evaluate` and `save` use the average.
+   */
+  swa?: { start: number; learningRate: number; annealEpochs?: number; annealStrategy?: 'cos' | 'linear' };
 }
 
 /** The engine's averaging spec from the `average` and `ema` constructor options (undefined when both are off). */
@@ -82,12 +89,24 @@ function averagingOf(average: unknown, ema: unknown): EngineSpec['average'] {
   return { kind: 'mean', start: num('average.start', a.start, { integer: true, min: 1, max: 2 ** 53 }, 1), decay: 0 };
 }
 
+function swaOf(swa: unknown, average: unknown, ema: unknown): SwaOptions | undefined {
+  if (swa === undefined) return undefined;
+  if ((average !== undefined && average !== false) || ema !== undefined) throw new OptionError('Give one of average, ema and swa', 'swa');
+  const s = checkKeys('options.swa', swa, ['start', 'learningRate', 'annealEpochs', 'annealStrategy']);
+  return {
+    start: num('swa.start', s.start, { integer: true, min: 1, max: 1e9 }),
+    learningRate: num('swa.learningRate', s.learningRate, { gt: 0, max: 1e6 }),
+    annealEpochs: num('swa.annealEpochs', s.annealEpochs, { integer: true, min: 0, max: 1e9 }, 10),
+    annealStrategy: oneOf('swa.annealStrategy', s.annealStrategy, ['cos', 'linear'] as const, 'cos'),
+  };
+}
+
 /** A JSON copy of constructor options (what a saved model needs to rebuild itself). */
 export function jsonClone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
-export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', 'average', 'ema'] as const;
+export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', 'average', 'ema', 'swa'] as const;
 
 /** Fields that hold a fitted model's state, which setParams keeps (everything else comes from the new arguments). */
 const STATE_FIELDS = new Set(['trainer', 'spec', 'scaler', 'session', 'busy', 'inCallback', 'backendName', 'history', 'featureNames', 'labelClasses']);
@@ -109,6 +128,7 @@ export abstract class Model {
     clipNorm: number;
     clipValue: number;
     average: EngineSpec['average'];
+    swa: SwaOptions | undefined;
   };
   /** The backend trainer holding the parameters: the training session's, or a loaded file's. */
   private trainer: BackendTrainer | undefined;
@@ -178,6 +198,7 @@ export abstract class Model {
       clipNorm: num('options.clipNorm', o.clipNorm, { gt: 0, max: SPEC_BOUNDS.clipNorm.max }, 0),
       clipValue: num('options.clipValue', o.clipValue, { gt: 0, max: SPEC_BOUNDS.clipValue.max }, 0),
       average: averagingOf(o.average, o.ema),
+      swa: swaOf(o.swa, o.average, o.ema),
     };
   }
 
@@ -190,8 +211,9 @@ export abstract class Model {
 
   /** The view of this model a training session works with (protected hooks bound). */
   private sessionModel(): SessionModel {
-    const { l1, l2, penalizeBias, clipNorm, clipValue, standardize, average } = this.options;
+    const { l1, l2, penalizeBias, clipNorm, clipValue, standardize, average, swa } = this.options;
     return {
+      ...(swa ? { swa } : {}),
       className: this.constructor.name, head: this.head, standardize, regularization: { l1, l2, penalizeBias, clipNorm, clipValue, ...(average ? { average } : {}) },
       layerDefs: (outputs) => this.layerDefs(outputs), fixedOutputs: () => this.fixedOutputs(), paramsOption: () => this.paramsOption(),
     };
@@ -246,6 +268,7 @@ export abstract class Model {
       if (o[k] !== undefined && !['optimizer', 'seed', 'signal', 'dtype'].includes(k))
         throw new OptionError(`${k} does not apply to lbfgs (a full-batch solver: its options go in lbfgs({ maxIter, tol, historySize, lineSearch }))`, k);
     if (this.options.average) throw new OptionError('lbfgs does not average weights; remove average / ema', this.options.average.kind === 'ema' ? 'ema' : 'average');
+    if (this.options.swa) throw new OptionError('lbfgs does not average weights; remove swa', 'swa');
     if (this.options.clipNorm > 0 || this.options.clipValue > 0) throw new OptionError('lbfgs does not clip gradients; remove clipNorm/clipValue', this.options.clipNorm > 0 ? 'clipNorm' : 'clipValue');
     const rows = (y as ArrayLike<unknown> | undefined)?.length;
     if (typeof rows !== 'number' || rows < 1) throw new ShapeError('Expected targets y [n] for an lbfgs fit', 'y');

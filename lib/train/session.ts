@@ -29,11 +29,21 @@ import type { BatchSource, Block, ScalerMode } from './source';
 import { type EpochInfo, type History, isThenable, monitored } from './types';
 
 /** What a session needs of the model it trains. */
+/** `swa` (torch.optim.swa_utils): average once per epoch from epoch `start`, learning rate annealed by SWALR. */
+export interface SwaOptions {
+  readonly start: number;
+  readonly learningRate: number;
+  readonly annealEpochs: number;
+  readonly annealStrategy: 'cos' | 'linear';
+}
+
 export interface SessionModel {
   readonly className: string;
   readonly head: Head;
   readonly standardize: boolean;
   readonly regularization: Regularization;
+  /** Stochastic weight averaging (the model's `swa` option), or undefined. */
+  readonly swa?: SwaOptions;
   /** Every layer, input to output, for `outputs` output units. */
   layerDefs(outputs: number): LayerDef[];
   /** Output units fixed by the architecture (Sequential's last layer), or undefined to size them from the labels. */
@@ -75,6 +85,38 @@ export class TrainingSession {
   step = 0;
   /** With weight averaging, the raw weights between runs (the trainer then holds the average). */
   private rawParams: FloatArray | undefined;
+  /** SWA: the running mean of the end-of-epoch weights from epoch `swa.start`, and the learning rate SWALR anneals from. */
+  private swaAvg: FloatArray | undefined;
+  private swaCount = 0;
+  private swaFrom = 0;
+
+  /**
+   * SWALR (torch 1.13): after epoch `start` the rate anneals from the last rate of epoch `start` to `swa.learningRate`
+   * over `annealEpochs` epochs, `α = (1 − cos(π·s/annealEpochs))/2` (or linear), `lr = α·swaLr + (1 − α)·lr₀`, s the
+   * epochs since `start`; then it stays at `swa.learningRate`. Undefined before the SWA phase (the schedule rules).
+   */
+  private swaLr(epoch: number): number | undefined {
+    const swa = this.model.swa;
+    if (!swa || epoch <= swa.start) return undefined;
+    const s = epoch - swa.start;
+    const t = Math.max(0, Math.min(1, s / Math.max(1, swa.annealEpochs)));
+    const a = swa.annealEpochs === 0 ? 1 : swa.annealStrategy === 'cos' ? (1 - Math.cos(Math.PI * t)) / 2 : t;
+    return swa.learningRate * a + this.swaFrom * (1 - a);
+  }
+
+  /** After epoch `epoch`: AveragedModel.update_parameters (a copy, then `avg + (w − avg)/(n + 1)`). */
+  private swaUpdate(epoch: number, lastLr: number): void {
+    const swa = this.model.swa;
+    if (!swa || epoch < swa.start) return;
+    if (epoch === swa.start) this.swaFrom = lastLr;
+    const p = this.trainer.getParams();
+    if (!this.swaAvg) this.swaAvg = p;
+    else {
+      const a = this.swaAvg, n = this.swaCount;
+      for (let i = 0; i < a.length; i++) a[i] = a[i]! + (p[i]! - a[i]!) / (n + 1);
+    }
+    this.swaCount++;
+  }
   epoch = 0;
 
   private constructor(
@@ -127,8 +169,8 @@ export class TrainingSession {
       if (r.optimizer.kernel !== spec.optimizer.kernel || KERNEL_FIELD_NAMES.some((f) => r.optimizer[f] !== spec.optimizer[f]))
         throw new OptionError(`${plan.resume!.path} was trained with a different optimizer (${resume.checkpoint!.optimizer.name} ${JSON.stringify(resume.checkpoint!.optimizer.options)})`, 'resumeFrom');
     }
-    if (spec.average && (plan.checkpoint || resume || plan.earlyStopping?.restoreBestWeights))
-      throw new OptionError('Weight averaging (average / ema) does not combine with checkpoints, resumeFrom or restoreBestWeights yet', plan.checkpoint ? 'checkpoint' : resume ? 'resumeFrom' : 'earlyStopping');
+    if ((spec.average || model.swa) && (plan.checkpoint || resume || plan.earlyStopping?.restoreBestWeights))
+      throw new OptionError('Weight averaging (average / ema / swa) does not combine with checkpoints, resumeFrom or restoreBestWeights yet', plan.checkpoint ? 'checkpoint' : resume ? 'resumeFrom' : 'earlyStopping');
     if (plan.signal?.aborted) throw new AbortError('fit() was aborted before it started; the model keeps its previous parameters', { cause: plan.signal.reason });
     const backend = getBackend(plan.backend);
     const trainer = backend.createTrainer(spec);
@@ -308,7 +350,7 @@ export class TrainingSession {
             const lrs = buf.lrs.subarray(at, at + count), losses = buf.losses.subarray(at, at + count), norms = buf.norms.subarray(at, at + count);
             for (let b = 0; b < count; b++) {
               const t = plan.stepUnit === 'epoch' ? epoch - 1 : this.step + b;
-              const lr = learningRateAt(plan.optimizer.learningRate, t);
+              const lr = this.swaLr(epoch) ?? learningRateAt(plan.optimizer.learningRate, t);
               if (!(Number.isFinite(lr) && lr >= 0)) throw new OptionError(`The learning-rate schedule returned ${lr} at step ${t}`, 'learningRate');
               lrs[b] = lr;
             }
@@ -364,6 +406,7 @@ export class TrainingSession {
         // Plateau schedules act between chunks on the validation loss (or the training loss without validation).
         if (isPlateau(plan.optimizer.learningRate)) plan.optimizer.learningRate.report(valLoss ?? loss);
         this.epoch = epoch;
+        this.swaUpdate(epoch, history.learningRates.at(-1)!);
         let stop = false;
         if (es) {
           // Keras EarlyStopping: wait counts epochs without improvement; stop when it reaches patience.
@@ -411,6 +454,9 @@ export class TrainingSession {
     if (this.spec.average && this.step >= this.spec.average.start) {
       this.rawParams = trainer.getParams();
       trainer.setParams(trainer.getAverage()!);
+    } else if (this.swaAvg) {
+      this.rawParams = trainer.getParams();
+      trainer.setParams(this.swaAvg.slice());
     }
     // Restore the best epoch's weights whether or not early stopping triggered (as Keras ≥ 2.11 with restore_best_weights).
     if (es?.restoreBestWeights && bestParams) {

@@ -110,6 +110,31 @@ for average in [True, 10]:
                         'coef': m.coef_.tolist(), 'intercept': float(m.intercept_[0]),
                         'raw_coef': m._standard_coef.tolist(), 'raw_intercept': float(m._standard_intercept[0]), 't': float(m.t_)})
 
+# SWA (torch.optim.swa_utils): Linear(10, 1), loss 0.5*MSE (descent's squared error), full-batch SGD lr 0.05,
+# 12 epochs; from 0-based epoch swa_start0 = 4 on, AveragedModel.update_parameters and SWALR(swa_lr=0.01,
+# anneal_epochs=3, cos).step() after each epoch. descent's swa.start is 1-based: 5.
+torch.set_default_dtype(torch.float64)
+Xt_d, yt_d = torch.tensor(Xd), torch.tensor(yd100)
+lin = torch.nn.Linear(Xd.shape[1], 1)
+with torch.no_grad():
+    w0 = [0.02 * ((j % 7) - 3) for j in range(Xd.shape[1])]
+    lin.weight.copy_(torch.tensor([w0])); lin.bias.fill_(0.3)
+opt = torch.optim.SGD(lin.parameters(), lr=0.05)
+swa_model = torch.optim.swa_utils.AveragedModel(lin)
+swa_sched = torch.optim.swa_utils.SWALR(opt, swa_lr=0.01, anneal_epochs=3, anneal_strategy='cos')
+lrs = []
+for epoch in range(12):
+    lrs.append(opt.param_groups[0]['lr'])
+    opt.zero_grad()
+    loss = 0.5 * torch.nn.functional.mse_loss(lin(Xt_d).squeeze(1), yt_d)
+    loss.backward(); opt.step()
+    if epoch >= 4:
+        swa_model.update_parameters(lin); swa_sched.step()
+sw = swa_model.module
+out['swa'] = {'dataset': 'diabetes', 'target_scale': 0.01, 'lr': 0.05, 'epochs': 12, 'start': 5, 'swa_lr': 0.01, 'anneal_epochs': 3, 'anneal_strategy': 'cos',
+              'params0': w0 + [0.3], 'lrs': lrs, 'params': sw.weight.detach().ravel().tolist() + [float(sw.bias.detach()[0])],
+              'raw_params': lin.weight.detach().ravel().tolist() + [float(lin.bias.detach()[0])]}
+
 # torch.optim.LBFGS iterates (float64, strong Wolfe): mean BCE-with-logits + (l2/2)||w||^2 on breast cancer.
 torch.set_default_dtype(torch.float64)
 Xt, yt = torch.tensor(Xb), torch.tensor(yb)

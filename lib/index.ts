@@ -17,6 +17,7 @@ export type { FitOptions, PartialFitOptions, StreamFitOptions } from './train/op
 export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback, TrainingCallback } from './train/types';
 export { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, optimizerByName } from './optim/optimizers';
 export { lbfgs } from './optim/lbfgs';
+export type { LrFindOptions, LrFindResult } from './train/lr-find';
 export type { LbfgsOptions, LbfgsSpec } from './optim/lbfgs';
 export type { OptimizerSpec, LearningRate, ScheduleLike } from './optim/optimizers';
 export { createOptimizer } from './optim/standalone';

@@ -133,6 +133,26 @@ describe('86 CLI training output', () => {
     assert.match(r.stdout, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
+  it('`lr-find` prints the sweep and a suggested rate, and --plot draws the smoothed loss against log10(lr)', () => {
+    const out = path.join(tmp, 'lr.svg');
+    const r = spawnSync(process.execPath, [cli, 'lr-find', '--data', 'breast-cancer', '--model', 'logistic', '--steps', '50', '--plot', out], { encoding: 'utf8', cwd: tmp, env });
+    assert.equal(r.status, 0, r.stderr);
+    const m = /suggested learning rate ([\d.e+-]+) /.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    const lr = Number(m[1]);
+    assert.ok(lr >= 1e-7 && lr <= 10, `suggestion ${lr} within the sweep`);
+    assert.match(r.stdout, /logistic on 569 × 30 .*: 50 batches of 32/);
+    const svg = fs.readFileSync(out, 'utf8');
+    assert.match(svg, /^<svg xmlns/);
+    assert.equal([...svg.matchAll(/<path /g)].length, 2, 'smoothed loss and loss');
+    const bad = spawnSync(process.execPath, [cli, 'lr-find', '--data', 'digits', '--model', 'softmax', '--hidden', '8'], { encoding: 'utf8', cwd: tmp, env });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--hidden applies to the mlp models only/);
+    const low = spawnSync(process.execPath, [cli, 'lr-find', '--data', 'digits', '--model', 'softmax', '--min-lr', '1', '--max-lr', '0.1'], { encoding: 'utf8', cwd: tmp, env });
+    assert.equal(low.status, 1);
+    assert.match(low.stderr, /maxLr \(0\.1\) must be greater than minLr/);
+  });
+
   it('a CSV of text labels: train keeps the labels in the model, predict writes them (quoted when they need it)', () => {
     const csv = path.join(tmp, 'labels.csv');
     const rows = ['a,b,kind'];

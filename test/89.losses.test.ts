@@ -433,6 +433,54 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
     });
   });
 
+  describe('lrFind: the learning-rate range test (Smith 2017)', () => {
+    const bc = loadCsvSync(path.join(DATA, 'breast-cancer.csv'), { dtype: 'float64' });
+    for (const backend of BACKENDS)
+      it(`${backend}: exponential rates, bias-corrected EMA, the steepest-descent suggestion; the model is untouched`, async () => {
+        const m = new LogisticRegression({ backend, standardize: true });
+        const r = await m.lrFind(bc.X, bc.y, { minLr: 1e-5, maxLr: 1, steps: 40, batchSize: 16, smoothing: 0.9 });
+        assert.equal(r.lrs.length, 40);
+        r.lrs.forEach((lr, i) => assert.ok(Math.abs(lr / (1e-5 * Math.pow(1e5, i / 39)) - 1) <= 1e-12, `lr ${i}`));
+        let avg = 0;
+        r.losses.forEach((l, i) => {
+          avg = 0.9 * avg + 0.1 * l;
+          assert.ok(Math.abs(r.smoothed[i]! - avg / (1 - Math.pow(0.9, i + 1))) <= 1e-12);
+        });
+        const x = r.lrs.map(Math.log10), s = r.smoothed;
+        const slopes = s.map((_, i) => { const lo = Math.max(0, i - 1), hi = Math.min(s.length - 1, i + 1); return (s[hi]! - s[lo]!) / (x[hi]! - x[lo]!); });
+        assert.equal(r.suggestion, r.lrs[slopes.indexOf(Math.min(...slopes))]);
+        assert.equal(r.minLossLr, r.lrs[s.indexOf(Math.min(...s))]);
+        assert.equal(r.stoppedEarly, false);
+        assert.throws(() => m.predict(bc.X), (e: unknown) => e instanceof Error && e.name === 'StateError', 'still unfitted');
+        // A fitted model keeps its weights.
+        await m.fit(bc.X, bc.y, { epochs: 2, seed: 3 });
+        const before = m.getParameterVector().slice();
+        await m.lrFind(bc.X, bc.y, { steps: 10 });
+        assert.deepEqual(m.getParameterVector(), before);
+        // Training at the suggestion works.
+        const t = new LogisticRegression({ backend, standardize: true });
+        await t.fit(bc.X, bc.y, { epochs: 5, batchSize: 16, learningRate: r.suggestion, seed: 1 });
+        assert.ok(t.evaluate(bc.X, bc.y).accuracy >= 0.95);
+      });
+
+    it('stops when the smoothed loss exceeds 4× its minimum (an MLP with adam up to lr 1e4)', async () => {
+      const dg = loadCsvSync(path.join(DATA, 'digits.csv'), { dtype: 'float32' });
+      const m = new Sequential([dense(32, { activation: 'relu' }), dense(10)], { loss: 'softmaxCrossEntropy', standardize: true });
+      const r = await m.lrFind(dg.X, dg.y, { optimizer: adam(), maxLr: 1e4, steps: 200 });
+      assert.equal(r.stoppedEarly, true);
+      assert.ok(r.lrs.length < 200);
+      const best = Math.min(...r.smoothed.slice(0, -1));
+      assert.ok(r.smoothed.at(-1)! > 4 * best || !Number.isFinite(r.smoothed.at(-1)!));
+      assert.ok(r.suggestion < r.lrs.at(-1)!);
+    });
+
+    it('bad options are OptionErrors naming them', async () => {
+      const m = new LogisticRegression();
+      for (const [o, arg] of [[{ minLr: 0 }, 'minLr'], [{ minLr: 1, maxLr: 0.5 }, 'maxLr'], [{ steps: 2 }, 'steps'], [{ smoothing: 1 }, 'smoothing'], [{ optimizer: 'adamm' }, 'optimizer'], [{ stepz: 3 }, 'options.stepz']] as const)
+        await assert.rejects(m.lrFind(bc.X, bc.y, o as never), (e: unknown) => e instanceof OptionError && e.argument === arg, JSON.stringify(o));
+    });
+  });
+
   describe('bad input gets a DescentError naming the argument', () => {
     const opt = (f: () => unknown, argument: string) => assert.throws(f, (e: unknown) => e instanceof OptionError && e.argument === argument, argument);
     it('loss options', () => {

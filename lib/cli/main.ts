@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `descent` command line: `train`, `predict`, `inspect`, `demo`, `schedule`, `info`. Argument parsing by commander. */
+/** The `descent` command line: `train`, `lr-find`, `predict`, `inspect`, `demo`, `schedule`, `info`. Argument parsing by commander. */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Table } from './table';
 import { DescentError, FormatError } from '../errors';
@@ -13,7 +13,7 @@ import { parseScheduleSpec, preview } from '../optim/schedules';
 import { asciiLine, plotLearningRates } from './plot';
 import { runDemo } from './demo';
 import { bytesBar } from '../train/progress';
-import { addTrainCommand, flagFor } from './train';
+import { addLrFindCommand, addTrainCommand, flagFor } from './train';
 
 function int(name: string) {
   return (v: string) => {
@@ -41,6 +41,7 @@ const program = new Command();
 program.name('descent').description('Gradient-descent training on a native core').version((require('../../package.json') as { version: string }).version);
 
 addTrainCommand(program);
+addLrFindCommand(program);
 
 program
   .command('predict')

@@ -22,6 +22,8 @@ import { TRAINING_OPTIONS, TRAINING_OPTION_NAMES, type FitOptions, type Training
 import { bytesBar } from '../train/progress';
 import { setNumThreads } from '../info';
 import { plotHistory } from './plot';
+import { lineChartSvg } from './svg';
+import { writeFileAtomic } from '../io/util';
 import { BUNDLED_DATASETS, datasetPath, type BundledName } from '../data/bundled';
 
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
@@ -308,4 +310,64 @@ async function trainStream(o: Flags, cmd: Command): Promise<void> {
     model.save(o.save as string, { checkpoint: true });
     console.log(`saved ${o.save}`);
   }
+}
+
+/**
+ * `descent lr-find`: the learning-rate range test (Model.lrFind) on a CSV or a bundled data set, printed as a
+ * table of the sweep and the suggested rate, and drawn with `--plot lr.svg` (smoothed loss against log10 lr).
+ */
+export function addLrFindCommand(program: Command): void {
+  const cmd = program
+    .command('lr-find')
+    .description('learning-rate range test (Smith 2017): sweep the rate exponentially on a copy of the model and suggest one')
+    .requiredOption('--data <path>', `CSV file with a header row, or a bundled data set: ${Object.keys(BUNDLED_DATASETS).join(', ')}`)
+    .option('--target <column>', 'the target column (default: the last)')
+    .addOption(new Option('--model <kind>', 'the model').choices(MODELS).makeOptionMandatory())
+    .option('--hidden <sizes>', 'hidden layer sizes for mlp models, e.g. 256,128', '100')
+    .addOption(new Option('--activation <name>', 'hidden activation for mlp models').choices(ACTIVATION_NAMES).default('relu'))
+    .addOption(new Option('--optimizer <name>', 'the optimizer whose learning rate is swept').choices(OPTIMIZER_NAMES).default('sgd'))
+    .option('--min-lr <x>', 'first learning rate', value, 1e-7)
+    .option('--max-lr <x>', 'last learning rate', value, 10)
+    .option('--steps <n>', 'mini-batches in the sweep', value, 100)
+    .option('--batch-size <n>', 'rows per mini-batch', value, 32)
+    .option('--seed <n>', 'seeds the copy\'s initialization and shuffling', value, 0)
+    .option('--no-standardize', 'do not standardize features')
+    .option('--l2 <x>', 'L2 penalty (λ₂/2)·Σw²', value)
+    .option('--plot <file.svg>', 'write the smoothed loss against log10(learning rate) as an SVG chart');
+  cmd.addHelpText('after', `
+Examples:
+  descent lr-find --data digits --model softmax
+  descent lr-find --data breast-cancer --model mlp --hidden 32 --optimizer adam --plot lr.svg`);
+  cmd.action(async (o: Flags) => {
+    resolveBundled(o);
+    if (!(o.model as string).startsWith('mlp')) {
+      for (const [attr, flag] of [['hidden', '--hidden'], ['activation', '--activation']] as const)
+        if (cmd.getOptionValueSource(attr) === 'cli') throw new OptionError(`${flag} applies to the mlp models only, not to --model ${o.model}`, flag);
+    }
+    if (o.plot !== undefined) {
+      const dir = path.dirname(path.resolve(String(o.plot)));
+      if (!fs.existsSync(dir)) throw new IOError(`Cannot write ${JSON.stringify(o.plot)}: no directory ${dir}`, '--plot');
+    }
+    const data = await loadCsv(o.data as string, { target: o.target as string | undefined });
+    const labels = data.classes ? Array.from(data.y as ArrayLike<number>, (i) => data.classes![i]!) : data.y;
+    const model = makeModel(o, o.standardize as boolean);
+    const r = await model.lrFind(data.X, labels as never, {
+      minLr: o.minLr as number, maxLr: o.maxLr as number, steps: o.steps as number, batchSize: o.batchSize as number, seed: o.seed as number,
+      optimizer: o.optimizer as string,
+    });
+    const style = process.stdout.isTTY ? {} : { head: [], border: [] };
+    const table = new Table({ style, head: ['step', 'learning rate', 'loss', 'smoothed'] });
+    const every = Math.max(1, Math.ceil(r.lrs.length / 15));
+    for (let i = 0; i < r.lrs.length; i++)
+      if (i % every === 0 || i === r.lrs.length - 1) table.push([i + 1, r.lrs[i]!.toExponential(2), r.losses[i]!.toPrecision(5), r.smoothed[i]!.toPrecision(5)]);
+    console.log(`${o.model} on ${data.X.rows} × ${data.X.cols} (${o.data}), ${o.optimizer}: ${r.lrs.length} batches of ${o.batchSize}${r.stoppedEarly ? ' (stopped: the loss diverged)' : ''}`);
+    console.log(table.toString());
+    console.log(`suggested learning rate ${r.suggestion.toExponential(2)} (steepest descent of the smoothed loss); minimum at ${r.minLossLr.toExponential(2)}`);
+    if (o.plot) {
+      const svg = lineChartSvg([{ name: 'smoothed loss', values: r.smoothed, x: r.lrs.map(Math.log10) }, { name: 'loss', values: r.losses, x: r.lrs.map(Math.log10) }],
+        { title: `learning-rate range test: ${o.model}, ${o.optimizer} (suggestion ${r.suggestion.toExponential(2)})`, xLabel: 'log10 learning rate', yLabel: 'loss' });
+      writeFileAtomic(String(o.plot), Buffer.from(svg));
+      console.log(`wrote ${o.plot}`);
+    }
+  });
 }

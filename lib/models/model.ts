@@ -18,6 +18,7 @@ import { Matrix, MatrixLike, VectorLike, arrayFor, toMatrix, toTargets } from '.
 import { StreamSource, isStreamSource } from '../data/stream';
 import { isPlateau, learningRateJSON } from '../optim/optimizers';
 import { isLbfgs, normalizeLbfgs } from '../optim/lbfgs';
+import { lrFind, type LrFindModel, type LrFindOptions, type LrFindResult } from '../train/lr-find';
 import type { FitOptions, PartialFitOptions } from '../train/options';
 import { PlanTarget, TrainingPlan, cannotContinue, requireSaveable, resolvePlan } from '../train/plan';
 import { TrainingSession, type RunHooks, type SessionModel, type SwaOptions } from '../train/session';
@@ -575,6 +576,18 @@ export abstract class Model {
   }
 
   /** An unfitted model with the same hyperparameters (scikit-learn's `clone`): no weights, history or feature names. */
+  /**
+   * The learning-rate range test (Smith 2017; fastai's `lr_find`) on a fresh copy of this model — this model is
+   * not touched: `steps` mini-batches with the rate growing exponentially from `minLr` (1e-7) to `maxLr` (10), the
+   * loss smoothed by an EMA (0.98, bias-corrected), stopped when it exceeds 4× its minimum. Resolves to
+   * `{ lrs, losses, smoothed, suggestion, minLossLr, stoppedEarly }`; `suggestion` is where the smoothed loss falls
+   * fastest against log10(lr). `X` `[n, d]`, `y` `[n]` (or `[n, k]`) in memory.
+   * @throws OptionError for bad options or a sweep that diverges within 3 batches.
+   */
+  async lrFind(X: MatrixLike, y: VectorLike | readonly string[] | number[][], options: LrFindOptions = {}): Promise<LrFindResult> {
+    return lrFind(this as unknown as LrFindModel, X, y, options);
+  }
+
   clone(): this {
     return new (this.constructor as new (...a: unknown[]) => this)(...jsonClone(this.ctorArgs));
   }

@@ -395,10 +395,13 @@ function validSpec(r: Prng): Record<string, unknown> {
   return {
     dtype: r.chance(0.4) ? 'float64' : 'float32', layers, loss, optimizer: validOptimizer(r), l1: r.pick([0, 0, 0.01]), l2: r.pick([0, 0.01]),
     penalizeBias: r.chance(0.3), clipNorm: r.pick([0, 0, 1]), clipValue: r.pick([0, 0, 0.5]), maxBatch: r.int(1, 8),
+    // The head's parameter (in range for heads that have one) and weight averaging, now and then.
+    ...((LOSSES[loss] as { param?: { default: number } }).param && r.chance(0.5) ? { lossParam: loss === 'tweedie' ? r.pick([0, 1, 1.5, 2, 3]) : loss === 'quantile' ? r.pick([0.1, 0.5, 0.9]) : r.pick([0, 0.1, 2]) } : {}),
+    ...(r.chance(0.2) ? { average: { kind: r.pick(['none', 'mean', 'ema']), start: r.int(1, 5), decay: r.pick([0, 0.5, 0.99]) } } : {}),
   };
 }
 
-const SPEC_KEYS = ['dtype', 'layers', 'loss', 'optimizer', 'l1', 'l2', 'penalizeBias', 'clipNorm', 'clipValue', 'maxBatch'];
+const SPEC_KEYS = ['dtype', 'layers', 'loss', 'optimizer', 'l1', 'l2', 'penalizeBias', 'clipNorm', 'clipValue', 'maxBatch', 'lossParam', 'average'];
 const LAYER_KEYS = ['inputs', 'units', 'activation', 'activationParam', 'useBias', 'dropout'];
 const OPT_KEYS = ['kernel', 'momentum', 'dampening', 'nesterov', 'beta1', 'beta2', 'epsilon', 'amsgrad', 'weightDecay', 'decoupled', 'alpha', 'centered', 'lrDecay', 'initialAccumulatorValue', 'rho', 'momentumDecay'];
 
@@ -505,7 +508,7 @@ function numArg(r: Prng, valid: () => number, good: number): unknown {
  * lrs, losses, gradNorms, weights?). Detected from the prototype so the fuzz follows the binding.
  */
 const API: 'data' | 'legacy' = native && typeof (native as any).NativeTrainer.prototype.setData === 'function' ? 'data' : 'legacy'; // eslint-disable-line @typescript-eslint/no-explicit-any
-const ALL_METHODS = ['initialize', 'setData', 'clearData', 'shuffle', 'runBatches', 'predict', 'gradients', 'getParams', 'setParams', 'getSlot', 'setSlot', 'getState', 'setState', 'dispose', 'isBusy'] as const;
+const ALL_METHODS = ['initialize', 'setData', 'clearData', 'shuffle', 'runBatches', 'predict', 'gradients', 'getParams', 'setParams', 'getAverage', 'setAverage', 'getSlot', 'setSlot', 'getState', 'setState', 'dispose', 'isBusy'] as const;
 type Method = (typeof ALL_METHODS)[number];
 const TRAINER_METHODS: readonly Method[] = API === 'data' ? ALL_METHODS : ALL_METHODS.filter((m) => m !== 'setData' && m !== 'clearData');
 
@@ -574,6 +577,7 @@ function trainerArgs(r: Prng, ti: TInfo, m: Method, good: number): unknown[] {
       return [typed(r, C, k * ti.inputs, good), targetsFor(r, ti, k, good), nArg, typed(r, C, ti.nparams, good)];
     }
     case 'setParams': return [typed(r, C, ti.nparams, good)];
+    case 'setAverage': return [typed(r, C, ti.nparams, good)];
     case 'getSlot': return [numArg(r, () => r.int(0, Math.max(0, ti.nslots - 1)), good)];
     case 'setSlot': return [numArg(r, () => r.int(0, Math.max(0, ti.nslots - 1)), good), typed(r, C, ti.nparams, good)];
     case 'setState': {
@@ -758,6 +762,8 @@ function checkResult(rec: Recorder, ti: TInfo, m: Method, v: unknown, desc: () =
   if ((m === 'getParams' || m === 'getSlot') && !(v instanceof C && v.length === ti.nparams)) bad = `expected ${C.name}(${ti.nparams})`;
   if (m === 'getState' && !(typeof v === 'object' && v !== null && Array.isArray((v as { rng: unknown }).rng) && (v as { rng: unknown[] }).rng.length === 4)) bad = 'expected { step, muProduct, rng[4] }';
   if (m === 'isBusy' && v !== ti.busy) bad = `expected isBusy() === ${ti.busy}`;
+  const averages = !!(ti.spec.average && (ti.spec.average as { kind?: unknown }).kind !== 'none');
+  if (m === 'getAverage' && (averages ? !(v instanceof C && v.length === ti.nparams) : v !== null)) bad = averages ? `expected ${C.name}(${ti.nparams})` : 'expected null (the spec does not average)';
   if (m === 'gradients' && typeof v !== 'number') bad = 'expected a number';
   if (bad) rec.fail(`trainer.${m}`, desc, 'bad result', `${bad}, got ${show(v)}`);
 }
@@ -819,7 +825,7 @@ async function runWithBusyProbe(
 // ---------------------------------------------------------------------------------------------------------------
 // Public API fuzz
 
-const MODEL_CTORS = ['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'MLPRegressor', 'MLPClassifier', 'Sequential'] as const;
+const MODEL_CTORS = ['LinearRegression', 'LogisticRegression', 'SoftmaxRegression', 'MLPRegressor', 'MLPClassifier', 'Sequential', 'LinearRegressor', 'LinearClassifier'] as const;
 const OPTIMIZER_NAMES = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adadelta', 'adamax', 'nadam'] as const;
 const SCHEDULES = ['constant', 'step', 'multiStep', 'exponential', 'inverseTime', 'polynomial', 'cosine', 'cosineWarmRestarts', 'linearWarmup', 'sequential', 'oneCycle', 'piecewiseConstant', 'reduceOnPlateau'] as const;
 
@@ -924,7 +930,7 @@ interface ModelSlot {
 
 function newModel(r: Prng, rec: Recorder): ModelSlot | undefined {
   const name = r.pick(MODEL_CTORS);
-  const kind: 'reg' | 'bin' | 'multi' = name === 'LinearRegression' || name === 'MLPRegressor' ? 'reg' : name === 'LogisticRegression' ? 'bin' : 'multi';
+  const kind: 'reg' | 'bin' | 'multi' = name === 'LinearRegression' || name === 'MLPRegressor' || name === 'LinearRegressor' ? 'reg' : name === 'LogisticRegression' ? 'bin' : 'multi';
   const base: Record<string, unknown> = {};
   if (r.chance(0.3)) base.dtype = r.pick(['float32', 'float64']);
   if (r.chance(0.3)) base.backend = r.pick(['native', 'js', 'native', 'auto']);
@@ -932,7 +938,12 @@ function newModel(r: Prng, rec: Recorder): ModelSlot | undefined {
   if (r.chance(0.2)) base.regularization = { l1: r.pick([0, 0.01]), l2: r.pick([0, 0.01]) };
   if (r.chance(0.1)) base.clipNorm = 1;
   if (name.startsWith('MLP')) base.hiddenLayers = [r.int(1, 4)];
-  const opts = randomOptions(r, base, ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue']);
+  // The scikit-learn losses (robust ones only: the fuzz's targets are any real numbers), elastic net, averaging.
+  if (name === 'LinearRegressor') Object.assign(base, r.pick([{ loss: 'huber', epsilon: r.pick([0.1, 1]) }, { loss: 'quantile', quantile: 0.3 }, { loss: 'epsilonInsensitive' }, { loss: 'tweedie', power: 0 }]));
+  if (name === 'LinearClassifier') base.loss = r.pick(['log', 'hinge', 'squaredHinge', 'modifiedHuber', 'perceptron']);
+  if (r.chance(0.1)) base.regularization = { alpha: r.pick([0, 0.01]), l1Ratio: r.pick([0, 0.5, 1]) };
+  if (r.chance(0.1)) Object.assign(base, r.pick([{ average: true }, { ema: { decay: 0.9 } }, { swa: { start: 1, learningRate: 0.01 } }]));
+  const opts = randomOptions(r, base, ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', 'loss', 'epsilon', 'average', 'ema', 'swa']);
   const A = () => show(opts);
   let res: { ok: boolean; value?: unknown };
   if (name === 'Sequential') {

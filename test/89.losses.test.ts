@@ -8,10 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, OptionError, Rng, Sequential, ShapeError, SoftmaxRegression, StandardScaler,
-  adam, dense, fromBuffer, lbfgs, loadCsvSync, sgd, type LossName,
+  adam, dense, fromBuffer, lbfgs, loadCsvSync, sgd,
 } from '../lib';
 import { getBackend } from '../lib/backend';
-import { LOSSES, LOSS_NAMES, lossParamDefault, type EngineSpec } from '../lib/engine/spec';
+import { LOSSES, LOSS_NAMES, lossParamDefault, type EngineSpec, type LossName } from '../lib/engine/spec';
 import { minimizeLbfgs } from '../lib/optim/lbfgs';
 import { BACKENDS } from './support/backends';
 
@@ -202,7 +202,7 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
     it('ema: avg ← d·avg + (1 − d)·w from a copy at step start, on both backends; predict uses it', async () => {
       const { X, y, n, d } = standardized('diabetes', 0.01);
       const Xr = rows(X, n, d);
-      const results = [];
+      const results: Float64Array[] = [];
       for (const backend of BACKENDS) {
         const m = new LinearRegression({ backend, dtype: 'float64', ema: { decay: 0.9, start: 3 } });
         await m.fit(Xr, y, { epochs: 0, batchSize: 100, shuffle: false, optimizer: sgd({ learningRate: 0.1 }) });
@@ -275,7 +275,7 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
     const { X, y, n, d } = standardized(o.dataset, o.target_scale);
     const m = new LinearRegressor({ dtype: 'float64', loss: 'quantile', quantile: o.quantile });
     const epochs = 400;
-    await m.fit(rows(X, n, d), y, { optimizer: sgd({ learningRate: { at: (t: number) => 0.05 / Math.sqrt(1 + t / 442) } }), epochs, batchSize: n, shuffle: false, seed: 1 });
+    await m.fit(rows(X, n, d), y, { optimizer: sgd({ learningRate: { at: (t: number) => 0.05 / Math.sqrt(1 + t / 442) } as never }), epochs, batchSize: n, shuffle: false, seed: 1 });
     const loss = m.evaluate(rows(X, n, d), y).loss;
     const rel = (loss - o.objective) / o.objective;
     assert.ok(rel >= -1e-12, `below the LP optimum: ${loss} vs ${o.objective}`);
@@ -314,7 +314,7 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
       if (BACKENDS.length < 2) this.skip();
       const { X, y, n, d } = standardized('diabetes', 0.01);
       for (const loss of ['huber', 'poisson', 'quantile', 'tweedie'] as const) {
-        const preds = [];
+        const preds: Float64Array[] = [];
         for (const backend of BACKENDS) {
           const m = new LinearRegressor({ loss, backend, ...(loss === 'tweedie' ? { power: 1.5 } : {}) });
           await m.fit(rows(X, n, d), y, { epochs: 3, batchSize: 16, seed: 4, optimizer: adam({ learningRate: 0.01 }) });

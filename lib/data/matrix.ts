@@ -19,6 +19,8 @@ export interface Matrix {
 export type MatrixLike = readonly (readonly number[])[] | Matrix;
 /** Anything a model accepts as targets: `number[]` or a typed array (one value per row). */
 export type VectorLike = readonly number[] | ArrayLike<number>;
+/** Targets of `fit`: a vector `[n]`, class labels, or `[n, k]` (multi-output regression, multi-label classification). */
+export type TargetsLike = VectorLike | readonly string[] | MatrixLike;
 
 export function isMatrix(x: unknown): x is Matrix {
   return (

@@ -340,8 +340,11 @@ export interface EngineSpec {
   readonly dtype: Dtype;
   readonly layers: readonly LayerSpec[];
   readonly loss: LossName;
-  /** The loss head's parameter (huber/epsilon-insensitive ε, quantile q, Tweedie power); 0 for heads without one. */
-  readonly lossParam: number;
+  /**
+   * The loss head's parameter (huber/epsilon-insensitive ε, quantile q, Tweedie power); 0 for heads without one.
+   * Optional: absent means the head's default (specs written before heads had parameters).
+   */
+  readonly lossParam?: number;
   readonly optimizer: KernelConfig;
   readonly l1: number;
   readonly l2: number;

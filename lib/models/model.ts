@@ -14,7 +14,7 @@ import { ModelSnapshot, encodeModel } from '../io/model-file';
 import { packageVersion, writeFileAtomic } from '../io/util';
 import { requireMemory, requireTrainerMemory } from '../memory';
 import { StandardScaler } from '../data/scale';
-import { Matrix, MatrixLike, VectorLike, arrayFor, toMatrix, toTargets } from '../data/matrix';
+import { Matrix, MatrixLike, TargetsLike, arrayFor, toMatrix, toTargets } from '../data/matrix';
 import { StreamSource, isStreamSource } from '../data/stream';
 import { isPlateau, learningRateJSON } from '../optim/optimizers';
 import { isLbfgs, normalizeLbfgs } from '../optim/lbfgs';
@@ -231,7 +231,7 @@ export abstract class Model {
    * keeps finite parameters), AbortError on `signal`, StateError if called while a fit on this model is running.
    * A fit that fails before training starts leaves the model as it was.
    */
-  fit(X: MatrixLike, y: VectorLike | readonly string[], options?: FitOptions): Promise<History>;
+  fit(X: MatrixLike, y: TargetsLike, options?: FitOptions): Promise<History>;
   fit(source: StreamSource, options?: FitOptions): Promise<History>;
   fit(source: StreamSource, y: undefined, options?: FitOptions): Promise<History>;
   async fit(X: unknown, y?: unknown, options?: FitOptions): Promise<History> {
@@ -289,7 +289,7 @@ export abstract class Model {
    * @throws StateError on a loaded model (continue a checkpoint with `fit(X, y, { resumeFrom })` instead), and the
    * errors of {@link fit}.
    */
-  async partialFit(X: MatrixLike, y: VectorLike | readonly string[], options: PartialFitOptions = {}): Promise<History> {
+  async partialFit(X: MatrixLike, y: TargetsLike, options: PartialFitOptions = {}): Promise<History> {
     if (this.busy) throw new StateError('partialFit() called while a fit on this model is still running; await it first', 'partialFit');
     if (!this.session && this.trainer) throw cannotContinue();
     let classes = this.labelClasses;
@@ -584,7 +584,7 @@ export abstract class Model {
    * fastest against log10(lr). `X` `[n, d]`, `y` `[n]` (or `[n, k]`) in memory.
    * @throws OptionError for bad options or a sweep that diverges within 3 batches.
    */
-  async lrFind(X: MatrixLike, y: VectorLike | readonly string[] | number[][], options: LrFindOptions = {}): Promise<LrFindResult> {
+  async lrFind(X: MatrixLike, y: TargetsLike, options: LrFindOptions = {}): Promise<LrFindResult> {
     return lrFind(this as unknown as LrFindModel, X, y, options);
   }
 

@@ -144,7 +144,7 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
         });
   });
 
-  it('L-BFGS iterates equal torch.optim.LBFGS (strong Wolfe, float64) for 10 iterations to 1e-10, both backends', () => {
+  it('L-BFGS iterates equal torch.optim.LBFGS (strong Wolfe, float64) for 10 iterations to 1e-10, both backends', async () => {
     const L = REF.lbfgs;
     const { X, y, n, d } = standardized(L.dataset);
     for (const backend of BACKENDS) {
@@ -163,7 +163,7 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
         };
         const x = Float64Array.from(L.params0 as number[]);
         const seen: Float64Array[] = [];
-        minimizeLbfgs(f, x, { ...lbfgs({ maxIter: 10, historySize: L.history_size, tol: 0 }).options }, () => void seen.push(x.slice()));
+        await minimizeLbfgs(f, x, { ...lbfgs({ maxIter: 10, historySize: L.history_size, tol: 0 }).options }, () => void seen.push(x.slice()));
         assert.equal(seen.length, 10);
         for (let it = 0; it < 10; it++) {
           const want = L.params[it] as number[];
@@ -498,6 +498,19 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
       await assert.rejects(new LinearRegressor({ loss: 'gamma' }).fit(X, [1, 0, 2]), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');
       await new LinearRegressor({ loss: 'tweedie', power: 0 }).fit(X, [1, -1, 2]);
     });
+    it('lbfgs yields to the event loop between evaluations and honours signal (the model keeps its initial weights)', async () => {
+      const dg = loadCsvSync(path.join(DATA, 'digits.csv'), { dtype: 'float64' });
+      const { SoftmaxRegression: S } = { SoftmaxRegression };
+      const m = new S({ dtype: 'float64', standardize: true, regularization: { l2: 1e-4 } });
+      // The abort can only be delivered if the solver yields: without yields this fit would run 100000 iterations.
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 0);
+      await assert.rejects(m.fit(dg.X, dg.y, { optimizer: lbfgs({ maxIter: 100000, tol: 0, toleranceChange: 0 }), signal: ac.signal, seed: 5 }), (e: unknown) => e instanceof Error && e.name === 'AbortError');
+      const fresh = new S({ dtype: 'float64', standardize: true, regularization: { l2: 1e-4 } });
+      await fresh.fit(dg.X, dg.y, { epochs: 0, seed: 5 });
+      assert.deepEqual(m.getParameterVector(), fresh.getParameterVector());
+    });
+
     it('lbfgs options and what does not apply to it', async () => {
       opt(() => lbfgs({ maxIter: 0 }), 'maxIter');
       opt(() => lbfgs({ lineSearch: 'armijo' as never }), 'lineSearch');

@@ -62,8 +62,11 @@ export function normalizeLbfgs(v: unknown, argument = 'optimizer'): LbfgsSpec {
   return lbfgs(v.options);
 }
 
-/** The objective at x: returns f(x) and writes ∇f(x) into g. */
-export type Objective = (x: Float64Array, g: Float64Array) => number;
+/**
+ * The objective at x: returns f(x) and writes ∇f(x) into g (synchronously, or as a Promise: the solvers await
+ * it and yield to the event loop between evaluations).
+ */
+export type Objective = (x: Float64Array, g: Float64Array) => number | Promise<number>;
 
 export interface LbfgsResult {
   /** Iterations run (torch's `n_iter`). */
@@ -107,10 +110,10 @@ function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: nu
  * Minimizes `f` from `x` (updated in place) as one `torch.optim.LBFGS.step(closure)` with `max_iter = maxIter`.
  * `onIteration` runs after each iteration (return false to stop).
  */
-export function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<LbfgsOptions>, onIteration?: (it: number, loss: number, gradMax: number) => boolean | void): LbfgsResult {
+export async function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<LbfgsOptions>, onIteration?: (it: number, loss: number, gradMax: number) => boolean | void): Promise<LbfgsResult> {
   const n = x.length;
   let g: Float64Array = new Float64Array(n);
-  let loss = f(x, g);
+  let loss = await f(x, g);
   let evals = 1;
   const res: LbfgsResult = { iterations: 0, evaluations: 1, losses: [], gradNorms: [], initialLoss: loss, reason: 'maxIter' };
   if (maxAbs(g) <= o.tol) {
@@ -126,10 +129,10 @@ export function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<LbfgsOp
   let prevLoss = 0;
   const xInit = new Float64Array(n);
   // x ← x0 + t·d, evaluated; x is restored to x0 afterwards (torch's _directional_evaluate).
-  const evalAt = (tt: number): { f: number; g: Float64Array } => {
+  const evalAt = async (tt: number): Promise<{ f: number; g: Float64Array }> => {
     for (let i = 0; i < n; i++) x[i] = xInit[i]! + tt * d[i]!;
     const gg = new Float64Array(n);
-    const ff = f(x, gg);
+    const ff = await f(x, gg);
     x.set(xInit);
     return { f: ff, g: gg };
   };
@@ -188,7 +191,7 @@ export function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<LbfgsOp
     let optCond = false;
     if (o.lineSearch === 'strongWolfe') {
       xInit.set(x);
-      const r = strongWolfe(evalAt, t, d, loss, g, gtd, o.toleranceChange);
+      const r = await strongWolfe(evalAt, t, d, loss, g, gtd, o.toleranceChange);
       loss = r.f;
       g = r.g;
       t = r.t;
@@ -199,7 +202,7 @@ export function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<LbfgsOp
       for (let i = 0; i < n; i++) x[i] = x[i]! + t * d[i]!;
       if (it !== o.maxIter) {
         g = new Float64Array(n);
-        loss = f(x, g);
+        loss = await f(x, g);
         optCond = maxAbs(g) <= o.tol;
         lsEvals = 1;
       }
@@ -233,10 +236,10 @@ export function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<LbfgsOp
 }
 
 /** torch's `_strong_wolfe` (c1 = 1e-4, c2 = 0.9, max_ls = 25). */
-function strongWolfe(evalAt: (t: number) => { f: number; g: Float64Array }, t: number, d: Float64Array, f: number, g: Float64Array, gtd: number, tolChange: number): { f: number; g: Float64Array; t: number; evals: number } {
+async function strongWolfe(evalAt: (t: number) => Promise<{ f: number; g: Float64Array }>, t: number, d: Float64Array, f: number, g: Float64Array, gtd: number, tolChange: number): Promise<{ f: number; g: Float64Array; t: number; evals: number }> {
   const c1 = 1e-4, c2 = 0.9, maxLs = 25;
   const dNorm = maxAbs(d);
-  let { f: fNew, g: gNew } = evalAt(t);
+  let { f: fNew, g: gNew } = await evalAt(t);
   let evals = 1;
   let gtdNew = dot(gNew, d);
   let tPrev = 0, fPrev = f, gPrev = g, gtdPrev = gtd;
@@ -261,7 +264,7 @@ function strongWolfe(evalAt: (t: number) => { f: number; g: Float64Array }, t: n
     const tmp = t;
     t = cubicInterpolate(tPrev, fPrev, gtdPrev, t, fNew, gtdNew, [minStep, maxStep]);
     tPrev = tmp; fPrev = fNew; gPrev = gNew; gtdPrev = gtdNew;
-    ({ f: fNew, g: gNew } = evalAt(t));
+    ({ f: fNew, g: gNew } = await evalAt(t));
     evals++;
     gtdNew = dot(gNew, d);
     lsIter++;
@@ -282,7 +285,7 @@ function strongWolfe(evalAt: (t: number) => { f: number; g: Float64Array }, t: n
         insufProgress = false;
       } else insufProgress = true;
     } else insufProgress = false;
-    ({ f: fNew, g: gNew } = evalAt(t));
+    ({ f: fNew, g: gNew } = await evalAt(t));
     evals++;
     gtdNew = dot(gNew, d);
     lsIter++;
@@ -307,7 +310,7 @@ function strongWolfe(evalAt: (t: number) => { f: number; g: Float64Array }, t: n
  * projects each trial point onto the orthant of the start point (ξᵢ = sign xᵢ, or sign −◇Fᵢ at 0), so weights
  * reach exact zeros. Stops as {@link minimizeLbfgs} (`tol` on max |◇F|). `f` is the smooth part.
  */
-export function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, penalized: Uint8Array, o: Required<LbfgsOptions>, onIteration?: (it: number, loss: number, gradMax: number) => boolean | void): LbfgsResult {
+export async function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, penalized: Uint8Array, o: Required<LbfgsOptions>, onIteration?: (it: number, loss: number, gradMax: number) => boolean | void): Promise<LbfgsResult> {
   const n = x.length;
   const l1Of = (v: Float64Array) => {
     let s = 0;
@@ -324,7 +327,7 @@ export function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, penaliz
     }
   };
   let g = new Float64Array(n);
-  let loss = f(x, g) + l1Of(x);
+  let loss = (await f(x, g)) + l1Of(x);
   let evals = 1;
   const pg = new Float64Array(n);
   pseudo(x, g, pg);
@@ -376,7 +379,7 @@ export function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, penaliz
         const xi = x[i] !== 0 ? Math.sign(x[i]!) : Math.sign(-pg[i]!);
         xNew[i] = penalized[i] && Math.sign(v) !== xi ? 0 : v;
       }
-      lossNew = f(xNew, gNew) + l1Of(xNew);
+      lossNew = (await f(xNew, gNew)) + l1Of(xNew);
       evals++;
       let dec = 0;
       for (let i = 0; i < n; i++) dec += pg[i]! * (xNew[i]! - x[i]!);

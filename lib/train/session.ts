@@ -264,7 +264,15 @@ export class TrainingSession {
     const P = trainer.getParams();
     const x = Float64Array.from(P);
     const gbuf = P.slice();
-    const f = (xx: Float64Array, g: Float64Array): number => {
+    // Each evaluation is one synchronous full-batch pass; between evaluations the event loop gets a turn once
+    // ~10 ms have passed (timers, I/O, abort signals), as the JS trainer does between batches.
+    let lastYield = performance.now();
+    const f = async (xx: Float64Array, g: Float64Array): Promise<number> => {
+      if (performance.now() - lastYield > 10) {
+        await new Promise<void>((res) => setImmediate(res));
+        lastYield = performance.now();
+      }
+      if (plan.signal?.aborted) throw new AbortError('fit() was aborted; the model keeps its initial parameters (lbfgs has no intermediate state worth keeping)', { cause: plan.signal.reason });
       P.set(xx);
       trainer.setParams(P);
       const loss = trainer.gradients(X, Y, rows, gbuf);
@@ -273,19 +281,27 @@ export class TrainingSession {
       for (const [o, len] of penalized) for (let i = o; i < o + len; i++) pen += xx[i]! * xx[i]!;
       return loss + 0.5 * spec.l2 * pen;
     };
-    let r;
-    if (spec.l1 > 0) {
-      // OWL-QN: the L1 term is handled by the solver, on the same entries the trainers soft-threshold.
-      const mask = new Uint8Array(x.length);
+    const x0 = P.slice();
+    // OWL-QN for l1: the solver handles the L1 term, on the entries the trainers soft-threshold.
+    const mask = new Uint8Array(spec.l1 > 0 ? x.length : 0);
+    if (spec.l1 > 0)
       spec.layers.forEach((L, i) => {
         mask.fill(1, layout.weight[i]!, layout.weight[i]! + L.units * L.inputs);
         if (spec.penalizeBias && L.useBias) mask.fill(1, layout.bias[i]!, layout.bias[i]! + L.units);
       });
-      r = minimizeOwlqn(f, x, spec.l1, mask, solver.options, () => !plan.signal?.aborted);
-    } else r = minimizeLbfgs(f, x, solver.options, () => !plan.signal?.aborted);
+    let r;
+    try {
+      r = spec.l1 > 0 ? await minimizeOwlqn(f, x, spec.l1, mask, solver.options) : await minimizeLbfgs(f, x, solver.options);
+    } catch (e) {
+      trainer.setParams(x0);
+      throw e;
+    }
+    if (!r.losses.every(Number.isFinite) || !x.every(Number.isFinite)) {
+      trainer.setParams(x0);
+      throw new DivergenceError(1, r.iterations, r.initialLoss, 'loss');
+    }
     P.set(x);
     trainer.setParams(P);
-    if (!r.losses.every(Number.isFinite) || !x.every(Number.isFinite)) throw new DivergenceError(1, r.iterations, r.initialLoss, 'loss');
     this.epoch = 1;
     const history: History = {
       epoch: r.losses.map((_, i) => i + 1), loss: r.losses, valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [],

@@ -21,7 +21,7 @@ import { PYTHON, log, median, pythonHas } from './util';
 const ROOT = path.join(__dirname, '..');
 
 /** Writes W6 (or a smaller file of the same shape) once per machine, into the temp directory, and reuses it. */
-function w6File(rows: number): string {
+export function w6File(rows: number): string {
   const file = path.join(os.tmpdir(), `descent-w6-${rows}-v1.csv`);
   if (fs.existsSync(file) && fs.statSync(file).size > 0) return file;
   log(`writing ${file}`);

@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { machine, RESULTS } from './common';
 import { runDescent } from './runners/descent';
 import { runE2e } from './e2e';
+import { runSolvers } from './solvers';
 import { loadTfjs, runTfjs } from './peers/tfjs';
 import { BenchResults, chartSvg, keyRatios, markdown } from './report';
 import type { GemmBound, RunnerResult } from './types';
@@ -116,6 +117,7 @@ function updateDocs(md: string): void {
 
 async function main(): Promise<void> {
   if (argv.includes('--e2e')) return runE2e(argv);
+  if (argv.includes('--solvers')) return runSolvers(argv);
   const render = opt('render')?.[0];
   if (render) {
     const res = JSON.parse(fs.readFileSync(render, 'utf8')) as BenchResults;

@@ -144,6 +144,37 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
         });
   });
 
+  it('lbfgs over more rows than one workspace block (8192) walks the rows in blocks: the same optimum as one full-batch objective', async () => {
+    const rng = new Rng(21);
+    const n = 20000, d = 6;
+    const X = Float64Array.from({ length: n * d }, () => rng.uniform() * 2 - 1);
+    const y = Float64Array.from({ length: n }, (_, i) => (X[i * d]! - 0.5 * X[i * d + 1]! + 0.3 * (rng.uniform() - 0.5) > 0 ? 1 : 0));
+    for (const backend of BACKENDS) {
+      const m = new LogisticRegression({ backend, dtype: 'float64', regularization: { l2: 1e-3 } });
+      const h = await m.fit({ data: X, rows: n, cols: d }, y, { optimizer: lbfgs({ maxIter: 200, tol: 1e-10, toleranceChange: 0 }) });
+      // The same objective in one evaluation, on a trainer whose workspace holds every row.
+      const t = getBackend(backend).createTrainer({ ...specOf('sigmoidCrossEntropy', 0, [{ inputs: d, units: 1, activation: 'linear' }], 1e-3), maxBatch: n });
+      try {
+        t.initialize(0);
+        const P = new Float64Array(d + 1);
+        const x = new Float64Array(d + 1);
+        await minimizeLbfgs((xx, g) => {
+          t.setParams(xx);
+          const l = t.gradients(X, y, n, P);
+          g.set(P);
+          let s = 0;
+          for (let i = 0; i < d; i++) s += xx[i]! * xx[i]!;
+          return l + 0.5e-3 * s;
+        }, x, lbfgs({ maxIter: 200, tol: 1e-10, toleranceChange: 0 }).options);
+        const w = m.getParameterVector();
+        const diff = Math.max(...Array.from(x, (v, i) => Math.abs(v - w[i]!)));
+        assert.ok(diff <= 1e-7, `${backend}: ${diff} (${h.lbfgs!.iterations} iterations, ${h.lbfgs!.reason})`);
+      } finally {
+        t.dispose();
+      }
+    }
+  });
+
   it('L-BFGS iterates equal torch.optim.LBFGS (strong Wolfe, float64) for 10 iterations to 1e-10, both backends', async () => {
     const L = REF.lbfgs;
     const { X, y, n, d } = standardized(L.dataset);

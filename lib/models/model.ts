@@ -273,7 +273,8 @@ export abstract class Model {
     if (this.options.clipNorm > 0 || this.options.clipValue > 0) throw new OptionError('lbfgs does not clip gradients; remove clipNorm/clipValue', this.options.clipNorm > 0 ? 'clipNorm' : 'clipValue');
     const rows = (y as ArrayLike<unknown> | undefined)?.length;
     if (typeof rows !== 'number' || rows < 1) throw new ShapeError('Expected targets y [n] for an lbfgs fit', 'y');
-    return { seed: o.seed, signal: o.signal, batchSize: rows, epochs: 1, shuffle: false };
+    // The workspace holds blocks of up to 8192 rows; an evaluation walks the rows block by block (runLbfgs).
+    return { seed: o.seed, signal: o.signal, batchSize: Math.min(rows, 8192), epochs: 1, shuffle: false };
   }
 
   /**

@@ -264,19 +264,28 @@ export class TrainingSession {
     const P = trainer.getParams();
     const x = Float64Array.from(P);
     const gbuf = P.slice();
-    // Each evaluation is one synchronous full-batch pass; between evaluations the event loop gets a turn once
-    // ~10 ms have passed (timers, I/O, abort signals), as the JS trainer does between batches.
+    // An evaluation is the rows in blocks of the workspace (spec.maxBatch): the row-weighted mean of the blocks'
+    // mean losses and gradients, whose L2 terms (added by every block) sum to one. The rows are read where they
+    // lie (subarray views, no copies); between blocks the event loop gets a turn once ~10 ms have passed (timers,
+    // I/O, abort signals), as the JS trainer does between batches.
+    const B = spec.maxBatch, d = spec.layers[0]!.inputs, yc = Y.length / rows;
     let lastYield = performance.now();
     const f = async (xx: Float64Array, g: Float64Array): Promise<number> => {
-      if (performance.now() - lastYield > 10) {
-        await new Promise<void>((res) => setImmediate(res));
-        lastYield = performance.now();
-      }
-      if (plan.signal?.aborted) throw new AbortError('fit() was aborted; the model keeps its initial parameters (lbfgs has no intermediate state worth keeping)', { cause: plan.signal.reason });
       P.set(xx);
       trainer.setParams(P);
-      const loss = trainer.gradients(X, Y, rows, gbuf);
-      g.set(gbuf);
+      g.fill(0);
+      let loss = 0;
+      for (let s = 0; s < rows; s += B) {
+        if (performance.now() - lastYield > 10) {
+          await new Promise<void>((res) => setImmediate(res));
+          lastYield = performance.now();
+        }
+        if (plan.signal?.aborted) throw new AbortError('fit() was aborted; the model keeps its initial parameters (lbfgs has no intermediate state worth keeping)', { cause: plan.signal.reason });
+        const r = Math.min(B, rows - s);
+        const wgt = r / rows;
+        loss += wgt * trainer.gradients(X.subarray(s * d, (s + r) * d), Y.subarray(s * yc, (s + r) * yc), r, gbuf);
+        for (let i = 0; i < g.length; i++) g[i] = g[i]! + wgt * gbuf[i]!;
+      }
       let pen = 0;
       for (const [o, len] of penalized) for (let i = o; i < o + len; i++) pen += xx[i]! * xx[i]!;
       return loss + 0.5 * spec.l2 * pen;

@@ -478,8 +478,8 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
           assert.ok(Math.abs(r.smoothed[i]! - avg / (1 - Math.pow(0.9, i + 1))) <= 1e-12);
         });
         const x = r.lrs.map(Math.log10), s = r.smoothed;
-        const slopes = s.map((_, i) => { const lo = Math.max(0, i - 1), hi = Math.min(s.length - 1, i + 1); return (s[hi]! - s[lo]!) / (x[hi]! - x[lo]!); });
-        assert.equal(r.suggestion, r.lrs[slopes.indexOf(Math.min(...slopes))]);
+        const slopes = s.map((_, i) => { const lo = Math.max(0, i - 1), hi = Math.min(s.length - 1, i + 1); return i < 8 || i >= 36 ? Infinity : (s[hi]! - s[lo]!) / (x[hi]! - x[lo]!); });
+        assert.equal(r.suggestion, r.lrs[slopes.indexOf(Math.min(...slopes))], 'steepest among points 8 … 35 (40 points: skip 8 and 4)');
         assert.equal(r.minLossLr, r.lrs[s.indexOf(Math.min(...s))]);
         assert.equal(r.stoppedEarly, false);
         assert.throws(() => m.predict(bc.X), (e: unknown) => e instanceof Error && e.name === 'StateError', 'still unfitted');
@@ -522,6 +522,25 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
       opt(() => new LinearClassifier({ loss: 'huber' as never }), 'options.loss');
       opt(() => new LinearRegressor({ loss: 'huber', epsilon: -1 }), 'options.epsilon');
       opt(() => new Sequential([dense(1)], { loss: 'huber', epsilon: Number.NaN }), 'options.epsilon');
+    });
+    it('what users of scikit-learn and PyTorch type gets pointed the right way', async () => {
+      opt(() => new LinearClassifier({ loss: 'log_loss' as never }), 'options.loss');
+      assert.throws(() => new LinearClassifier({ loss: 'log_loss' as never }), /did you mean 'log'/);
+      opt(() => new LinearRegression({ average: 5 as never }), 'average');
+      const X = [[0], [1], [2]], y = [0, 1, 1];
+      const m = new LogisticRegression();
+      await assert.rejects(m.partialFit(X, y, { optimizer: lbfgs() as never }), (e: unknown) => e instanceof OptionError && e.argument === 'optimizer');
+      await assert.rejects(m.lrFind(X, y, { optimizer: lbfgs() as never }), (e: unknown) => e instanceof OptionError && e.argument === 'optimizer');
+      await assert.rejects(new LogisticRegression().fit(X, [[0, 1], [1, 0], [1, -1]]), (e: unknown) => e instanceof ShapeError && e.argument === 'y[2][1]');
+      await assert.rejects(new LinearRegressor({ loss: 'poisson' }).fit(X, [[0, 1], [1, -2], [1, 1]]), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1][1]');
+    });
+    it('lrFind runs on a copy without weight averaging (SWA would override the swept rates)', async () => {
+      const d = standardized('breast-cancer');
+      const Xr = rows(d.X, d.n, d.d);
+      const plain = await new LogisticRegression().lrFind(Xr, d.y, { steps: 60 });
+      const swa = await new LogisticRegression({ swa: { start: 1, learningRate: 0.01 } }).lrFind(Xr, d.y, { steps: 60 });
+      assert.deepEqual(swa.lrs, plain.lrs);
+      assert.deepEqual(swa.losses, plain.losses);
     });
     it('targets outside the loss\'s domain', async () => {
       const X = [[0], [1], [2]];

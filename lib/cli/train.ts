@@ -58,6 +58,7 @@ const OWN_FLAGS: Record<string, string> = {
   testFraction: '--test-fraction', dropout: '--dropout', hiddenLayers: '--hidden', activation: '--activation',
   l1: '--l1', l2: '--l2', penalizeBias: '--penalize-bias', clipNorm: '--clip-norm', clipValue: '--clip-value',
   patience: '--early-stopping', monitor: '--monitor', restoreBestWeights: '--restore-best-weights', classWeight: '--class-weight', threads: '--threads',
+  minLr: '--min-lr', maxLr: '--max-lr', steps: '--steps',
 };
 
 /** The flag that set an option or argument a DescentError names (`batchSize` → `--batch-size`), if any. */

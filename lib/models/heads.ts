@@ -74,8 +74,13 @@ export class RegressionHead implements Head {
   readonly isClassifier = false;
   readonly metricNames = ['mse', 'mae', 'r2'] as const;
   readonly lossParam: number;
+  /** Targets per row (k for [n, k]), fixed by prepare: names a bad target by row and column. */
+  private cols = 1;
   constructor(readonly loss: RegressionLoss = 'squaredError', lossParam?: number) {
     this.lossParam = lossParam ?? lossParamDefault(loss);
+  }
+  restore(outputs: number): void {
+    this.cols = outputs;
   }
   private get logLink(): boolean {
     return LOSSES[this.loss].link === 'log';
@@ -83,6 +88,7 @@ export class RegressionHead implements Head {
   prepare(y: Float64Array, fixedOutputs?: number, cols = 1): number {
     if (fixedOutputs !== undefined && fixedOutputs !== cols)
       throw new ShapeError(`A ${this.loss} model with targets y [n${cols > 1 ? `, ${cols}` : ''}] needs ${cols} output unit${cols > 1 ? 's' : ''}, not ${fixedOutputs}`, 'layers');
+    this.cols = cols;
     this.check(y, 'y');
     return cols;
   }
@@ -93,12 +99,16 @@ export class RegressionHead implements Head {
     if (!positive && !nonNegative) return;
     for (let i = 0; i < y.length; i++) {
       const v = y[i]!;
-      if (positive ? !(v > 0) : !(v >= 0))
-        throw new ShapeError(`The ${this.loss} loss${this.loss === 'tweedie' ? ` (power ${p})` : ''} needs ${positive ? 'positive' : 'non-negative'} targets but ${name}[${i}] is ${v}`, `${name}[${i}]`);
+      if (positive ? !(v > 0) : !(v >= 0)) {
+        const k = this.cols, at = k > 1 ? `${name}[${Math.floor(i / k)}][${i % k}]` : `${name}[${i}]`;
+        throw new ShapeError(`The ${this.loss} loss${this.loss === 'tweedie' ? ` (power ${p})` : ''} needs ${positive ? 'positive' : 'non-negative'} targets but ${at} is ${v}`, at);
+      }
     }
   }
   fork(): RegressionHead {
-    return new RegressionHead(this.loss, this.lossParam);
+    const h = new RegressionHead(this.loss, this.lossParam);
+    h.cols = this.cols;
+    return h;
   }
   /** Mean loss per row (summed over outputs, as the trainer); mse, mae and r2 averaged uniformly over outputs (scikit-learn's `multioutput='uniform_average'`). */
   metrics(out: Outputs, y: Float64Array): RegressionMetrics & Record<string, number> {
@@ -237,20 +247,32 @@ function classification(y: Float64Array, pred: Float64Array, proba: Float64Array
 export class BinaryHead implements Head {
   readonly loss = 'sigmoidCrossEntropy' as const;
   readonly lossParam = 0;
+  /** Labels per row (k for multi-label), fixed by prepare: names a bad label by row and column. */
+  private cols = 1;
+  restore(outputs: number): void {
+    this.cols = outputs;
+  }
   readonly isClassifier = true;
   readonly metricNames = CLASS_METRICS;
   prepare(y: Float64Array, fixedOutputs?: number, cols = 1): number {
     if (fixedOutputs !== undefined && fixedOutputs !== cols)
       throw new ShapeError(`A sigmoid cross-entropy model with labels y [n${cols > 1 ? `, ${cols}` : ''}] needs ${cols} output unit${cols > 1 ? 's' : ''}, not ${fixedOutputs}`, 'layers');
+    this.cols = cols;
     this.check(y, 'y');
     return cols;
   }
   fork(): BinaryHead {
-    return new BinaryHead();
+    const h = new BinaryHead();
+    h.cols = this.cols;
+    return h;
   }
   check(y: Float64Array, name: string): void {
+    const k = this.cols;
     for (let i = 0; i < y.length; i++) {
-      if (y[i] !== 0 && y[i] !== 1) throw new ShapeError(`Expected labels 0 or 1 for ${name} (binary classification) but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
+      if (y[i] !== 0 && y[i] !== 1) {
+        const at = k > 1 ? `${name}[${Math.floor(i / k)}][${i % k}]` : `${name}[${i}]`;
+        throw new ShapeError(`Expected labels 0 or 1 for ${name} (${k > 1 ? 'multi-label' : 'binary'} classification) but ${at} is ${y[i]}`, at);
+      }
     }
   }
   metrics(out: Outputs, y: Float64Array, average?: Average): Record<string, number> {

@@ -24,7 +24,7 @@ export class LinearRegression extends Model {
     return this.head.predict(this.outputs(X));
   }
 
-  /** Weights `w` `[d]` of the last layer in the space the model was trained in (standardized features when `standardize`). */
+  /** Weights `w` `[d]` of the last layer in the space the model was trained in (standardized features when `standardize`); `[k·d]` row-major for k outputs (`coef` gives k rows). */
   get coefficients(): Float64Array {
     return Float64Array.from(this.getWeights().at(-1)!.weight);
   }
@@ -124,10 +124,18 @@ export const REGRESSOR_LOSSES = ['squaredError', 'huber', 'epsilonInsensitive', 
 /** The losses {@link LinearClassifier} takes. */
 export const CLASSIFIER_LOSSES = ['log', 'hinge', 'squaredHinge', 'modifiedHuber', 'perceptron'] as const;
 const LOSS_PARAM_NAMES = ['epsilon', 'quantile', 'power'] as const;
+/** scikit-learn's loss names → descent's (for the error message of a user who types the former). */
+const SKLEARN_NAMES: Record<string, string> = {
+  log_loss: 'log', squared_hinge: 'squaredHinge', modified_huber: 'modifiedHuber', squared_error: 'squaredError',
+  epsilon_insensitive: 'epsilonInsensitive', squared_epsilon_insensitive: 'squaredEpsilonInsensitive', absolute_error: 'quantile',
+};
 
 /** The loss and its parameter from constructor options (the parameter under its own name: epsilon, quantile, power). */
 export function lossOption<L extends LossName>(options: Record<string, unknown>, names: readonly L[], fallback?: L): { loss: L; param: number; rest: ModelOptions } {
   if (!isPlainObject(options)) throw new OptionError(`Expected an options object but received ${describe(options)}`, 'options');
+  const ours = SKLEARN_NAMES[options.loss as string];
+  if (typeof options.loss === 'string' && ours !== undefined && (names as readonly string[]).includes(ours))
+    throw new OptionError(`Unknown loss ${JSON.stringify(options.loss)}: did you mean '${ours}' (scikit-learn's ${JSON.stringify(options.loss)})?`, 'options.loss');
   const loss = oneOf('options.loss', options.loss, names, fallback);
   const fact = (LOSSES[loss] as LossFact).param;
   const rest: Record<string, unknown> = { ...options };
@@ -182,7 +190,7 @@ export class LinearRegressor extends Model {
   predict(X: unknown): Float64Array {
     return this.head.predict(this.outputs(X));
   }
-  /** Weights `w` `[d]` (standardized space when `standardize`), scikit-learn's `coef_`. */
+  /** Weights `w` `[d]` (standardized space when `standardize`), scikit-learn's `coef_`; `[k·d]` row-major for k outputs. */
   get coefficients(): Float64Array {
     return Float64Array.from(this.getWeights().at(-1)!.weight);
   }

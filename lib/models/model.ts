@@ -75,6 +75,15 @@ export interface ModelOptions {
 }
 
 /** The engine's averaging spec from the `average` and `ema` constructor options (undefined when both are off). */
+let lbfgsKinkWarned = false;
+
+/** Rows of targets given as a vector, nested rows or a `{ data, rows, cols }` matrix (undefined for anything else). */
+export function targetRows(y: unknown): number | undefined {
+  if (Array.isArray(y) || (ArrayBuffer.isView(y) && !(y instanceof DataView))) return (y as ArrayLike<unknown>).length;
+  if (typeof y === 'object' && y !== null && typeof (y as { rows?: unknown }).rows === 'number') return (y as { rows: number }).rows;
+  return undefined;
+}
+
 function averagingOf(average: unknown, ema: unknown): EngineSpec['average'] {
   if (average !== undefined && average !== false && ema !== undefined)
     throw new OptionError('Give average or ema, not both', 'ema');
@@ -86,6 +95,8 @@ function averagingOf(average: unknown, ema: unknown): EngineSpec['average'] {
   }
   if (average === undefined || average === false) return undefined;
   if (average === true) return { kind: 'mean', start: 1, decay: 0 };
+  if (!isPlainObject(average))
+    throw new OptionError(`Expected true or { start } for average but received ${describe(average)} (scikit-learn's average=N is { start: N })`, 'average');
   const a = checkKeys('options.average', average, ['start']);
   return { kind: 'mean', start: num('average.start', a.start, { integer: true, min: 1, max: 2 ** 53 }, 1), decay: 0 };
 }
@@ -267,12 +278,16 @@ export abstract class Model {
     if (streaming) throw new OptionError('lbfgs needs the whole training set in memory: fit(X, y, { optimizer: lbfgs() })', 'optimizer');
     for (const k of Object.keys(o))
       if (o[k] !== undefined && !['optimizer', 'seed', 'signal', 'dtype'].includes(k))
-        throw new OptionError(`${k} does not apply to lbfgs (a full-batch solver: its options go in lbfgs({ maxIter, tol, historySize, lineSearch }))`, k);
+        throw new OptionError(`${k} does not apply to lbfgs (a full-batch solver takes only seed, signal and dtype besides lbfgs({ maxIter, tol, toleranceChange, historySize, lineSearch, learningRate, maxEval }); it has no epochs, batches, callbacks or metrics)`, k);
     if (this.options.average) throw new OptionError('lbfgs does not average weights; remove average / ema', this.options.average.kind === 'ema' ? 'ema' : 'average');
     if (this.options.swa) throw new OptionError('lbfgs does not average weights; remove swa', 'swa');
     if (this.options.clipNorm > 0 || this.options.clipValue > 0) throw new OptionError('lbfgs does not clip gradients; remove clipNorm/clipValue', this.options.clipNorm > 0 ? 'clipNorm' : 'clipValue');
-    const rows = (y as ArrayLike<unknown> | undefined)?.length;
-    if (typeof rows !== 'number' || rows < 1) throw new ShapeError('Expected targets y [n] for an lbfgs fit', 'y');
+    const rows = targetRows(y);
+    if (rows === undefined || rows < 1) throw new ShapeError('Expected targets y ([n] or [n, k]) for an lbfgs fit', 'y');
+    if (['hinge', 'perceptron', 'epsilonInsensitive', 'quantile'].includes(this.head.loss) && !lbfgsKinkWarned) {
+      lbfgsKinkWarned = true;
+      process.emitWarning(`descent: lbfgs on the non-smooth ${this.head.loss} loss: its curvature pairs break at the kinks, so it may stop early ('flat' or 'change') short of the optimum; a first-order optimizer suits this loss better`, 'DescentWarning');
+    }
     // The workspace holds blocks of up to 8192 rows; an evaluation walks the rows block by block (runLbfgs).
     return { seed: o.seed, signal: o.signal, batchSize: Math.min(rows, 8192), epochs: 1, shuffle: false };
   }
@@ -293,6 +308,8 @@ export abstract class Model {
   async partialFit(X: MatrixLike, y: TargetsLike, options: PartialFitOptions = {}): Promise<History> {
     if (this.busy) throw new StateError('partialFit() called while a fit on this model is still running; await it first', 'partialFit');
     if (!this.session && this.trainer) throw cannotContinue();
+    if (isPlainObject(options) && isLbfgs(options.optimizer))
+      throw new OptionError('partialFit runs mini-batch passes; lbfgs is a full-batch solver: use fit(X, y, { optimizer: lbfgs() })', 'optimizer');
     let classes = this.labelClasses;
     if (this.head.isClassifier) {
       // The first call fixes the classes (from its labels when they are not 0 … k−1); later calls encode with them.
@@ -586,7 +603,18 @@ export abstract class Model {
    * @throws OptionError for bad options or a sweep that diverges within 3 batches.
    */
   async lrFind(X: MatrixLike, y: TargetsLike, options: LrFindOptions = {}): Promise<LrFindResult> {
-    return lrFind(this as unknown as LrFindModel, X, y, options);
+    if (isPlainObject(options) && isLbfgs(options.optimizer))
+      throw new OptionError('lrFind sweeps the learning rate of a first-order optimizer (sgd, adam, …); lbfgs has none to sweep', 'optimizer');
+    // The sweep runs on a copy without weight averaging: SWA's own rate schedule would override the swept rates.
+    const probe = {
+      clone: () => {
+        const args = jsonClone(this.ctorArgs);
+        const o = args[args.length - 1];
+        if (isPlainObject(o)) for (const k of ['average', 'ema', 'swa']) delete o[k];
+        return new (this.constructor as new (...a: unknown[]) => Model)(...args);
+      },
+    };
+    return lrFind(probe as unknown as LrFindModel, X, y, options);
   }
 
   clone(): this {

@@ -75,11 +75,15 @@ export interface LbfgsResult {
   evaluations: number;
   /** Objective after each iteration, and max |gradient| after it. */
   losses: number[];
-  gradNorms: number[];
+  gradMax: number[];
   /** Objective at the start. */
   initialLoss: number;
-  /** Why it stopped: 'gradient' (≤ tol), 'change' (step or loss change ≤ toleranceChange), 'maxIter', 'maxEval', 'direction' (not a descent direction). */
-  reason: 'gradient' | 'change' | 'maxIter' | 'maxEval' | 'direction';
+  /**
+   * Why it stopped: 'gradient' (max |g| ≤ tol), 'change' (a step or loss change ≤ toleranceChange), 'flat' (the
+   * directional derivative along the new direction ≥ −toleranceChange: no further decrease to find, i.e. converged
+   * to the tolerance; torch's `gtd > -tolerance_change` break), 'maxIter', 'maxEval'.
+   */
+  reason: 'gradient' | 'change' | 'maxIter' | 'maxEval' | 'flat';
 }
 
 const dot = (a: Float64Array, b: Float64Array): number => {
@@ -115,7 +119,7 @@ export async function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<L
   let g: Float64Array = new Float64Array(n);
   let loss = await f(x, g);
   let evals = 1;
-  const res: LbfgsResult = { iterations: 0, evaluations: 1, losses: [], gradNorms: [], initialLoss: loss, reason: 'maxIter' };
+  const res: LbfgsResult = { iterations: 0, evaluations: 1, losses: [], gradMax: [], initialLoss: loss, reason: 'maxIter' };
   if (maxAbs(g) <= o.tol) {
     res.reason = 'gradient';
     return res;
@@ -183,7 +187,7 @@ export async function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<L
     } else t = o.learningRate;
     const gtd = dot(g, d);
     if (gtd > -o.toleranceChange) {
-      res.reason = 'direction';
+      res.reason = 'flat';
       it--;
       break;
     }
@@ -209,7 +213,7 @@ export async function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<L
     }
     evals += lsEvals;
     res.losses.push(loss);
-    res.gradNorms.push(maxAbs(g));
+    res.gradMax.push(maxAbs(g));
     if (onIteration && onIteration(it, loss, maxAbs(g)) === false) break;
     if (it === o.maxIter) {
       res.reason = 'maxIter';
@@ -331,7 +335,7 @@ export async function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, p
   let evals = 1;
   const pg = new Float64Array(n);
   pseudo(x, g, pg);
-  const res: LbfgsResult = { iterations: 0, evaluations: 1, losses: [], gradNorms: [], initialLoss: loss, reason: 'maxIter' };
+  const res: LbfgsResult = { iterations: 0, evaluations: 1, losses: [], gradMax: [], initialLoss: loss, reason: 'maxIter' };
   if (maxAbs(pg) <= o.tol) {
     res.reason = 'gradient';
     return res;
@@ -363,7 +367,7 @@ export async function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, p
     for (let i = 0; i < n; i++) if (penalized[i] && d[i]! * pg[i]! >= 0) d[i] = 0; // keep the descent orthant
     const dirDeriv = dot(pg, d);
     if (!(dirDeriv < -o.toleranceChange)) {
-      res.reason = 'direction';
+      res.reason = 'flat';
       it--;
       break;
     }
@@ -414,7 +418,7 @@ export async function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, p
     pseudo(x, g, pg);
     const gm = maxAbs(pg);
     res.losses.push(loss);
-    res.gradNorms.push(gm);
+    res.gradMax.push(gm);
     if (onIteration && onIteration(it, loss, gm) === false) break;
     if (evals >= o.maxEval) {
       res.reason = 'maxEval';

@@ -36,7 +36,10 @@ export interface LrFindResult {
   losses: number[];
   /** `avgᵢ/(1 − βⁱ⁺¹)`, `avgᵢ = β·avgᵢ₋₁ + (1 − β)·lossᵢ`. */
   smoothed: number[];
-  /** The rate at the steepest descent of the smoothed loss against log10(lr) (central differences). */
+  /**
+   * The rate at the steepest descent of the smoothed loss against log10(lr) (central differences), the first
+   * min(10, m/5) and last min(5, m/10) of the m points excluded (fastai's skip_start / skip_end).
+   */
   suggestion: number;
   /** The rate at the minimum of the smoothed loss (training there is usually too fast: a tenth of it is the classic pick). */
   minLossLr: number;
@@ -65,8 +68,8 @@ export async function lrFind(model: LrFindModel, X: unknown, y: unknown, options
     : typeof o.optimizer === 'string' ? optimizerByName(oneOf('optimizer', o.optimizer, OPTIMIZER_NAMES)) : normalizeOptimizer(o.optimizer);
   const rate = (i: number) => minLr * Math.pow(maxLr / minLr, i / (steps - 1));
   const optimizer = optimizerByName(base.name, { ...base.options, learningRate: { at: (t: number) => rate(Math.min(t, steps - 1)) } });
-  const rows = (y as ArrayLike<unknown> | undefined)?.length;
-  if (typeof rows !== 'number' || rows < 1) throw new OptionError('lrFind needs targets y [n] in memory', 'y');
+  const rows = Array.isArray(y) || ArrayBuffer.isView(y) ? (y as ArrayLike<unknown>).length : typeof y === 'object' && y !== null ? (y as { rows?: number }).rows : undefined;
+  if (typeof rows !== 'number' || rows < 1) throw new OptionError('lrFind needs targets y ([n] or [n, k]) in memory', 'y');
   const perEpoch = Math.ceil(rows / Math.min(batchSize, rows));
   const lrs: number[] = [], losses: number[] = [], smoothed: number[] = [];
   let avg = 0, best = Infinity, stoppedEarly = false;
@@ -98,12 +101,16 @@ export async function lrFind(model: LrFindModel, X: unknown, y: unknown, options
   const m = stoppedEarly && smoothed.length > 1 ? smoothed.length - 1 : smoothed.length;
   if (m < 3) throw new OptionError(`The sweep diverged after ${smoothed.length} batches: lower minLr (${minLr})`, 'minLr');
   const x = lrs.slice(0, m).map(Math.log10), s = smoothed.slice(0, m);
-  let steepest = 0, slopeMin = Infinity, minIdx = 0;
+  // As fastai, the first points (the EMA's start-up noise) and the last ones (the blow-up) are not candidates:
+  // skip min(10, m/5) at the start and min(5, m/10) at the end.
+  const skipStart = Math.min(10, Math.floor(m / 5)), skipEnd = Math.min(5, Math.floor(m / 10));
+  let steepest = skipStart, slopeMin = Infinity, minIdx = 0;
   for (let i = 0; i < m; i++) {
+    if (s[i]! < s[minIdx]!) minIdx = i;
+    if (i < skipStart || i >= m - skipEnd) continue;
     const lo = Math.max(0, i - 1), hi = Math.min(m - 1, i + 1);
     const slope = (s[hi]! - s[lo]!) / (x[hi]! - x[lo]!);
     if (slope < slopeMin) (slopeMin = slope), (steepest = i);
-    if (s[i]! < s[minIdx]!) minIdx = i;
   }
   return { lrs, losses, smoothed, suggestion: lrs[steepest]!, minLossLr: lrs[minIdx]!, stoppedEarly };
 }

@@ -29,6 +29,8 @@ import type { BatchSource, Block, ScalerMode } from './source';
 import { type EpochInfo, type History, isThenable, monitored } from './types';
 
 /** What a session needs of the model it trains. */
+let swaWarned = false;
+
 /** `swa` (torch.optim.swa_utils): average once per epoch from epoch `start`, learning rate annealed by SWALR. */
 export interface SwaOptions {
   readonly start: number;
@@ -315,7 +317,7 @@ export class TrainingSession {
     const history: History = {
       epoch: r.losses.map((_, i) => i + 1), loss: r.losses, valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [],
       seconds: Number(process.hrtime.bigint() - t0) / 1e9, stoppedEarly: false, bestEpoch: r.iterations, throughput: [], history: { loss: r.losses },
-      lbfgs: { iterations: r.iterations, evaluations: r.evaluations, initialLoss: r.initialLoss, gradMax: r.gradNorms, reason: r.reason },
+      lbfgs: { iterations: r.iterations, evaluations: r.evaluations, initialLoss: r.initialLoss, gradMax: r.gradMax, reason: r.reason },
     };
     return history;
   }
@@ -489,6 +491,10 @@ export class TrainingSession {
       history.bestEpoch = bestEpoch;
     } else {
       history.bestEpoch = history.epoch.at(-1) ?? 0;
+    }
+    if (this.model.swa && plan.entry !== 'partialFit' && plan.epochs < this.model.swa.start && !swaWarned) {
+      swaWarned = true;
+      process.emitWarning(`descent: swa.start is epoch ${this.model.swa.start} but the fit ran ${plan.epochs} epochs: no weights were averaged`, 'DescentWarning');
     }
     if (plan.onTrainEnd) await this.call(hooks, () => plan.onTrainEnd!(history));
     return history;

@@ -28,7 +28,7 @@ export interface History {
   /**
    * Fits with `lbfgs()`: iterations and objective evaluations run, the objective (data term + L2) before the first
    * iteration, max |gradient| after each iteration, and why it stopped ('gradient', 'change', 'maxIter', 'maxEval',
-   * 'direction'); `loss` then holds the objective after each iteration.
+   * 'flat': converged, the directional derivative is ≥ −toleranceChange); `loss` then holds the objective after each iteration.
    */
   lbfgs?: { iterations: number; evaluations: number; initialLoss: number; gradMax: number[]; reason: string };
 }

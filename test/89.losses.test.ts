@@ -542,6 +542,75 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
       assert.deepEqual(swa.lrs, plain.lrs);
       assert.deepEqual(swa.losses, plain.losses);
     });
+    it('found by trying to break it: streams and partialFit of one-vs-rest classifiers take classes; setParams keeps saved files loadable', async () => {
+      const m = new LinearClassifier({ loss: 'hinge' });
+      await m.fit([{ x: [[0], [1], [2]], y: [0, 1, 2] }], { classes: 3, epochs: 2 });
+      assert.equal(m.numClasses, 3);
+      await assert.rejects(new LinearClassifier().fit([{ x: [[0], [1]], y: [0, 1] }]), (e: unknown) => e instanceof OptionError && e.argument === 'classes');
+      const p = new LinearClassifier({ loss: 'log' });
+      await p.partialFit([[0], [1]], [0, 1], { classes: 3 });
+      await p.partialFit([[2]], [2]);
+      assert.equal(p.numClasses, 3);
+      const r = new LinearRegressor({ loss: 'huber', epsilon: 0.1, dtype: 'float64' });
+      await r.fit([[0], [1], [2]], [0, 1, 2], { epochs: 3 });
+      const before = r.predict([[1.5]]);
+      r.setParams({ epsilon: 0.9 });
+      const back = fromBuffer(r.toBuffer()) as LinearRegressor;
+      assert.deepEqual(back.getParams(), { loss: 'huber', epsilon: 0.1, dtype: 'float64' }, 'the file holds what the weights were trained with');
+      assert.deepEqual(back.predict([[1.5]]), before);
+      await r.fit([[0], [1], [2]], [0, 1, 2], { epochs: 3 });
+      assert.deepEqual((fromBuffer(r.toBuffer()) as LinearRegressor).getParams(), { loss: 'huber', epsilon: 0.9, dtype: 'float64' }, 'the next fit trains the new head');
+    });
+    it('lbfgs: an objective that overflows at the start is a DivergenceError (initial weights kept); one that overflows at a trial point backs off', async () => {
+      const m = new LinearRegression({ dtype: 'float64' });
+      await assert.rejects(m.fit([[1], [2]], [1e200, 2e200], { optimizer: lbfgs(), seed: 2 }), (e: unknown) => e instanceof Error && e.name === 'DivergenceError' && /L-BFGS diverged/.test(e.message));
+      const fresh = new LinearRegression({ dtype: 'float64' });
+      await fresh.fit([[1], [2]], [1, 2], { epochs: 0, seed: 2 });
+      assert.deepEqual(m.getParameterVector(), fresh.getParameterVector());
+      const p = new LinearRegressor({ dtype: 'float64', loss: 'poisson' });
+      const h = await p.fit([[1], [2]], [1e300, 1], { optimizer: lbfgs() });
+      assert.ok(h.loss.every(Number.isFinite) && p.getParameterVector().every(Number.isFinite));
+    });
+    it('averaging: weights set by hand are trained on; a failed run keeps the average; checkpoints are refused', async () => {
+      const X = [[0], [1], [2], [3]], y = [0, 1, 2, 3];
+      const m = new LinearRegression({ dtype: 'float64', average: true });
+      await m.fit(X, y, { epochs: 3, batchSize: 1, shuffle: false, optimizer: sgd({ learningRate: 0.01 }) });
+      const v = Float64Array.of(5, 5);
+      m.setParameterVector(v);
+      await m.partialFit([[0]], [0], { batchSize: 1 });
+      const w = m.getParameterVector();
+      // One step from v (w = 5 + ..., not from the old raw weights near 1); the average of 13 steps moves little.
+      const raw = (m as unknown as { session: { rawParams: Float64Array } }).session.rawParams;
+      assert.ok(Math.abs(raw[0]! - 5) < 0.1 && Math.abs(raw[1]! - 5 + 0.05) < 0.1, `continued from v: ${raw}`);
+      assert.ok(w[0]! < 5, 'predict holds the average');
+      const avg = m.getParameterVector().slice();
+      await assert.rejects(m.partialFit([[1e200]], [1e200], { batchSize: 1 }), (e: unknown) => e instanceof Error && e.name === 'DivergenceError');
+      assert.deepEqual(m.getParameterVector(), avg, 'still the average after a diverged run');
+      assert.throws(() => m.toBuffer({ checkpoint: true }), (e: unknown) => e instanceof OptionError && e.argument === 'checkpoint');
+    });
+    it('resumeFrom refuses a checkpoint of another loss parameter; evaluate checks the targets\' domain; l1Ratio needs alpha', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'descent-89-'));
+      const file = path.join(dir, 'ck.safetensors');
+      const X = [[0], [1], [2]], y = [0.5, 1, 2];
+      const a = new LinearRegressor({ loss: 'huber', epsilon: 0.1 });
+      await a.fit(X, y, { epochs: 2, checkpoint: { path: file } });
+      await assert.rejects(new LinearRegressor({ loss: 'huber', epsilon: 5 }).fit(X, y, { epochs: 3, resumeFrom: file }), (e: unknown) => e instanceof OptionError && e.argument === 'resumeFrom');
+      const g = new LinearRegressor({ loss: 'gamma' });
+      await g.fit(X, y, { epochs: 1 });
+      assert.throws(() => g.evaluate([[1]], [0]), (e: unknown) => e instanceof ShapeError && e.argument === 'y[0]');
+      assert.throws(() => g.score([[1]], [-1]), (e: unknown) => e instanceof ShapeError && e.argument === 'y[0]');
+      opt(() => new LinearRegression({ regularization: { l1Ratio: 0.5 } }), 'regularization.alpha');
+    });
+    it('both backends refuse the same bad spec.average / spec.lossParam with the same argument', () => {
+      const bad: [Record<string, unknown>, string][] = [
+        [{ average: { kind: 'bogus', start: 1, decay: 0 } }, 'spec.average.kind'], [{ average: { kind: 'mean', start: 0, decay: 0 } }, 'spec.average.start'],
+        [{ average: { kind: 'ema', start: 1, decay: 1 } }, 'spec.average.decay'], [{ average: 5 }, 'spec.average'], [{ lossParam: null }, 'spec.lossParam'],
+      ];
+      for (const backend of BACKENDS)
+        for (const [extra, arg] of bad)
+          assert.throws(() => getBackend(backend).createTrainer({ ...specOf('huber', 0.1, [{ inputs: 2, units: 1, activation: 'linear' }]), ...extra } as never),
+            (e: unknown) => e instanceof OptionError && e.argument === arg, `${backend} ${JSON.stringify(extra)}`);
+    });
     it('targets outside the loss\'s domain', async () => {
       const X = [[0], [1], [2]];
       await assert.rejects(new LinearRegressor({ loss: 'poisson' }).fit(X, [1, -1, 2]), (e: unknown) => e instanceof ShapeError && e.argument === 'y[1]');

@@ -361,7 +361,7 @@ Examples:
     const every = Math.max(1, Math.ceil(r.lrs.length / 15));
     for (let i = 0; i < r.lrs.length; i++)
       if (i % every === 0 || i === r.lrs.length - 1) table.push([i + 1, r.lrs[i]!.toExponential(2), r.losses[i]!.toPrecision(5), r.smoothed[i]!.toPrecision(5)]);
-    console.log(`${o.model} on ${data.X.rows} × ${data.X.cols} (${o.data}), ${o.optimizer}: ${r.lrs.length} batches of ${o.batchSize}${r.stoppedEarly ? ' (stopped: the loss diverged)' : ''}`);
+    console.log(`${o.model} on ${data.X.rows} × ${data.X.cols} (${o.data}), ${o.optimizer}: ${r.lrs.length} batches of ${Math.min(o.batchSize as number, data.X.rows)}${r.stoppedEarly ? ' (stopped: the loss diverged)' : ''}`);
     console.log(table.toString());
     console.log(`suggested learning rate ${r.suggestion.toExponential(2)} (steepest descent of the smoothed loss); minimum at ${r.minLossLr.toExponential(2)}`);
     if (o.plot) {

@@ -150,6 +150,10 @@ export class Sequential extends Model {
     const p = this.head.predict(this.outputs(X));
     return this.head.isClassifier ? this.decode(p) : p;
   }
+  /** The last layer's outputs (decision values / logits): `[n]` for one unit, `[n, k]` row-major for k (scikit-learn's `decision_function`). */
+  decisionFunction(X: unknown): Float64Array {
+    return Float64Array.from(this.outputs(X).data);
+  }
   /** Probabilities (`[n]` P(y=1) for sigmoid cross-entropy, `[n, k]` for softmax; `format` as in SoftmaxRegression). Throws for regression. */
   predictProba(X: unknown, options?: { format?: 'flat' }): Float64Array;
   predictProba(X: unknown, options: { format: 'rows' }): number[][];

@@ -121,7 +121,7 @@ export function jsonClone<T>(v: T): T {
 export const MODEL_KEYS = ['dtype', 'backend', 'standardize', 'regularization', 'clipNorm', 'clipValue', 'average', 'ema', 'swa'] as const;
 
 /** Fields that hold a fitted model's state, which setParams keeps (everything else comes from the new arguments). */
-const STATE_FIELDS = new Set(['trainer', 'spec', 'scaler', 'session', 'busy', 'inCallback', 'backendName', 'history', 'featureNames', 'labelClasses']);
+const STATE_FIELDS = new Set(['trainer', 'spec', 'scaler', 'session', 'busy', 'inCallback', 'backendName', 'history', 'featureNames', 'labelClasses', 'trainedArgs', 'nextHead']);
 
 /** `predictProba`'s `format`: `'flat'` (default), `'rows'` (`number[][]`) or `'matrix'` (`{ data, rows, cols }`). */
 export interface ProbaOptions {
@@ -161,6 +161,14 @@ export abstract class Model {
   private labelClasses: ClassLabels | undefined;
   /** JSON constructor arguments that rebuild this model (set by each public class; used by save/load). */
   protected ctorArgs: unknown[] = [];
+  /** The constructor arguments the current weights were trained with (saved with them; setParams may change ctorArgs for the next fit). */
+  private trainedArgs: unknown[] | undefined;
+  /** The head setParams built for the next fit, while the weights keep theirs. */
+  private nextHead: Head | undefined;
+  /** The head a new fit or first partialFit trains. */
+  private get fitHead(): Head {
+    return this.nextHead ?? this.head;
+  }
 
   /** What the last layer means: targets, predictions, loss and metrics (sized by the session the model adopts). */
   protected head: Head;
@@ -193,6 +201,7 @@ export abstract class Model {
     const reg = checkKeys('options.regularization', o.regularization, ['l1', 'l2', 'alpha', 'l1Ratio', 'penalizeBias']);
     let { l1, l2 } = reg as { l1?: unknown; l2?: unknown };
     if (reg.alpha !== undefined || reg.l1Ratio !== undefined) {
+      if (reg.alpha === undefined) throw new OptionError('regularization.l1Ratio mixes the penalty regularization.alpha, which is missing (without it the penalty would be 0)', 'regularization.alpha');
       if (l1 !== undefined || l2 !== undefined)
         throw new OptionError('Give regularization as { l1, l2 } or as { alpha, l1Ratio } (elastic net), not both', reg.alpha !== undefined ? 'regularization.alpha' : 'regularization.l1Ratio');
       const alpha = num('regularization.alpha', reg.alpha, { min: 0, max: SPEC_BOUNDS.l2.max }, 0);
@@ -217,7 +226,7 @@ export abstract class Model {
   private planTarget(): PlanTarget {
     return {
       className: this.constructor.name, dtype: this.options.dtype, backend: this.options.backend, standardize: this.options.standardize,
-      isClassifier: this.head.isClassifier, loss: this.head.loss, metricNames: this.head.metricNames,
+      isClassifier: this.fitHead.isClassifier, loss: this.fitHead.loss, metricNames: this.fitHead.metricNames,
     };
   }
 
@@ -226,7 +235,7 @@ export abstract class Model {
     const { l1, l2, penalizeBias, clipNorm, clipValue, standardize, average, swa } = this.options;
     return {
       ...(swa ? { swa } : {}),
-      className: this.constructor.name, head: this.head, standardize, regularization: { l1, l2, penalizeBias, clipNorm, clipValue, ...(average ? { average } : {}) },
+      className: this.constructor.name, head: this.nextHead ?? this.head, standardize, regularization: { l1, l2, penalizeBias, clipNorm, clipValue, ...(average ? { average } : {}) },
       layerDefs: (outputs) => this.layerDefs(outputs), fixedOutputs: () => this.fixedOutputs(), paramsOption: () => this.paramsOption(),
     };
   }
@@ -256,7 +265,7 @@ export abstract class Model {
       opts = y;
     }
     let classes: ClassLabels | undefined;
-    if (!streaming && this.head.isClassifier) ({ y, opts, classes } = this.encodeForFit(y, opts));
+    if (!streaming && this.fitHead.isClassifier) ({ y, opts, classes } = this.encodeForFit(y, opts));
     const solver = isPlainObject(opts) && isLbfgs(opts.optimizer) ? normalizeLbfgs(opts.optimizer) : undefined;
     if (solver) opts = this.lbfgsPlanOptions(streaming, y, opts as Record<string, unknown>);
     const plan = resolvePlan(this.planTarget(), streaming ? 'stream' : 'fit', opts);
@@ -284,9 +293,9 @@ export abstract class Model {
     if (this.options.clipNorm > 0 || this.options.clipValue > 0) throw new OptionError('lbfgs does not clip gradients; remove clipNorm/clipValue', this.options.clipNorm > 0 ? 'clipNorm' : 'clipValue');
     const rows = targetRows(y);
     if (rows === undefined || rows < 1) throw new ShapeError('Expected targets y ([n] or [n, k]) for an lbfgs fit', 'y');
-    if (['hinge', 'perceptron', 'epsilonInsensitive', 'quantile'].includes(this.head.loss) && !lbfgsKinkWarned) {
+    if (['hinge', 'perceptron', 'epsilonInsensitive', 'quantile'].includes(this.fitHead.loss) && !lbfgsKinkWarned) {
       lbfgsKinkWarned = true;
-      process.emitWarning(`descent: lbfgs on the non-smooth ${this.head.loss} loss: its curvature pairs break at the kinks, so it may stop early ('flat' or 'change') short of the optimum; a first-order optimizer suits this loss better`, 'DescentWarning');
+      process.emitWarning(`descent: lbfgs on the non-smooth ${this.fitHead.loss} loss: its curvature pairs break at the kinks, so it may stop early ('flat' or 'change') short of the optimum; a first-order optimizer suits this loss better`, 'DescentWarning');
     }
     // The workspace holds blocks of up to 8192 rows; an evaluation walks the rows block by block (runLbfgs).
     return { seed: o.seed, signal: o.signal, batchSize: Math.min(rows, 8192), epochs: 1, shuffle: false };
@@ -311,12 +320,12 @@ export abstract class Model {
     if (isPlainObject(options) && isLbfgs(options.optimizer))
       throw new OptionError('partialFit runs mini-batch passes; lbfgs is a full-batch solver: use fit(X, y, { optimizer: lbfgs() })', 'optimizer');
     let classes = this.labelClasses;
-    if (this.head.isClassifier) {
+    if (this.fitHead.isClassifier) {
       // The first call fixes the classes (from its labels when they are not 0 … k−1); later calls encode with them.
       if (!this.session) {
         // `classes: k` declares labels 0 … k−1 (later chunks may bring the ones this chunk lacks).
         const k = isPlainObject(options) && typeof options.classes === 'number' ? options.classes : undefined;
-        classes = classesOf(y, 'y', this.head.loss === 'sigmoidCrossEntropy', this.fixedOutputs() ?? k);
+        classes = classesOf(y, 'y', this.fitHead.loss === 'sigmoidCrossEntropy', this.fixedOutputs() ?? k);
       }
       if (classes) {
         if (!this.session) this.checkClassCount(classes);
@@ -345,7 +354,8 @@ export abstract class Model {
    * 'rows' and 'matrix' give a binary model two columns, `[1 − p, p]`, as scikit-learn's `predict_proba`.
    */
   protected probaAs(X: unknown, options: ProbaOptions | undefined): ProbaResult {
-    if (!this.head.proba) throw new OptionError('predictProba() needs a classification loss head', 'loss');
+    if (!this.head.proba)
+      throw new OptionError(this.head.isClassifier ? `predictProba() needs loss 'log' or 'modifiedHuber' among the one-vs-rest losses; the ${this.head.loss} loss has no probabilities (use decisionFunction)` : 'predictProba() needs a classification loss head', 'loss');
     const o = checkKeys('options', options ?? {}, ['format']);
     const format = oneOf('options.format', o.format, ['flat', 'rows', 'matrix'] as const, 'flat');
     const out = this.outputsFor(X, 'predictProba');
@@ -384,13 +394,13 @@ export abstract class Model {
 
   /** Too few or too many classes for this model's head. */
   private checkClassCount(classes: ClassLabels): void {
-    const binary = this.head.loss === 'sigmoidCrossEntropy';
+    const binary = this.fitHead.loss === 'sigmoidCrossEntropy';
     const fixed = this.fixedOutputs();
     const shown = classes.length <= 10 ? ` (${classes.map((c) => JSON.stringify(c)).join(', ')})` : '';
     if (binary && classes.length !== 2)
       throw new ShapeError(`A binary classifier needs labels of exactly two classes but y has ${classes.length}${shown}; use SoftmaxRegression or MLPClassifier for more`, 'y');
     if (!binary && classes.length < 2) throw new ShapeError(`A classifier needs labels of at least two classes but y has ${classes.length}${shown}`, 'y');
-    const fixedClasses = fixed !== undefined && fixed === 1 && LOSSES[this.head.loss].link === 'margin' ? 2 : fixed;
+    const fixedClasses = fixed !== undefined && fixed === 1 && LOSSES[this.fitHead.loss].link === 'margin' ? 2 : fixed;
     if (!binary && fixedClasses !== undefined && classes.length !== fixedClasses)
       throw new ShapeError(`The last layer has ${fixed} units but y has ${classes.length} classes${shown}`, 'y');
   }
@@ -400,7 +410,7 @@ export abstract class Model {
    * classes when they are not already 0 … k−1.
    */
   private encodeForFit(y: unknown, opts: unknown): { y: unknown; opts: unknown; classes: ClassLabels | undefined } {
-    const classes = classesOf(y, 'y', this.head.loss === 'sigmoidCrossEntropy', this.fixedOutputs());
+    const classes = classesOf(y, 'y', this.fitHead.loss === 'sigmoidCrossEntropy', this.fixedOutputs());
     if (!classes) return { y, opts, classes };
     this.checkClassCount(classes);
     const ey = encodeLabels(y, classes, 'y');
@@ -439,6 +449,8 @@ export abstract class Model {
   /** Installs a session's trainer as the model's (the previous one is released). */
   private adopt(session: TrainingSession): void {
     if (this.trainer && this.trainer !== session.trainer) this.trainer.dispose();
+    this.trainedArgs = jsonClone(this.ctorArgs);
+    this.nextHead = undefined;
     this.trainer = session.trainer;
     this.spec = session.spec;
     this.scaler = session.scaler;
@@ -478,8 +490,10 @@ export abstract class Model {
     if (fn !== undefined && !(Array.isArray(fn) && fn.length === spec.layers[0]!.inputs && fn.every((v) => typeof v === 'string')))
       throw new OptionError(`Expected featureNames to be ${spec.layers[0]!.inputs} strings (one per input) but received ${describe(fn)}`, 'featureNames');
     const session = this.session;
+    if (checkpoint && (this.options.average || this.options.swa))
+      throw new OptionError('A checkpoint of a model with weight averaging (average / ema / swa) is not supported yet: save without { checkpoint: true } (the averaged weights)', 'checkpoint');
     const snapshot: ModelSnapshot = {
-      className: this.constructor.name, ctorArgs: this.ctorArgs, spec, params: trainer.getParams(), featureNames: this.featureNames, classes: this.labelClasses,
+      className: this.constructor.name, ctorArgs: this.trainedArgs ?? this.ctorArgs, spec, params: trainer.getParams(), featureNames: this.featureNames, classes: this.labelClasses,
       training: session ? trainingRecord(session.plan) : undefined,
     };
     if (this.scaler?.mean && this.scaler.std) snapshot.scaler = { mean: Float64Array.from(this.scaler.mean), std: Float64Array.from(this.scaler.std) };
@@ -534,6 +548,7 @@ export abstract class Model {
     const t = toTargets(yy, 'y', out.rows);
     const want = targetColumnsOf(this.head, out.cols);
     if (t.cols !== want) throw new ShapeError(`This model takes ${want} target column${want > 1 ? 's' : ''} per row but y has ${t.cols}`, 'y');
+    this.head.check(t.y, 'y'); // the targets' domain (labels, poisson y ≥ 0, gamma y > 0 …), as fit checks it
     const m = this.head.metrics(out, t.y, average);
     // [n, k] regression targets: each output's mse, mae and r2 besides their uniform average.
     if (out.cols > 1 && this.head instanceof RegressionHead) return { ...m, perOutput: this.head.perOutput(out, t.y) } as unknown as Record<string, number>;
@@ -587,7 +602,12 @@ export abstract class Model {
     const fresh = new (this.constructor as new (...a: unknown[]) => Model)(...args);
     const self = this as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(fresh)) {
-      if (STATE_FIELDS.has(k) || (k === 'head' && this.trainer)) continue;
+      if (STATE_FIELDS.has(k)) continue;
+      // The weights keep the head they were trained with (predict, save); the new one applies from the next fit.
+      if (k === 'head' && this.trainer) {
+        this.nextHead = v as Head;
+        continue;
+      }
       self[k] = v;
     }
     return this;
@@ -725,6 +745,8 @@ export abstract class Model {
    */
   setParameterVector(params: FloatArray): void {
     this.requireFitted('setParameterVector').trainer.setParams(params);
+    // With weight averaging the session kept the raw weights aside; weights set by hand replace both.
+    this.session?.forgetRawParams();
   }
 
   /** A copy of all trained parameters, flat `[W0, b0, W1, b1, …]` in the model's dtype. @throws StateError before fit. */

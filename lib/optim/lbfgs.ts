@@ -100,6 +100,8 @@ const maxAbs = (a: Float64Array): number => {
 /** torch's `_cubic_interpolate`: the minimizer of the cubic through two points and slopes, clamped to bounds. */
 function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, bounds?: [number, number]): number {
   const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
+  // A trial point where the objective overflowed (+∞) has no cubic: bisect (torch would return NaN here).
+  if (!(Number.isFinite(f1) && Number.isFinite(f2) && Number.isFinite(g1) && Number.isFinite(g2))) return (lo + hi) / 2;
   const d1 = g1 + g2 - (3 * (f1 - f2)) / (x1 - x2);
   const d2sq = d1 * d1 - g1 * g2;
   if (d2sq >= 0) {

@@ -4,7 +4,7 @@
  * {@link TrainingPlan} with every default filled in, and nothing downstream re-validates an option.
  */
 import { FormatError, OptionError, StateError } from '../errors';
-import { DTYPES, Dtype, LossName } from '../engine/spec';
+import { DTYPES, Dtype, LOSSES, LossName } from '../engine/spec';
 import { ModelSnapshot, decodeModel } from '../io/model-file';
 import { readFileChecked } from '../io/util';
 import { OptimizerSpec, learningRateJSON, learningRateOption, normalizeOptimizer, optimizerByName, optimizerFromJSON, sameLearningRate, sgd } from '../optim/optimizers';
@@ -276,8 +276,9 @@ export function resolvePlan(target: PlanTarget, entry: Entry, options: unknown, 
     fixedBy: prev ? prev.fixedBy : entry === 'partialFit' ? 'partialFit' : 'fit',
   };
   // Options that would be silently ignored by this model are refused instead.
-  if (o.classes !== undefined && target.loss !== 'softmaxCrossEntropy' && !(target.loss === 'sigmoidCrossEntropy' && plan.classes === 2))
-    throw new OptionError(`classes applies to softmax classifiers (a ${target.className} has ${target.isClassifier ? '2 classes' : 'no classes'}); received ${describe(o.classes)}`, 'classes');
+  // Class-index heads (softmax, the one-vs-rest margin heads) take any count; the sigmoid head has 2.
+  if (o.classes !== undefined && LOSSES[target.loss].targetColumns !== 1 && !(target.loss === 'sigmoidCrossEntropy' && plan.classes === 2))
+    throw new OptionError(`classes applies to softmax and one-vs-rest classifiers (a ${target.className} has ${target.isClassifier ? '2 classes' : 'no classes'}); received ${describe(o.classes)}`, 'classes');
   if (o.scaler !== undefined && !target.standardize) throw new OptionError('scaler applies to models created with { standardize: true }', 'scaler');
   if (prev) requireSameFixed(prev, plan, o);
   return Object.freeze(plan);

@@ -87,6 +87,21 @@ export class TrainingSession {
   step = 0;
   /** With weight averaging, the raw weights between runs (the trainer then holds the average). */
   private rawParams: FloatArray | undefined;
+  /** Weights set by hand (setParameterVector) are the ones training continues from. */
+  forgetRawParams(): void {
+    this.rawParams = undefined;
+  }
+  /** Averaging has begun: the trainer's weights become the average and the raw ones are kept aside. */
+  private holdAverage(): void {
+    if (this.rawParams) return;
+    if (this.spec.average && this.step >= this.spec.average.start) {
+      this.rawParams = this.trainer.getParams();
+      this.trainer.setParams(this.trainer.getAverage()!);
+    } else if (this.swaAvg) {
+      this.rawParams = this.trainer.getParams();
+      this.trainer.setParams(this.swaAvg.slice());
+    }
+  }
   /** SWA: the running mean of the end-of-epoch weights from epoch `swa.start`, and the learning rate SWALR anneals from. */
   private swaAvg: FloatArray | undefined;
   private swaCount = 0;
@@ -166,8 +181,8 @@ export class TrainingSession {
     requireTrainerMemory(spec, model.paramsOption(), model.head.loss === 'softmaxCrossEntropy' && model.fixedOutputs() === undefined ? 'y' : undefined);
     if (resume) {
       const r = resume.spec;
-      if (JSON.stringify(r.layers) !== JSON.stringify(spec.layers) || r.loss !== spec.loss || r.dtype !== spec.dtype)
-        throw new OptionError(`${plan.resume!.path} was trained with a different architecture, loss or dtype than this model and data`, 'resumeFrom');
+      if (JSON.stringify(r.layers) !== JSON.stringify(spec.layers) || r.loss !== spec.loss || (r.lossParam ?? 0) !== (spec.lossParam ?? 0) || r.dtype !== spec.dtype)
+        throw new OptionError(`${plan.resume!.path} was trained with a different architecture, loss (or loss parameter) or dtype than this model and data`, 'resumeFrom');
       if (r.optimizer.kernel !== spec.optimizer.kernel || KERNEL_FIELD_NAMES.some((f) => r.optimizer[f] !== spec.optimizer[f]))
         throw new OptionError(`${plan.resume!.path} was trained with a different optimizer (${resume.checkpoint!.optimizer.name} ${JSON.stringify(resume.checkpoint!.optimizer.options)})`, 'resumeFrom');
     }
@@ -272,7 +287,11 @@ export class TrainingSession {
     // I/O, abort signals), as the JS trainer does between batches.
     const B = spec.maxBatch, d = spec.layers[0]!.inputs, yc = Y.length / rows;
     let lastYield = performance.now();
+    let evaluations = 0, lastFinite = NaN;
+    const diverged = (value: number, what: string) =>
+      new DivergenceError(1, 0, lastFinite, what, `L-BFGS diverged: evaluation ${evaluations} gave a non-finite ${what} (${value}); the model keeps its initial parameters. Standardize the features (standardize: true) or rescale the targets`);
     const f = async (xx: Float64Array, g: Float64Array): Promise<number> => {
+      evaluations++;
       P.set(xx);
       trainer.setParams(P);
       g.fill(0);
@@ -290,7 +309,17 @@ export class TrainingSession {
       }
       let pen = 0;
       for (const [o, len] of penalized) for (let i = o; i < o + len; i++) pen += xx[i]! * xx[i]!;
-      return loss + 0.5 * spec.l2 * pen;
+      const total = loss + 0.5 * spec.l2 * pen;
+      // Non-finite at the start ends the solve; at a trial point it counts as +∞, so the line search backs off
+      // (SciPy's L-BFGS-B does the same; torch's would carry the NaN on).
+      let finite = Number.isFinite(total);
+      for (let i = 0; finite && i < g.length; i++) finite = Number.isFinite(g[i]!);
+      if (!finite) {
+        if (evaluations === 1) throw diverged(total, Number.isFinite(total) ? 'gradient' : 'loss');
+        return Infinity;
+      }
+      lastFinite = total;
+      return total;
     };
     const x0 = P.slice();
     // OWL-QN for l1: the solver handles the L1 term, on the entries the trainers soft-threshold.
@@ -309,7 +338,7 @@ export class TrainingSession {
     }
     if (!r.losses.every(Number.isFinite) || !x.every(Number.isFinite)) {
       trainer.setParams(x0);
-      throw new DivergenceError(1, r.iterations, r.initialLoss, 'loss');
+      throw diverged(NaN, 'parameters');
     }
     P.set(x);
     trainer.setParams(P);
@@ -467,6 +496,9 @@ export class TrainingSession {
       }
     } finally {
       report?.end();
+      // Averaging: from here on — whether the run ended, diverged or was aborted — the model predicts with (and
+      // saves) the averaged weights once averaging has begun; the raw ones wait for the next run.
+      if (!trainer.isBusy()) this.holdAverage();
       history.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (!trainer.isBusy()) trainer.clearData(); // the backend's copy of the rows is not needed between runs
       // Between runs the session keeps only what fixes the training, not the caller's data or callbacks.
@@ -476,14 +508,6 @@ export class TrainingSession {
         ...plan, batchSize: Math.min(plan.batchSize, this.spec.maxBatch),
         validationData: undefined, sampleWeight: undefined, onEpochEnd: undefined, onBatchEnd: undefined, onTrainBegin: undefined, onTrainEnd: undefined, signal: undefined, resume: undefined,
       });
-    }
-    // Averaging: from here on the model predicts with (and saves) the averaged weights, once averaging has begun.
-    if (this.spec.average && this.step >= this.spec.average.start) {
-      this.rawParams = trainer.getParams();
-      trainer.setParams(trainer.getAverage()!);
-    } else if (this.swaAvg) {
-      this.rawParams = trainer.getParams();
-      trainer.setParams(this.swaAvg.slice());
     }
     // Restore the best epoch's weights whether or not early stopping triggered (as Keras ≥ 2.11 with restore_best_weights).
     if (es?.restoreBestWeights && bestParams) {

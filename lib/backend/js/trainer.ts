@@ -69,7 +69,18 @@ export class JsTrainer implements BackendTrainer {
     this.inputs = spec.layers[0]!.inputs;
     this.outputs = spec.layers[spec.layers.length - 1]!.units;
     this.classes = LOSSES[spec.loss].targetColumns !== 1 ? 0 : spec.loss !== 'softmaxCrossEntropy' && this.outputs === 1 ? 2 : this.outputs;
+    // As the binding: lossParam absent means the head's default; anything present must be a valid number.
+    if (spec.lossParam !== undefined && typeof spec.lossParam !== 'number') throw new OptionError(`Expected a number for spec.lossParam but received ${String(spec.lossParam)}`, 'spec.lossParam');
     this.lossParam = spec.lossParam ?? lossParamDefault(spec.loss);
+    const av = spec.average as unknown;
+    if (av !== undefined && av !== null) {
+      const a = av as { kind?: unknown; start?: unknown; decay?: unknown };
+      if (typeof av !== 'object') throw new OptionError('spec.average must be an object { kind, start, decay }', 'spec.average');
+      if (a.kind !== 'none' && a.kind !== 'mean' && a.kind !== 'ema') throw new OptionError(`Expected one of "none", "mean", "ema" for spec.average.kind but received ${String(a.kind)}`, 'spec.average.kind');
+      if (!(typeof a.start === 'number' && Number.isInteger(a.start) && a.start >= 1 && a.start <= 2 ** 53)) throw new OptionError(`Expected an integer from 1 to 2^53 for spec.average.start but received ${String(a.start)}`, 'spec.average.start');
+      if (!(typeof a.decay === 'number' && a.decay >= 0 && a.decay <= 1)) throw new OptionError(`Expected a number from 0 to 1 for spec.average.decay but received ${String(a.decay)}`, 'spec.average.decay');
+      if (a.kind === 'ema' && !(a.decay < 1)) throw new OptionError('spec.average.decay must be below 1', 'spec.average.decay');
+    }
     const why = lossParamProblem(spec.loss, this.lossParam);
     if (why !== undefined) throw new OptionError(`spec.lossParam ${this.lossParam}: ${why}`, 'spec.lossParam');
     this.ycols = targetColumns(spec);

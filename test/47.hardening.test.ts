@@ -153,7 +153,7 @@ describe('47 hardening: options a model would ignore, and silent zeros', functio
   const d = data(100, 3, 2, 7);
 
   it('classes on a model without classes, a classes that contradicts the last layer, scaler without standardize, column names for plain chunks: OptionErrors', async () => {
-    await assert.rejects(new LinearRegression().partialFit(d.X, d.y, { classes: 3 }), isOption('classes', /softmax classifiers/));
+    await assert.rejects(new LinearRegression().partialFit(d.X, d.y, { classes: 3 }), isOption('classes', /softmax and one-vs-rest classifiers/));
     await assert.rejects(new LogisticRegression().partialFit(d.X, d.y, { classes: 3 }), isOption('classes'));
     await new LogisticRegression().partialFit(d.X, d.y, { classes: 2 });
     const seq = new Sequential([dense(4)], { loss: 'softmaxCrossEntropy' });

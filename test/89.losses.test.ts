@@ -301,7 +301,22 @@ describe('89 losses: the scikit-learn heads, elastic net and L-BFGS', () => {
       });
   });
 
-  it('quantile: the pinball loss reached vs QuantileRegressor(alpha=0, highs)', async () => {
+  for (const backend of BACKENDS)
+    it(`${backend}: quantile with lbfgs (smoothing + LP vertex) equals QuantileRegressor(alpha=0, highs): pinball and coefficients to 1e-6`, async () => {
+      const o = REF.optima.find((x: { name: string }) => x.name === 'quantile');
+      const { X, y, n, d } = standardized(o.dataset, o.target_scale);
+      const m = new LinearRegressor({ backend, dtype: 'float64', loss: 'quantile', quantile: o.quantile });
+      const h = await m.fit(rows(X, n, d), y, { optimizer: lbfgs() });
+      const loss = m.evaluate(rows(X, n, d), y).loss;
+      assert.ok(Math.abs(loss - o.objective) <= 1e-6 * o.objective, `pinball ${loss} vs ${o.objective}`);
+      assert.equal(h.loss.at(-1), loss, 'the history ends with the exact objective');
+      const ref = [...o.coef, o.intercept] as number[], w = [...m.coefficients, m.intercept];
+      const scale = Math.max(...ref.map(Math.abs));
+      assert.ok(Math.max(...w.map((v, i) => Math.abs(v - ref[i]!))) <= 1e-6 * scale, 'coefficients');
+      assert.equal(h.lbfgs!.smoothing!.polished, true);
+    });
+
+  it('quantile with a first-order method (sgd, decaying rate): the pinball loss reached is within 1e-3 of QuantileRegressor(alpha=0, highs)', async () => {
     const o = REF.optima.find((x: { name: string }) => x.name === 'quantile');
     const { X, y, n, d } = standardized(o.dataset, o.target_scale);
     const m = new LinearRegressor({ dtype: 'float64', loss: 'quantile', quantile: o.quantile });

@@ -293,7 +293,9 @@ export abstract class Model {
     if (this.options.clipNorm > 0 || this.options.clipValue > 0) throw new OptionError('lbfgs does not clip gradients; remove clipNorm/clipValue', this.options.clipNorm > 0 ? 'clipNorm' : 'clipValue');
     const rows = targetRows(y);
     if (rows === undefined || rows < 1) throw new ShapeError('Expected targets y ([n] or [n, k]) for an lbfgs fit', 'y');
-    if (['hinge', 'perceptron', 'epsilonInsensitive', 'quantile'].includes(this.fitHead.loss) && !lbfgsKinkWarned) {
+    // (The quantile loss of a linear model has its own smoothing path: lib/optim/quantile.ts.)
+    const smoothedQuantile = this.fitHead.loss === 'quantile' && this.hidden().length === 0 && this.options.l1 === 0;
+    if (['hinge', 'perceptron', 'epsilonInsensitive', 'quantile'].includes(this.fitHead.loss) && !smoothedQuantile && !lbfgsKinkWarned) {
       lbfgsKinkWarned = true;
       process.emitWarning(`descent: lbfgs on the non-smooth ${this.fitHead.loss} loss: its curvature pairs break at the kinks, so it may stop early ('flat' or 'change') short of the optimum; a first-order optimizer suits this loss better`, 'DescentWarning');
     }

@@ -23,6 +23,7 @@ import { initialParams } from '../models/init';
 import { buildSpec, type LayerDef, type Regularization } from '../models/layers';
 import { isPlateau, learningRateAt } from '../optim/optimizers';
 import { minimizeLbfgs, minimizeOwlqn, type LbfgsSpec } from '../optim/lbfgs';
+import { solveLinearQuantile } from '../optim/quantile';
 import type { TrainingPlan } from './plan';
 import { VerboseReporter } from './progress';
 import type { BatchSource, Block, ScalerMode } from './source';
@@ -287,6 +288,13 @@ export class TrainingSession {
     // I/O, abort signals), as the JS trainer does between batches.
     const B = spec.maxBatch, d = spec.layers[0]!.inputs, yc = Y.length / rows;
     let lastYield = performance.now();
+    const pause = async () => {
+      if (performance.now() - lastYield > 10) {
+        await new Promise<void>((res) => setImmediate(res));
+        lastYield = performance.now();
+      }
+      if (plan.signal?.aborted) throw new AbortError('fit() was aborted; the model keeps its initial parameters (lbfgs has no intermediate state worth keeping)', { cause: plan.signal.reason });
+    };
     let evaluations = 0, lastFinite = NaN;
     const diverged = (value: number, what: string) =>
       new DivergenceError(1, 0, lastFinite, what, `L-BFGS diverged: evaluation ${evaluations} gave a non-finite ${what} (${value}); the model keeps its initial parameters. Standardize the features (standardize: true) or rescale the targets`);
@@ -297,11 +305,7 @@ export class TrainingSession {
       g.fill(0);
       let loss = 0;
       for (let s = 0; s < rows; s += B) {
-        if (performance.now() - lastYield > 10) {
-          await new Promise<void>((res) => setImmediate(res));
-          lastYield = performance.now();
-        }
-        if (plan.signal?.aborted) throw new AbortError('fit() was aborted; the model keeps its initial parameters (lbfgs has no intermediate state worth keeping)', { cause: plan.signal.reason });
+        await pause();
         const r = Math.min(B, rows - s);
         const wgt = r / rows;
         loss += wgt * trainer.gradients(X.subarray(s * d, (s + r) * d), Y.subarray(s * yc, (s + r) * yc), r, gbuf);
@@ -330,8 +334,14 @@ export class TrainingSession {
         if (spec.penalizeBias && L.useBias) mask.fill(1, layout.bias[i]!, layout.bias[i]! + L.units);
       });
     let r;
+    let smoothing: { stages: number; delta: number; polished: boolean } | undefined;
     try {
-      r = spec.l1 > 0 ? await minimizeOwlqn(f, x, spec.l1, mask, solver.options) : await minimizeLbfgs(f, x, solver.options);
+      if (spec.loss === 'quantile' && spec.layers.length === 1 && spec.l1 === 0) {
+        // The pinball loss's kink: smoothing with continuation, then the LP vertex (lib/optim/quantile.ts).
+        const s = await solveLinearQuantile(trainer, spec, X, Y, rows, x, solver.options, pause);
+        r = { ...s.result, losses: [...s.result.losses, s.objective] };
+        smoothing = { stages: s.stages, delta: s.delta, polished: s.polished };
+      } else r = spec.l1 > 0 ? await minimizeOwlqn(f, x, spec.l1, mask, solver.options) : await minimizeLbfgs(f, x, solver.options);
     } catch (e) {
       trainer.setParams(x0);
       throw e;
@@ -346,7 +356,7 @@ export class TrainingSession {
     const history: History = {
       epoch: r.losses.map((_, i) => i + 1), loss: r.losses, valLoss: [], metrics: { train: {}, validation: {} }, learningRates: [],
       seconds: Number(process.hrtime.bigint() - t0) / 1e9, stoppedEarly: false, bestEpoch: r.iterations, throughput: [], history: { loss: r.losses },
-      lbfgs: { iterations: r.iterations, evaluations: r.evaluations, initialLoss: r.initialLoss, gradMax: r.gradMax, reason: r.reason },
+      lbfgs: { iterations: r.iterations, evaluations: r.evaluations, initialLoss: r.initialLoss, gradMax: r.gradMax, reason: r.reason, ...(smoothing ? { smoothing } : {}) },
     };
     return history;
   }

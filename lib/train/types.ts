@@ -30,7 +30,11 @@ export interface History {
    * iteration, max |gradient| after each iteration, and why it stopped ('gradient', 'change', 'maxIter', 'maxEval',
    * 'flat': converged, the directional derivative is ≥ −toleranceChange); `loss` then holds the objective after each iteration.
    */
-  lbfgs?: { iterations: number; evaluations: number; initialLoss: number; gradMax: number[]; reason: string };
+  lbfgs?: {
+    iterations: number; evaluations: number; initialLoss: number; gradMax: number[]; reason: string;
+    /** The quantile loss of a linear model: smoothing stages, the last δ, and whether the LP-vertex polish applied (its last `loss` is the exact pinball objective). */
+    smoothing?: { stages: number; delta: number; polished: boolean };
+  };
 }
 
 export interface EpochInfo {

@@ -52,12 +52,13 @@ export function w6File(rows: number): string {
   return file;
 }
 
-interface Run {
+export interface Run {
   wall: number;
   json: Record<string, unknown>;
 }
 
-function run(cmd: string, args: string[]): Run {
+/** Runs one benchmark process; its last stdout line is its JSON result. */
+export function run(cmd: string, args: string[]): Run {
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env } });
   const wall = Number(process.hrtime.bigint() - t) / 1e9;

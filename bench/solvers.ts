@@ -7,28 +7,14 @@
  *
  *   npm run bench -- --solvers [--rounds 3] [--quick]      → bench/results/solvers{,-quick}.{json,md}
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { machine, mdTable, writeResults } from './common';
-import { w6File } from './e2e';
+import { run, w6File, type Run } from './e2e';
 import { PYTHON, log, median, pythonHas } from './util';
 
 const ROOT = path.join(__dirname, '..');
-
-interface Run {
-  wall: number;
-  json: Record<string, unknown>;
-}
-
-function run(cmd: string, args: string[]): Run {
-  const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env } });
-  const wall = Number(process.hrtime.bigint() - t) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
-  return { wall, json: JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown> };
-}
 
 export async function runSolvers(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');

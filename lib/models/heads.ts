@@ -192,10 +192,7 @@ export class MarginHead implements Head {
     return h;
   }
   check(y: Float64Array, name: string): void {
-    for (let i = 0; i < y.length; i++) {
-      if (!(Number.isInteger(y[i]!) && y[i]! >= 0 && y[i]! < this.numClasses))
-        throw new ShapeError(`Expected class labels in [0, ${this.numClasses - 1}] for ${name} but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
-    }
+    checkClassIndices(y, name, this.numClasses);
   }
   metrics(out: Outputs, y: Float64Array, average: Average = out.cols === 1 ? 'binary' : 'macro'): Record<string, number> {
     this.check(y, 'y');
@@ -332,10 +329,7 @@ export class SoftmaxHead implements Head {
     return h;
   }
   check(y: Float64Array, name: string): void {
-    for (let i = 0; i < y.length; i++) {
-      if (!(Number.isInteger(y[i]!) && y[i]! >= 0 && y[i]! < this.numClasses))
-        throw new ShapeError(`Expected class labels in [0, ${this.numClasses - 1}] for ${name} but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
-    }
+    checkClassIndices(y, name, this.numClasses);
   }
   metrics(out: Outputs, y: Float64Array, average: Average = 'macro'): Record<string, number> {
     const { data, rows, cols } = out;
@@ -430,6 +424,14 @@ function softmaxRows(data: FloatArray, rows: number, cols: number): Float64Array
 /** Target columns a head takes with `outputs` outputs: one per output, or one class index. */
 export function targetColumnsOf(head: Head, outputs: number): number {
   return LOSSES[head.loss].targetColumns === 1 ? 1 : outputs;
+}
+
+/** Labels must be class indices 0 … classes − 1 (softmax, one-vs-rest). */
+function checkClassIndices(y: Float64Array, name: string, classes: number): void {
+  for (let i = 0; i < y.length; i++) {
+    if (!(Number.isInteger(y[i]!) && y[i]! >= 0 && y[i]! < classes))
+      throw new ShapeError(`Expected class labels in [0, ${classes - 1}] for ${name} but ${name}[${i}] is ${y[i]}`, `${name}[${i}]`);
+  }
 }
 
 export function headFor(loss: LossName, lossParam?: number): Head {

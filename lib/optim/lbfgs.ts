@@ -97,6 +97,40 @@ const maxAbs = (a: Float64Array): number => {
   return m;
 };
 
+/** Keeps the curvature pair (y, s) when yᵀs > 1e-10 (dropping the oldest beyond `history`); returns yᵀs, or 0 when skipped. */
+function keepPair(dirs: Float64Array[], stps: Float64Array[], ro: number[], y: Float64Array, s: Float64Array, history: number): number {
+  const ys = dot(y, s);
+  if (!(ys > 1e-10)) return 0;
+  if (dirs.length === history) {
+    dirs.shift();
+    stps.shift();
+    ro.shift();
+  }
+  dirs.push(y);
+  stps.push(s);
+  ro.push(1 / ys);
+  return ys;
+}
+
+/** The two-loop recursion: d = −H·g with H₀ = hDiag·I and the kept pairs (torch's order of operations); `al` is scratch. */
+function twoLoop(g: Float64Array, dirs: Float64Array[], stps: Float64Array[], ro: number[], al: number[], hDiag: number): Float64Array {
+  const n = g.length;
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = -g[i]!;
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    al[i] = dot(stps[i]!, d) * ro[i]!;
+    const a = -al[i]!, yi = dirs[i]!;
+    for (let j = 0; j < n; j++) d[j] = d[j]! + a * yi[j]!;
+  }
+  for (let j = 0; j < n; j++) d[j] = d[j]! * hDiag;
+  for (let i = 0; i < dirs.length; i++) {
+    const be = dot(dirs[i]!, d) * ro[i]!;
+    const a = al[i]! - be, si = stps[i]!;
+    for (let j = 0; j < n; j++) d[j] = d[j]! + a * si[j]!;
+  }
+  return d;
+}
+
 /** torch's `_cubic_interpolate`: the minimizer of the cubic through two points and slopes, clamped to bounds. */
 function cubicInterpolate(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, bounds?: [number, number]): number {
   const [lo, hi] = bounds ?? (x1 <= x2 ? [x1, x2] : [x2, x1]);
@@ -153,32 +187,9 @@ export async function minimizeLbfgs(f: Objective, x: Float64Array, o: Required<L
         y[i] = g[i]! - prevG[i]!;
         s[i] = d[i]! * t;
       }
-      const ys = dot(y, s);
-      if (ys > 1e-10) {
-        if (dirs.length === o.historySize) {
-          dirs.shift();
-          stps.shift();
-          ro.shift();
-        }
-        dirs.push(y);
-        stps.push(s);
-        ro.push(1 / ys);
-        hDiag = ys / dot(y, y);
-      }
-      const q = new Float64Array(n);
-      for (let i = 0; i < n; i++) q[i] = -g[i]!;
-      for (let i = dirs.length - 1; i >= 0; i--) {
-        al[i] = dot(stps[i]!, q) * ro[i]!;
-        const a = -al[i]!, yi = dirs[i]!;
-        for (let j = 0; j < n; j++) q[j] = q[j]! + a * yi[j]!;
-      }
-      d = q;
-      for (let j = 0; j < n; j++) d[j] = d[j]! * hDiag;
-      for (let i = 0; i < dirs.length; i++) {
-        const be = dot(dirs[i]!, d) * ro[i]!;
-        const a = al[i]! - be, si = stps[i]!;
-        for (let j = 0; j < n; j++) d[j] = d[j]! + a * si[j]!;
-      }
+      const ys = keepPair(dirs, stps, ro, y, s, o.historySize);
+      if (ys > 0) hDiag = ys / dot(y, y);
+      d = twoLoop(g, dirs, stps, ro, al, hDiag);
     }
     prevG.set(g);
     prevLoss = loss;
@@ -348,24 +359,9 @@ export async function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, p
   let it = 0;
   while (it < o.maxIter) {
     it++;
-    // Two-loop recursion on −◇F.
-    const d = new Float64Array(n);
-    for (let i = 0; i < n; i++) d[i] = -pg[i]!;
-    for (let i = dirs.length - 1; i >= 0; i--) {
-      al[i] = dot(stps[i]!, d) * ro[i]!;
-      const a = -al[i]!, yi = dirs[i]!;
-      for (let j = 0; j < n; j++) d[j] = d[j]! + a * yi[j]!;
-    }
-    if (dirs.length > 0) {
-      const last = dirs.length - 1;
-      const h = dot(dirs[last]!, stps[last]!) / dot(dirs[last]!, dirs[last]!);
-      for (let j = 0; j < n; j++) d[j] = d[j]! * h;
-    }
-    for (let i = 0; i < dirs.length; i++) {
-      const be = dot(dirs[i]!, d) * ro[i]!;
-      const a = al[i]! - be, si = stps[i]!;
-      for (let j = 0; j < n; j++) d[j] = d[j]! + a * si[j]!;
-    }
+    // Two-loop recursion on ◇F, H₀ from the newest pair.
+    const last = dirs.length - 1;
+    const d = twoLoop(pg, dirs, stps, ro, al, last >= 0 ? dot(dirs[last]!, stps[last]!) / dot(dirs[last]!, dirs[last]!) : 1);
     for (let i = 0; i < n; i++) if (penalized[i] && d[i]! * pg[i]! >= 0) d[i] = 0; // keep the descent orthant
     const dirDeriv = dot(pg, d);
     if (!(dirDeriv < -o.toleranceChange)) {
@@ -402,17 +398,7 @@ export async function minimizeOwlqn(f: Objective, x: Float64Array, l1: number, p
       s[i] = xNew[i]! - x[i]!;
       y[i] = gNew[i]! - g[i]!;
     }
-    const ys = dot(y, s);
-    if (ys > 1e-10) {
-      if (dirs.length === o.historySize) {
-        dirs.shift();
-        stps.shift();
-        ro.shift();
-      }
-      dirs.push(y);
-      stps.push(s);
-      ro.push(1 / ys);
-    }
+    keepPair(dirs, stps, ro, y, s, o.historySize);
     const prevLoss = loss;
     x.set(xNew);
     g = gNew;

@@ -133,6 +133,32 @@ describe('86 CLI training output', () => {
     assert.match(r.stdout, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
+  it('`train --loss` (scikit-learn losses), `--optimizer lbfgs` (full batch) and `--average`; flags that do not apply are named', () => {
+    const poisson = path.join(tmp, 'poisson.safetensors');
+    const r = spawnSync(process.execPath, [cli, 'train', '--data', 'diabetes', '--model', 'linear', '--loss', 'poisson', '--optimizer', 'lbfgs', '--l2', '0.01', '--save', poisson], { encoding: 'utf8', cwd: tmp, env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /L-BFGS, \d+ iterations \(\d+ evaluations, stopped: \w+\)/);
+    const p = spawnSync(process.execPath, [cli, 'predict', '--model', poisson, '--data', path.join(__dirname, '..', 'datasets', 'diabetes.csv')], { encoding: 'utf8', cwd: tmp, env });
+    assert.equal(p.status, 0, p.stderr);
+    const preds = p.stdout.trim().split('\n').slice(1).map(Number);
+    assert.equal(preds.length, 442);
+    assert.ok(preds.every((v) => v > 0), 'the log link predicts positive means');
+    const h = spawnSync(process.execPath, [cli, 'train', '--data', 'digits', '--model', 'softmax', '--loss', 'hinge', '--average', '--epochs', '10'], { encoding: 'utf8', cwd: tmp, env });
+    assert.equal(h.status, 0, h.stderr);
+    assert.match(h.stdout, /accuracy 0\.[89]/);
+    for (const [args, flag] of [
+      [['--data', 'breast-cancer', '--model', 'logistic', '--optimizer', 'lbfgs', '--epochs', '3'], '--epochs'],
+      [['--data', 'breast-cancer', '--model', 'logistic', '--max-iter', '3'], '--max-iter'],
+      [['--data', 'diabetes', '--model', 'linear', '--loss', 'hinge'], '--loss'],
+      [['--data', 'diabetes', '--model', 'linear', '--loss', 'poisson', '--loss-param', '2'], '--loss-param'],
+      [['--data', 'digits', '--model', 'mlp', '--loss', 'hinge'], '--loss'],
+    ] as const) {
+      const bad = spawnSync(process.execPath, [cli, 'train', ...args], { encoding: 'utf8', cwd: tmp, env });
+      assert.equal(bad.status, 1, `${args.join(' ')}: ${bad.stdout}`);
+      assert.ok(bad.stderr.includes(`(flag ${flag})`) || bad.stderr.includes(flag), `${args.join(' ')} names ${flag}: ${bad.stderr}`);
+    }
+  });
+
   it('`lr-find` prints the sweep and a suggested rate, and --plot draws the smoothed loss against log10(lr)', () => {
     const out = path.join(tmp, 'lr.svg');
     const r = spawnSync(process.execPath, [cli, 'lr-find', '--data', 'breast-cancer', '--model', 'logistic', '--steps', '50', '--plot', out], { encoding: 'utf8', cwd: tmp, env });

@@ -8,13 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { Table } from './table';
-import { ACTIVATION_NAMES, OPTIMIZERS, OPTIMIZER_NAMES } from '../engine/spec';
+import { ACTIVATION_NAMES, LOSSES, OPTIMIZERS, OPTIMIZER_NAMES, type LossFact } from '../engine/spec';
+import { lbfgs } from '../optim/lbfgs';
 import { IOError, OptionError } from '../errors';
 import { loadCsv } from '../data/csv';
 import type { Dataset } from '../data/csv';
 import { loadFashionMnist } from '../data/idx';
 import { trainTestSplit } from '../data/split';
-import { LinearRegression, LogisticRegression, SoftmaxRegression } from '../models/linear';
+import { LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, SoftmaxRegression } from '../models/linear';
 import { MLPClassifier, MLPRegressor } from '../models/mlp';
 import { optimizerByName } from '../optim/optimizers';
 import { parseScheduleSpec } from '../optim/schedules';
@@ -58,7 +59,8 @@ const OWN_FLAGS: Record<string, string> = {
   testFraction: '--test-fraction', dropout: '--dropout', hiddenLayers: '--hidden', activation: '--activation',
   l1: '--l1', l2: '--l2', penalizeBias: '--penalize-bias', clipNorm: '--clip-norm', clipValue: '--clip-value',
   patience: '--early-stopping', monitor: '--monitor', restoreBestWeights: '--restore-best-weights', classWeight: '--class-weight', threads: '--threads',
-  minLr: '--min-lr', maxLr: '--max-lr', steps: '--steps',
+  minLr: '--min-lr', maxLr: '--max-lr', steps: '--steps', maxIter: '--max-iter', quantile: '--loss-param', power: '--loss-param', loss: '--loss',
+  average: '--average', ema: '--ema', decay: '--ema',
 };
 
 /** The flag that set an option or argument a DescentError names (`batchSize` → `--batch-size`), if any. */
@@ -110,7 +112,7 @@ function refuseIgnored(o: Flags, cmd: Command): void {
   }
 }
 
-function makeModel(o: Flags, standardize: boolean): LinearRegression | LogisticRegression | SoftmaxRegression {
+function makeModel(o: Flags, standardize: boolean): LinearRegression | LogisticRegression | SoftmaxRegression | LinearRegressor | LinearClassifier {
   const kind = o.model as string;
   if (!(MODELS as readonly string[]).includes(kind)) throw new OptionError(`Expected one of ${MODELS.join(', ')} for --model but received ${JSON.stringify(kind)}`, '--model');
   const reg = { ...(o.l1 !== undefined ? { l1: o.l1 } : {}), ...(o.l2 !== undefined ? { l2: o.l2 } : {}), ...(o.penalizeBias ? { penalizeBias: true } : {}) };
@@ -119,7 +121,20 @@ function makeModel(o: Flags, standardize: boolean): LinearRegression | LogisticR
     ...(Object.keys(reg).length ? { regularization: reg as never } : {}),
     ...(o.clipNorm !== undefined ? { clipNorm: o.clipNorm as never } : {}),
     ...(o.clipValue !== undefined ? { clipValue: o.clipValue as never } : {}),
+    ...(o.average ? { average: true } : {}),
+    ...(o.ema !== undefined ? { ema: { decay: o.ema as never } } : {}),
   };
+  // --loss: scikit-learn's losses on the linear models (LinearRegressor for linear, LinearClassifier for logistic/softmax).
+  if (o.loss !== undefined || o.lossParam !== undefined) {
+    if (o.loss === undefined) throw new OptionError('--loss-param needs --loss', '--loss-param');
+    const loss = o.loss as string;
+    const param = (LOSSES as Record<string, LossFact>)[loss]?.param;
+    if (o.lossParam !== undefined && !param) throw new OptionError(`--loss-param applies to the losses with a parameter (huber, epsilonInsensitive, squaredEpsilonInsensitive, quantile, tweedie), not to ${loss}`, '--loss-param');
+    const named = o.lossParam !== undefined ? { [param!.name]: o.lossParam } : {};
+    if (kind === 'linear') return new LinearRegressor({ ...base, loss: loss as never, ...named });
+    if (kind === 'logistic' || kind === 'softmax') return new LinearClassifier({ ...base, loss: loss as never });
+    throw new OptionError(`--loss applies to --model linear (regression losses) or logistic/softmax (one-vs-rest classifier losses), not to ${kind}`, '--loss');
+  }
   const mlp = { ...base, hiddenLayers: parseHidden(o.hidden as string), activation: o.activation as never, dropout: (o.dropout ?? 0) as never };
   switch (kind) {
     case 'linear': return new LinearRegression(base);
@@ -161,6 +176,14 @@ function fitOptions(o: Flags, cmd: Command): FitOptions {
   const optimizerGiven = cmd.getOptionValueSource('optimizer') === 'cli' || o.learningRate !== undefined || o.schedule !== undefined || Object.keys(hyper).length > 0;
   if (out.resumeFrom !== undefined && !optimizerGiven) return out as FitOptions;
   const name = o.optimizer as string;
+  if (name === 'lbfgs') {
+    // Full batch: the solver's options only (fit refuses epochs, batches and the rest, naming the flag).
+    for (const [attr, flag] of [['learningRate', '--learning-rate'], ['schedule', '--schedule']] as const)
+      if (o[attr] !== undefined) throw new OptionError(`${flag} does not apply to --optimizer lbfgs (L-BFGS picks its steps by line search)`, flag);
+    out.optimizer = lbfgs(o.maxIter !== undefined ? { maxIter: o.maxIter as number } : {});
+    return out as FitOptions;
+  }
+  if (o.maxIter !== undefined) throw new OptionError('--max-iter applies to --optimizer lbfgs', '--max-iter');
   optimizerByName(name); // a bad name is reported before a learning rate is derived from it
   const lr = (o.learningRate ?? OPTIMIZERS[name as keyof typeof OPTIMIZERS].learningRate) as number;
   const learningRate = o.schedule !== undefined ? parseScheduleSpec(o.schedule as string, lr) : lr;
@@ -177,7 +200,12 @@ export function addTrainCommand(program: Command): void {
     .option('--hidden <sizes>', 'hidden layer sizes for mlp models, e.g. 256,128', '100')
     .addOption(new Option('--activation <name>', 'hidden activation for mlp models').choices(ACTIVATION_NAMES).default('relu'))
     .option('--dropout <rate>', 'dropout after each hidden layer (mlp models)', value)
-    .addOption(new Option('--optimizer <name>', 'the optimizer (torch.optim update rules)').choices(OPTIMIZER_NAMES).default('sgd'))
+    .addOption(new Option('--optimizer <name>', 'the optimizer (torch.optim update rules), or lbfgs (full batch: L-BFGS, OWL-QN with --l1)').choices([...OPTIMIZER_NAMES, 'lbfgs']).default('sgd'))
+    .option('--max-iter <n>', 'with --optimizer lbfgs: iterations (default 100)', value)
+    .option('--loss <name>', "a scikit-learn loss: for --model linear squaredError, huber, epsilonInsensitive, squaredEpsilonInsensitive, quantile, poisson, gamma, tweedie; for logistic/softmax log, hinge, squaredHinge, modifiedHuber, perceptron")
+    .option('--loss-param <x>', "the loss's parameter: epsilon (huber, epsilon-insensitive), quantile, or the Tweedie power", value)
+    .option('--average', 'average the weights after every step (ASGD, scikit-learn\'s average=True); predict and --save use the average')
+    .option('--ema <decay>', 'exponential moving average of the weights with this decay; predict and --save use it', value)
     .option('--learning-rate <x>', "learning rate (default: the optimizer's, as PyTorch: sgd 0.01, adam 0.001, …)", value)
     .option('--schedule <spec>', 'learning-rate schedule, e.g. cosine:tMax=1000 or warmup:steps=50+cosine:tMax=950 (see `descent schedule --help`)')
     .option('--test-fraction <f>', 'fraction of a CSV held out for testing', value, 0.2)
@@ -273,7 +301,8 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
   const trainRows = options.validationSplit ? Math.round(train.X.rows * (1 - (options.validationSplit as number))) : train.X.rows;
   // A CSV target of text labels was read as indices into data.classes: train on the labels, so the model keeps them.
   const labels = (ds: Dataset) => (classes ? Array.from(ds.y as ArrayLike<number>, (i) => classes[i]!) : ds.y);
-  const h = await model.fit(train.X, labels(train) as never, { ...options, batchesPerChunk: 64, verbose: verbosity(o) as 0 | 1 | 2 });
+  const fullBatch = o.optimizer === 'lbfgs';
+  const h = await model.fit(train.X, labels(train) as never, fullBatch ? options : { ...options, batchesPerChunk: 64, verbose: verbosity(o) as 0 | 1 | 2 });
   if (o.plot) plotHistory(h, o.plot as string, `${o.model} on ${name}`);
   const style = process.stdout.isTTY ? {} : { head: [], border: [] };
   const table = new Table({ style, head: ['set', 'rows', 'loss', 'metric'] });
@@ -282,13 +311,16 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
     table.push([set, ds.X.rows, m.loss.toPrecision(6), m.r2 !== undefined ? `R² ${m.r2.toFixed(4)}` : `accuracy ${m.accuracy!.toFixed(4)}`]);
   }
   const sps = (trainRows * h.epoch.length) / h.seconds;
-  console.log(`${o.model} on ${train.X.rows + test.X.rows} × ${train.X.cols} (${name}): ${h.epoch.length} epochs in ${h.seconds.toFixed(2)} s (${sps.toFixed(0)} samples/s) on the ${model.backendName} backend`);
+  console.log(fullBatch
+    ? `${o.model} on ${train.X.rows + test.X.rows} × ${train.X.cols} (${name}): L-BFGS, ${h.lbfgs!.iterations} iterations (${h.lbfgs!.evaluations} evaluations, stopped: ${h.lbfgs!.reason}) in ${h.seconds.toFixed(2)} s on the ${model.backendName} backend`
+    : `${o.model} on ${train.X.rows + test.X.rows} × ${train.X.cols} (${name}): ${h.epoch.length} epochs in ${h.seconds.toFixed(2)} s (${sps.toFixed(0)} samples/s) on the ${model.backendName} backend`);
   if (h.valLoss.length) console.log(`validation loss ${h.valLoss.at(-1)!.toPrecision(6)}`);
   console.log(table.toString());
   if (o.plot) console.log(`wrote ${o.plot}`);
   if (o.save) {
     model.featureNames = train.featureNames;
-    model.save(o.save as string, { checkpoint: true });
+    // A checkpoint holds optimizer state to resume from: none for L-BFGS, not yet for averaged weights.
+    model.save(o.save as string, { checkpoint: !fullBatch && !o.average && o.ema === undefined });
     console.log(`saved ${o.save}`);
   }
 }
@@ -297,6 +329,7 @@ async function trainInMemory(o: Flags, cmd: Command): Promise<void> {
 async function trainStream(o: Flags, cmd: Command): Promise<void> {
   const model = makeModel(o, o.standardize as boolean);
   const h = await model.fit(o.data as string, { ...fitOptions(o, cmd), verbose: verbosity(o) as 0 | 1 | 2 });
+  const averaged = !!o.average || o.ema !== undefined;
   if (o.plot) {
     plotHistory(h, o.plot as string, `${o.model} on ${o.data} (stream)`);
     console.log(`wrote ${o.plot}`);
@@ -308,7 +341,7 @@ async function trainStream(o: Flags, cmd: Command): Promise<void> {
   const mem = process.memoryUsage();
   console.log(`${o.model} streamed from ${o.data} on the ${model.backendName} backend in ${h.seconds.toFixed(2)} s; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (now ${(mem.rss / 1048576).toFixed(0)} MB)`);
   if (o.save) {
-    model.save(o.save as string, { checkpoint: true });
+    model.save(o.save as string, { checkpoint: !averaged });
     console.log(`saved ${o.save}`);
   }
 }

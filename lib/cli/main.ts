@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `descent` command line: `train`, `lr-find`, `predict`, `inspect`, `demo`, `schedule`, `info`. Argument parsing by commander. */
+/** The `descent` command line: `train`, `lr-find`, `predict`, `inspect`, `export`, `demo`, `schedule`, `info`. Argument parsing by commander. */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Table } from './table';
 import { DescentError, FormatError } from '../errors';
@@ -140,6 +140,17 @@ program
     const table = new Table({ style, head: ['tensor', 'dtype', 'shape', 'elements'] });
     for (const t of f.tensors) table.push([t.name, t.dtype, `[${t.shape.join(', ')}]`, t.shape.reduce((a, b) => a * b, 1)]);
     console.log(table.toString());
+  });
+
+program
+  .command('export')
+  .description('convert a saved model to another format: --onnx writes an ONNX model (opset 13) for onnxruntime and other runtimes')
+  .argument('<file>', 'a model saved by descent')
+  .requiredOption('--onnx <out.onnx>', 'the ONNX file to write (input X [N, d] of raw features; outputs as skl2onnx names them)')
+  .action((file: string, o: { onnx: string }) => {
+    const model = loadModel(file);
+    model.exportOnnx(o.onnx);
+    console.log(`wrote ${o.onnx}: ${model.constructor.name}, ${readFileChecked(o.onnx, '--onnx').length} bytes`);
   });
 
 program

@@ -11,6 +11,7 @@ import type { BackendTrainer, FloatArray } from '../backend/types';
 import { EngineSpec, LOSSES, SPEC_BOUNDS, layoutOf, slotInit, slotNames } from '../engine/spec';
 import { FormatError, OptionError, ShapeError, StateError } from '../errors';
 import { ModelSnapshot, encodeModel } from '../io/model-file';
+import { onnxModel } from '../io/onnx';
 import { packageVersion, writeFileAtomic } from '../io/util';
 import { requireMemory, requireTrainerMemory } from '../memory';
 import { StandardScaler } from '../data/scale';
@@ -512,6 +513,31 @@ export abstract class Model {
       };
     }
     return encodeModel(snapshot, packageVersion());
+  }
+
+  /**
+   * The fitted model as an ONNX model (opset 13, IR version 7; lib/io/onnx.ts), for onnxruntime and other ONNX
+   * runtimes. Input `X` `[N, d]` of raw features in the model's dtype (float32 → `tensor(float)`, float64 →
+   * `tensor(double)`); the fitted scaler is part of the graph. Outputs as skl2onnx names them: `variable` `[N, k]`
+   * for regressors (`Exp` of the linear output for the log-link losses); for classifiers `label` `[N]` (decoded
+   * classes: int64, double or string; `[N, k]` of 0/1 for multi-label), `probabilities` `[N, c]` where
+   * `predictProba` exists (two columns `[1 − p, p]` for one sigmoid output) and, for `LinearClassifier`,
+   * `decision` `[N, k]`. The weights are those `predict` uses (the average, with weight averaging). Metadata:
+   * `descent.class`, `descent.loss`, `descent.classes`, `descent.featureNames`.
+   * @throws StateError before fit.
+   */
+  toOnnx(): Uint8Array {
+    const { trainer, spec } = this.requireFitted('toOnnx');
+    return onnxModel({
+      className: this.constructor.name, spec, params: trainer.getParams(), classes: this.labelClasses, featureNames: this.featureNames, version: packageVersion(),
+      scaler: this.scaler?.mean && this.scaler.std ? { mean: this.scaler.mean, std: this.scaler.std } : undefined,
+    });
+  }
+
+  /** Writes {@link toOnnx} to `path` atomically (temporary file, fsync, rename). */
+  exportOnnx(path: string): void {
+    if (typeof path !== 'string' || path === '') throw new OptionError(`Expected a file path for path but received ${describe(path)}`, 'path');
+    writeFileAtomic(path, this.toOnnx());
   }
 
   /** Internal (used by loadModel): installs a decoded snapshot so the model predicts. */

@@ -18,7 +18,8 @@ export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback, Train
 export { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, optimizerByName } from './optim/optimizers';
 export { lbfgs } from './optim/lbfgs';
 export { hashFeatures } from './text/hashing';
-export type { HashFeaturesOptions, CsrMatrix } from './text/hashing';
+export type { HashFeaturesOptions } from './text/hashing';
+export type { CsrMatrix } from './data/sparse';
 export type { LrFindOptions, LrFindResult } from './train/lr-find';
 export type { LbfgsOptions, LbfgsSpec } from './optim/lbfgs';
 export type { OptimizerSpec, LearningRate, ScheduleLike } from './optim/optimizers';

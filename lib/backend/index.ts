@@ -6,7 +6,7 @@ import { BackendError, OptionError } from '../errors';
 import { JsOptimizerKernel } from './js/optimizers';
 import { JsTrainer } from './js/trainer';
 import { loadNative } from './native/loader';
-import type { Backend, BackendTrainer, Dtype, EngineSpec, KernelConfig, OptimizerKernel } from './types';
+import { isCsrData, type Backend, type BackendTrainer, type Dtype, type EngineSpec, type KernelConfig, type OptimizerKernel } from './types';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -26,13 +26,27 @@ const FIXES = [
   '- Set DESCENT_BACKEND=js to use the pure-TypeScript backend explicitly (slower, same results).',
 ].join('\n');
 
+/** The addon takes CSR rows as three arrays (setDataCsr, predictCsr: no property reads in C++); one interface here. */
+type NativeTrainer = BackendTrainer & {
+  setDataCsr(indptr: Int32Array, indices: Int32Array, values: unknown, Y: unknown, n: number, w: unknown): void;
+  predictCsr(indptr: Int32Array, indices: Int32Array, values: unknown, n: number, out: unknown): void;
+};
+function withCsr(t: NativeTrainer): BackendTrainer {
+  const setData = t.setData.bind(t), predict = t.predict.bind(t);
+  // The addon's methods are read-only on its prototype: define the dispatchers on the instance.
+  return Object.defineProperties(t, {
+    setData: { value: ((X, Y, n, w) => (isCsrData(X) ? t.setDataCsr(X.indptr, X.indices, X.values, Y, n, w) : setData(X, Y, n, w))) satisfies BackendTrainer['setData'] },
+    predict: { value: ((X, n, out) => (isCsrData(X) ? t.predictCsr(X.indptr, X.indices, X.values, n, out) : predict(X, n, out))) satisfies BackendTrainer['predict'] },
+  });
+}
+
 export function getNativeBackend(): Backend | undefined {
   if (nativeBackend) return nativeBackend;
   const { binding } = loadNative();
   if (!binding) return undefined;
   nativeBackend = {
     name: 'native',
-    createTrainer: (spec: EngineSpec) => new binding.NativeTrainer(spec) as BackendTrainer,
+    createTrainer: (spec: EngineSpec) => withCsr(new binding.NativeTrainer(spec) as NativeTrainer),
     createOptimizerKernel: (config: KernelConfig, dtype: Dtype) => new binding.OptimizerKernel(config, dtype) as OptimizerKernel,
   };
   return nativeBackend;

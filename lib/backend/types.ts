@@ -22,6 +22,20 @@ export interface RunResult {
   what: string;
 }
 
+/**
+ * Rows in compressed sparse row form (scipy's `csr_matrix`): row i's non-zeros are `values[k]` at columns
+ * `indices[k]` for k in `[indptr[i], indptr[i + 1])`; `values` in the trainer's dtype.
+ */
+export interface CsrData {
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly values: FloatArray;
+}
+
+export function isCsrData(X: unknown): X is CsrData {
+  return typeof X === 'object' && X !== null && !ArrayBuffer.isView(X) && 'indptr' in X;
+}
+
 export interface TrainerState {
   /** Optimizer steps taken. */
   step: number;
@@ -42,7 +56,7 @@ export interface BackendTrainer {
    * Hands over the training rows: X `[n, inputs]`, Y `[n, targetColumns]`, optional per-row `weights` `[n]`. The
    * native backend copies them, so the worker thread that trains never reads memory JS could detach or free.
    */
-  setData(X: FloatArray, Y: FloatArray, n: number, weights?: FloatArray | null): void;
+  setData(X: FloatArray | CsrData, Y: FloatArray, n: number, weights?: FloatArray | null): void;
   /** Releases the copy made by `setData`. */
   clearData(): void;
   /** The next order over `setData`'s rows: a Fisher–Yates shuffle of the identity permutation with the trainer's generator. */
@@ -62,7 +76,7 @@ export interface BackendTrainer {
     gradNorms: Float64Array | null,
   ): Promise<RunResult>;
   /** out `[n, outputs]` = the last layer's outputs (logits for classifiers). */
-  predict(X: FloatArray, n: number, out: FloatArray): void;
+  predict(X: FloatArray | CsrData, n: number, out: FloatArray): void;
   /**
    * The batch-mean loss (data term) of `n ≤ maxBatch` rows at the current parameters, and the gradient of the
    * objective (including L2) written to `out` (flat, like the parameters). Dropout is off; nothing is updated.

@@ -15,7 +15,8 @@ import { onnxModel } from '../io/onnx';
 import { packageVersion, writeFileAtomic } from '../io/util';
 import { requireMemory, requireTrainerMemory } from '../memory';
 import { StandardScaler } from '../data/scale';
-import { Matrix, MatrixLike, TargetsLike, arrayFor, toMatrix, toTargets } from '../data/matrix';
+import { MatrixLike, TargetsLike, arrayFor, toMatrix, toTargets } from '../data/matrix';
+import { isCsr, refuseWithCsr, toCsr, trainerRows, type CsrMatrix, type Rows } from '../data/sparse';
 import { StreamSource, isStreamSource } from '../data/stream';
 import { isPlateau, learningRateJSON } from '../optim/optimizers';
 import { isLbfgs, normalizeLbfgs } from '../optim/lbfgs';
@@ -252,7 +253,7 @@ export abstract class Model {
    * keeps finite parameters), AbortError on `signal`, StateError if called while a fit on this model is running.
    * A fit that fails before training starts leaves the model as it was.
    */
-  fit(X: MatrixLike, y: TargetsLike, options?: FitOptions): Promise<History>;
+  fit(X: MatrixLike | CsrMatrix, y: TargetsLike, options?: FitOptions): Promise<History>;
   fit(source: StreamSource, options?: FitOptions): Promise<History>;
   fit(source: StreamSource, y: undefined, options?: FitOptions): Promise<History>;
   async fit(X: unknown, y?: unknown, options?: FitOptions): Promise<History> {
@@ -265,6 +266,7 @@ export abstract class Model {
       if (options !== undefined) throw new OptionError('Pass the options once: fit(source, options) or fit(source, undefined, options)', 'options');
       opts = y;
     }
+    if (isCsr(X)) this.checkCsrOptions();
     let classes: ClassLabels | undefined;
     if (!streaming && this.fitHead.isClassifier) ({ y, opts, classes } = this.encodeForFit(y, opts));
     const solver = isPlainObject(opts) && isLbfgs(opts.optimizer) ? normalizeLbfgs(opts.optimizer) : undefined;
@@ -281,6 +283,13 @@ export abstract class Model {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** What CSR input does not combine with (yet), refused before any work. */
+  private checkCsrOptions(): void {
+    if (this.options.standardize) refuseWithCsr('standardize', "centering would make every row dense (scikit-learn's StandardScaler refuses sparse input with with_mean=True too); scale the values beforehand (hashFeatures' norm does)");
+    if (this.options.average) refuseWithCsr(this.options.average.kind === 'ema' ? 'ema' : 'average', 'averaging reads every weight after every step, which a sparse step does not touch');
+    if (this.options.swa) refuseWithCsr('swa', 'averaging reads every weight, which a sparse step does not touch');
   }
 
   /** The training plan's options for a full-batch L-BFGS fit, refusing what does not apply to it. */
@@ -317,8 +326,9 @@ export abstract class Model {
    * @throws StateError on a loaded model (continue a checkpoint with `fit(X, y, { resumeFrom })` instead), and the
    * errors of {@link fit}.
    */
-  async partialFit(X: MatrixLike, y: TargetsLike, options: PartialFitOptions = {}): Promise<History> {
+  async partialFit(X: MatrixLike | CsrMatrix, y: TargetsLike, options: PartialFitOptions = {}): Promise<History> {
     if (this.busy) throw new StateError('partialFit() called while a fit on this model is still running; await it first', 'partialFit');
+    if (isCsr(X)) this.checkCsrOptions();
     if (!this.session && this.trainer) throw cannotContinue();
     if (isPlainObject(options) && isLbfgs(options.optimizer))
       throw new OptionError('partialFit runs mini-batch passes; lbfgs is a full-batch solver: use fit(X, y, { optimizer: lbfgs() })', 'optimizer');
@@ -728,12 +738,18 @@ export abstract class Model {
   private outputsFor(X: unknown, method: string): { data: FloatArray; rows: number; cols: number } {
     const { trainer, spec } = this.requireFitted(method);
     const dtype = spec.dtype;
-    let Xm: Matrix = toMatrix(X, 'X', dtype, spec.layers[0]!.inputs);
-    if (this.scaler) Xm = this.scaler.transform(Xm, dtype);
+    let Xm: Rows;
+    if (isCsr(X)) {
+      if (this.scaler) refuseWithCsr('X', 'this model standardizes its inputs (standardize: true), which would make every row dense; pass dense rows');
+      Xm = toCsr(X, 'X', dtype, spec.layers[0]!.inputs);
+    } else {
+      Xm = toMatrix(X, 'X', dtype, spec.layers[0]!.inputs);
+      if (this.scaler) Xm = this.scaler.transform(Xm, dtype);
+    }
     const k = spec.layers[spec.layers.length - 1]!.units;
     requireMemory(Xm.rows * k * (dtype === 'float64' ? 8 : 4), 'X', `The outputs for ${Xm.rows} rows × ${k} units`);
     const out = arrayFor(dtype, Xm.rows * k);
-    trainer.predict(Xm.data, Xm.rows, out);
+    trainer.predict(trainerRows(Xm), Xm.rows, out);
     // A non-finite output (inputs too large for the weights in this dtype) would otherwise become a silent wrong
     // class: argmax over NaN logits picks class 0.
     for (let i = 0; i < out.length; i++) {
@@ -743,7 +759,8 @@ export abstract class Model {
         if (bad >= 0) throw new StateError(`The model's parameters hold ${params[bad]} at index ${bad} (set by setParams?); predictions would be NaN`, 'params');
         const r = Math.floor(i / k);
         let maxAbs = 0;
-        for (let j = 0; j < Xm.cols; j++) maxAbs = Math.max(maxAbs, Math.abs(Xm.data[r * Xm.cols + j]!));
+        if (isCsr(Xm)) for (let q = Xm.indptr[r]!; q < Xm.indptr[r + 1]!; q++) maxAbs = Math.max(maxAbs, Math.abs(Xm.values[q]!));
+        else for (let j = 0; j < Xm.cols; j++) maxAbs = Math.max(maxAbs, Math.abs(Xm.data[r * Xm.cols + j]!));
         throw new ShapeError(
           `The model's output for row ${r} of X is ${out[i]}: the ${this.scaler ? 'standardized ' : ''}inputs (max |x| = ${maxAbs}) ` +
             `overflow ${dtype} with these weights. Standardize the features, use dtype 'float64', or retrain ` +

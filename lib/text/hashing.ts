@@ -7,6 +7,7 @@
  * −1 for h < 0; duplicates in a row are summed, then each row is normalized (`norm` 'l2' default, 'l1' or null).
  * The result is CSR with indices sorted per row.
  */
+import type { CsrMatrix } from '../data/sparse';
 import { OptionError, ShapeError } from '../errors';
 import { checkKeys, describe, num, oneOf } from '../validate';
 
@@ -26,14 +27,6 @@ export interface HashFeaturesOptions {
 }
 
 /** A sparse matrix in compressed sparse row form: row i's columns are `indices[indptr[i] … indptr[i + 1])`. */
-export interface CsrMatrix {
-  format: 'csr';
-  indptr: Int32Array;
-  indices: Int32Array;
-  values: Float64Array;
-  rows: number;
-  cols: number;
-}
 
 /** MurmurHash3 x86 32-bit of `bytes` with `seed`, as a signed 32-bit integer (scikit-learn's `murmurhash3_32(…, positive=False)`). */
 export function murmurhash3(bytes: Uint8Array, seed = 0): number {

@@ -11,13 +11,14 @@
  * and abort act between chunks, never inside the native loop.
  */
 import { getBackend } from '../backend';
-import type { BackendTrainer, FloatArray } from '../backend/types';
+import { isCsrData, type BackendTrainer, type FloatArray } from '../backend/types';
+import { refuseWithCsr, trainerRows, type Rows } from '../data/sparse';
 import { KERNEL_FIELD_NAMES, LOSSES, layoutOf, type EngineSpec } from '../engine/spec';
 import { AbortError, DivergenceError, OptionError, ShapeError } from '../errors';
 import { writeFileAtomic } from '../io/util';
 import { requireTrainerMemory } from '../memory';
 import { StandardScaler } from '../data/scale';
-import { arrayFor, type Matrix } from '../data/matrix';
+import { arrayFor } from '../data/matrix';
 import type { Head } from '../models/heads';
 import { initialParams } from '../models/init';
 import { buildSpec, type LayerDef, type Regularization } from '../models/layers';
@@ -272,7 +273,9 @@ export class TrainingSession {
     }
     if (!block) throw new ShapeError('No training rows', 'X');
     if (block.W) throw new OptionError('lbfgs does not take sampleWeight or classWeight yet; use a first-order optimizer', 'sampleWeight');
-    const { X, Y, rows } = block;
+    if (isCsrData(block.X)) refuseWithCsr('optimizer', 'lbfgs evaluates dense blocks; use a first-order optimizer (sgd keeps steps O(non-zeros))');
+    const { Y, rows } = block;
+    const X = block.X;
     const layout = layoutOf(spec.layers);
     const penalized: [number, number][] = spec.layers.flatMap((L, i) => {
       const w: [number, number][] = [[layout.weight[i]!, L.units * L.inputs]];
@@ -406,7 +409,9 @@ export class TrainingSession {
           if (block.shuffle) trainer.shuffle();
           const nb = Math.ceil(block.rows / bs);
           // Default chunk: 4 MiB of rows (see batchesPerChunk), so staging stays small and the event loop breathes.
-          const rowBytes = (block.X.length + block.Y.length + (block.W ? block.W.length : 0)) / block.rows * block.X.BYTES_PER_ELEMENT;
+          const elem = block.Y.BYTES_PER_ELEMENT;
+          const xBytes = isCsrData(block.X) ? block.X.values.length * (elem + 4) + 4 * block.rows : block.X.length * elem;
+          const rowBytes = (xBytes + (block.Y.length + (block.W ? block.W.length : 0)) * elem) / block.rows;
           const auto = Math.max(1, Math.floor(STAGE_BYTES / (bs * rowBytes)));
           const chunk = Math.max(1, Math.min(plan.batchesPerChunk === Number.MAX_SAFE_INTEGER ? auto : plan.batchesPerChunk, nb));
           buf.reserve(batches + nb);
@@ -559,9 +564,9 @@ export class TrainingSession {
   }
 
   /** Outputs that overflow the dtype make every metric NaN (visible in history and to early stopping), not an accuracy of NaN logits. */
-  private metricsOf(m: Matrix, y: Float64Array): Record<string, number> {
+  private metricsOf(m: Rows, y: Float64Array): Record<string, number> {
     const out = arrayFor(this.spec.dtype, m.rows * this.outputs);
-    this.trainer.predict(m.data, m.rows, out);
+    this.trainer.predict(trainerRows(m), m.rows, out);
     const o = { data: out, rows: m.rows, cols: this.outputs };
     if (out.every(Number.isFinite)) return this.head.metrics(o, y);
     return Object.fromEntries(['loss', ...this.head.metricNames].map((k) => [k, NaN]));

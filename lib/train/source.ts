@@ -10,6 +10,7 @@ import type { FloatArray } from '../backend/types';
 import { targetColumnsOf, type Head } from '../models/heads';
 import { StandardScaler } from '../data/scale';
 import { Matrix, arrayFor, requireRepresentable, takeRows, toMatrix, toTargets, toVector } from '../data/matrix';
+import { isCsr, refuseWithCsr, takeRowsCsr, toCsr, trainerRows, type CsrData, type Rows } from '../data/sparse';
 import { Chunk, ShuffleBuffer, StreamSource, chunksOf, isReiterable } from '../data/stream';
 import { requireMemory } from '../memory';
 import { Rng } from '../rng';
@@ -17,7 +18,8 @@ import type { TrainingPlan } from './plan';
 
 /** Rows handed to the trainer in one `setData`: X `[rows, cols]`, Y `[rows, targetColumns]`, optional weights `[rows]`. */
 export interface Block {
-  readonly X: FloatArray;
+  /** Dense rows `[rows, cols]` row-major, or CSR. */
+  readonly X: FloatArray | CsrData;
   readonly Y: FloatArray;
   readonly W: FloatArray | null;
   readonly rows: number;
@@ -59,9 +61,9 @@ export interface BatchSource {
   /** Seconds the last epoch spent waiting for the data source. */
   readonly waitSeconds: number;
   /** The training rows (transformed), for training metrics: in-memory sources only. */
-  trainingRows(): { X: Matrix; y: Float64Array } | undefined;
+  trainingRows(): { X: Rows; y: Float64Array } | undefined;
   /** The validation rows, transformed with the scaler as it is now. */
-  validation(): { X: Matrix; y: Float64Array } | undefined;
+  validation(): { X: Rows; y: Float64Array } | undefined;
 }
 
 let scaleHintShown = false;
@@ -99,21 +101,22 @@ function classWeights(y: Float64Array, k: number, spec: 'balanced' | Readonly<Re
 }
 
 /** The rows of `validationData`, converted once to the trainer's dtype (labels are checked once the head is sized). */
-function validationRows(plan: TrainingPlan, cols: number): { X: Matrix; y: Float64Array; cols: number } | undefined {
+function validationRows(plan: TrainingPlan, cols: number): { X: Rows; y: Float64Array; cols: number } | undefined {
   if (plan.validationData === undefined) return undefined;
-  const X = toMatrix(plan.validationData[0], 'validationData[0]', plan.dtype, cols);
+  const v = plan.validationData[0];
+  const X = isCsr(v) ? toCsr(v, 'validationData[0]', plan.dtype, cols) : toMatrix(v, 'validationData[0]', plan.dtype, cols);
   const t = toTargets(plan.validationData[1], 'validationData[1]', X.rows);
   return { X, y: t.y, cols: t.cols };
 }
 
 /** Applies the current scaler to raw validation rows, caching while the scaler does not change. */
 class ValidationRows {
-  private cached: { X: Matrix; y: Float64Array } | undefined;
+  private cached: { X: Rows; y: Float64Array } | undefined;
   private key: [unknown, unknown, number] = [undefined, undefined, -1];
-  constructor(private readonly raw: { X: Matrix; y: Float64Array } | undefined, private readonly scaler: StandardScaler | undefined, private readonly dtype: Dtype) {}
-  get(): { X: Matrix; y: Float64Array } | undefined {
+  constructor(private readonly raw: { X: Rows; y: Float64Array } | undefined, private readonly scaler: StandardScaler | undefined, private readonly dtype: Dtype) {}
+  get(): { X: Rows; y: Float64Array } | undefined {
     if (!this.raw) return undefined;
-    if (!this.scaler) return this.raw;
+    if (!this.scaler || isCsr(this.raw.X)) return this.raw;
     // The statistics change when fitted again (new arrays) or updated in place by partialFit (more rows seen).
     const s = this.scaler, k = this.key;
     if (!this.cached || k[0] !== s.mean || k[1] !== s.std || k[2] !== s.nSamplesSeen) {
@@ -132,7 +135,7 @@ export class MemorySource implements BatchSource {
   readonly reiterable = true;
   readonly waitSeconds = 0;
   private block: Block | undefined;
-  private train: { X: Matrix; y: Float64Array } | undefined;
+  private train: { X: Rows; y: Float64Array } | undefined;
   private val: ValidationRows | undefined;
 
   constructor(private readonly X: unknown, private readonly y: unknown, private readonly plan: TrainingPlan) {}
@@ -140,7 +143,7 @@ export class MemorySource implements BatchSource {
   async open(ctx: OpenContext): Promise<Opened> {
     const { plan } = this;
     const dtype = plan.dtype;
-    let X = toMatrix(this.X, 'X', dtype, ctx.cols);
+    let X: Rows = isCsr(this.X) ? toCsr(this.X, 'X', dtype, ctx.cols) : toMatrix(this.X, 'X', dtype, ctx.cols);
     // y [n], or [n, k] for multi-output regression and multi-label classification (flattened row-major).
     const targets = toTargets(this.y, 'y', X.rows);
     let y = targets.y;
@@ -156,7 +159,8 @@ export class MemorySource implements BatchSource {
     // Validation: explicit, or a seeded random holdout (its own generator, so the split does not shift the init stream).
     const vr = validationRows(plan, X.cols);
     if (vr && vr.cols !== ycols) throw new ShapeError(`validationData[1] has ${vr.cols} target column${vr.cols > 1 ? 's' : ''} but y has ${ycols}`, 'validationData[1]');
-    let val: { X: Matrix; y: Float64Array } | undefined = vr;
+    let val: { X: Rows; y: Float64Array } | undefined = vr;
+    const take = (m: Rows, idx: Uint32Array): Rows => (isCsr(m) ? takeRowsCsr(m, idx) : takeRows(m, idx));
     if (plan.validationSplit !== undefined) {
       const nVal = Math.round(X.rows * plan.validationSplit);
       if (nVal < 1 || nVal >= X.rows) throw new OptionError(`validationSplit ${plan.validationSplit} of ${X.rows} rows leaves an empty training or validation set`, 'validationSplit');
@@ -169,8 +173,8 @@ export class MemorySource implements BatchSource {
         idx.forEach((r, i) => out.set(y.subarray(r * ycols, (r + 1) * ycols), i * ycols));
         return out;
       };
-      val = { X: takeRows(X, valIdx), y: yRows(valIdx) };
-      X = takeRows(X, trainIdx);
+      val = { X: take(X, valIdx), y: yRows(valIdx) };
+      X = take(X, trainIdx);
       if (w) w = Float64Array.from(trainIdx, (i) => w![i]!);
       y = yRows(trainIdx);
     }
@@ -204,18 +208,20 @@ export class MemorySource implements BatchSource {
       requireRepresentable(W, w, name, dtype);
     }
     const s = ctx.scaler;
-    if (s) {
+    if (s && isCsr(X)) refuseWithCsr('standardize', 'centering would make every row dense (scikit-learn\'s StandardScaler refuses sparse input with with_mean=True too); scale the values before')
+    if (s && !isCsr(X)) {
       if (ctx.scalerMode === 'fit') X = s.fitTransform(X, dtype);
       else {
         if (ctx.scalerMode === 'update') s.partialFit(X);
         X = s.transform(X, dtype);
       }
-    } else if (ctx.scaleHint) {
+    } else if (ctx.scaleHint && !isCsr(X)) {
       scaleHint(X);
     }
+    if (val && isCsr(val.X) !== isCsr(X)) throw new ShapeError(`validationData[0] must be ${isCsr(X) ? 'CSR like X' : 'dense like X'}`, 'validationData[0]');
     this.train = { X, y };
     this.val = new ValidationRows(val, s, dtype);
-    this.block = { X: X.data, Y, W, rows: X.rows, shuffle: plan.shuffle };
+    this.block = { X: trainerRows(X), Y, W, rows: X.rows, shuffle: plan.shuffle };
     return { cols: X.cols, outputs, rows: X.rows };
   }
 
@@ -223,11 +229,11 @@ export class MemorySource implements BatchSource {
     yield this.block!;
   }
 
-  trainingRows(): { X: Matrix; y: Float64Array } | undefined {
+  trainingRows(): { X: Rows; y: Float64Array } | undefined {
     return this.train;
   }
 
-  validation(): { X: Matrix; y: Float64Array } | undefined {
+  validation(): { X: Rows; y: Float64Array } | undefined {
     return this.val?.get();
   }
 }
@@ -400,7 +406,7 @@ export class StreamingSource implements BatchSource {
     return undefined;
   }
 
-  validation(): { X: Matrix; y: Float64Array } | undefined {
+  validation(): { X: Rows; y: Float64Array } | undefined {
     return this.val?.get();
   }
 }

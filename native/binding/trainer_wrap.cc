@@ -150,7 +150,7 @@ class RunWorker : public Napi::AsyncWorker {
  public:
   RunWorker(Napi::Env env, TrainerWrap* wrap, Napi::Object self, Napi::Object keep, std::shared_ptr<void> data,
             const void* X, const void* Y, const void* W, size_t n, const uint32_t* order, size_t batchSize,
-            size_t first, size_t count, std::vector<double> lrs, bool wantNorms)
+            size_t first, size_t count, std::vector<double> lrs, bool wantNorms, const CsrView* csr = nullptr)
       : Napi::AsyncWorker(env, "descent:runBatches"),
         deferred_(Napi::Promise::Deferred::New(env)),
         wrap_(wrap), trainer_(wrap->trainer()), data_(std::move(data)), X_(X), Y_(Y), W_(W), n_(n), order_(order),
@@ -159,13 +159,21 @@ class RunWorker : public Napi::AsyncWorker {
     keep_ = Napi::Persistent(keep);
     keep_.Set("self", self);
     hooked_ = napi_add_env_cleanup_hook(env, &RunWorker::Teardown, sync_.get()) == napi_ok;
+    if (csr != nullptr) {
+      csr_ = *csr;
+      hasCsr_ = true;
+    }
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      result_ = trainer_->RunBatches(X_, Y_, W_, n_, order_, batchSize_, first_, count_, lrs_.data(), losses_.data(),
-                                     wantNorms_ ? norms_.data() : nullptr, &sync_->cancel);
+      if (hasCsr_)
+        result_ = trainer_->RunBatchesCsr(csr_, Y_, W_, n_, order_, batchSize_, first_, count_, lrs_.data(), losses_.data(),
+                                          wantNorms_ ? norms_.data() : nullptr, &sync_->cancel);
+      else
+        result_ = trainer_->RunBatches(X_, Y_, W_, n_, order_, batchSize_, first_, count_, lrs_.data(), losses_.data(),
+                                       wantNorms_ ? norms_.data() : nullptr, &sync_->cancel);
     } catch (const std::bad_alloc&) {
       SetError("out of memory");
     } catch (const std::exception& e) {
@@ -242,12 +250,16 @@ class RunWorker : public Napi::AsyncWorker {
   RunResult result_;
   std::shared_ptr<Sync> sync_;
   bool hooked_ = false;
+  CsrView csr_;
+  bool hasCsr_ = false;
 };
 
 Napi::Function TrainerWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeTrainer",
                      {InstanceMethod<&TrainerWrap::Initialize>("initialize"),
                       InstanceMethod<&TrainerWrap::SetData>("setData"),
+                      InstanceMethod<&TrainerWrap::SetDataCsr>("setDataCsr"),
+                      InstanceMethod<&TrainerWrap::PredictCsr>("predictCsr"),
                       InstanceMethod<&TrainerWrap::ClearData>("clearData"),
                       InstanceMethod<&TrainerWrap::Shuffle>("shuffle"),
                       InstanceMethod<&TrainerWrap::RunBatches>("runBatches"),
@@ -475,7 +487,12 @@ Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
   if (wantNorms) keep.Set("gradNorms", norms);
   Data& d = *data_;
   RunWorker* w;
-  if (d.x) {
+  if (d.csr) {
+    const CsrView view{d.indptr.data(), d.indices.data(), d.values.data()};
+    w = new RunWorker(env, this, Value(), keep, data_, nullptr, d.Y.data(), d.weighted ? d.W.data() : nullptr, d.n,
+                      shuffled ? d.order.data() : nullptr, static_cast<size_t>(batchSize), static_cast<size_t>(first),
+                      static_cast<size_t>(count), std::move(lrCopy), wantNorms, &view);
+  } else if (d.x) {
     w = new RunWorker(env, this, Value(), keep, data_, d.x, d.Y.data(), d.weighted ? d.W.data() : nullptr, d.n,
                       shuffled ? d.order.data() : nullptr, static_cast<size_t>(batchSize), static_cast<size_t>(first),
                       static_cast<size_t>(count), std::move(lrCopy), wantNorms);
@@ -502,7 +519,7 @@ Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
   busy_ = true;
   Napi::Promise p = w->Promise();
   w->Queue();
-  if (!d.x && first + count < numBatches) {
+  if (!d.x && !d.csr && first + count < numBatches) {
     // Prefetch the next chunk (same size) into the other stage while the worker trains on this one. A failure
     // (X detached meanwhile) only leaves the stage invalid: the next call gathers again and reports it.
     const size_t f2 = static_cast<size_t>(first + count);
@@ -518,6 +535,104 @@ Napi::Value TrainerWrap::RunBatches(const Napi::CallbackInfo& info) {
     }
   }
   return p;
+}
+
+// CSR arguments (indptr Int32Array [n + 1], indices Int32Array [nnz], values of the trainer's dtype [nnz]),
+// checked whole before anything reads them: indptr starts at 0, never decreases and ends at nnz; every index is
+// in [0, inputs). Column indices need not be sorted within a row (duplicates add up, as in scipy).
+struct CsrArgs {
+  Napi::TypedArray indptr, indices, values;
+  size_t nnz = 0;
+};
+static CsrArgs RequireCsr(Napi::Env env, const Napi::CallbackInfo& info, size_t at, int64_t n, const NetworkSpec& s) {
+  CsrArgs a;
+  a.indptr = RequireTypedArray(env, info[at], napi_int32_array, "Int32Array", "X.indptr");
+  a.indices = RequireTypedArray(env, info[at + 1], napi_int32_array, "Int32Array", "X.indices");
+  a.values = RequireTypedArray(env, info[at + 2], FloatType(s.f64()), FloatName(s.f64()), "X.values");
+  RequireLength(env, a.indptr, static_cast<uint64_t>(n) + 1, "X.indptr", "rows + 1");
+  const int32_t* ip = DataOf<int32_t>(a.indptr);
+  if (ip[0] != 0) Throw(env, ErrKind::kShape, "X.indptr", "Expected X.indptr[0] to be 0 but received " + std::to_string(ip[0]));
+  for (int64_t i = 0; i < n; i++)
+    if (ip[i + 1] < ip[i])
+      Throw(env, ErrKind::kShape, "X.indptr", "Expected X.indptr to be non-decreasing but X.indptr[" + std::to_string(i + 1) + "] = " +
+                                                  std::to_string(ip[i + 1]) + " < X.indptr[" + std::to_string(i) + "] = " + std::to_string(ip[i]));
+  a.nnz = static_cast<size_t>(ip[n]);
+  RequireLength(env, a.indices, a.nnz, "X.indices", "X.indptr[rows], the number of non-zeros");
+  RequireLength(env, a.values, a.nnz, "X.values", "X.indptr[rows], the number of non-zeros");
+  const int32_t* ix = DataOf<int32_t>(a.indices);
+  const int64_t inputs = s.layers.front().inputs;
+  for (size_t q = 0; q < a.nnz; q++)
+    if (ix[q] < 0 || ix[q] >= inputs)
+      Throw(env, ErrKind::kShape, "X.indices", "Expected column indices in [0, " + std::to_string(inputs) + ") but X.indices[" +
+                                                   std::to_string(q) + "] = " + std::to_string(ix[q]));
+  return a;
+}
+
+// setDataCsr(indptr, indices, values, Y, n, weights?): CSR training rows, copied (validated once).
+Napi::Value TrainerWrap::SetDataCsr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "setData");
+  const NetworkSpec& s = trainer_->Spec();
+  const int64_t n = RequireInt(env, info[4], "n", 1, kMaxRows);
+  const uint64_t ycols = TargetCols(s.loss, static_cast<size_t>(s.layers.back().units));
+  Napi::TypedArray Y = RequireTypedArray(env, info[3], FloatType(s.f64()), FloatName(s.f64()), "y");
+  Napi::TypedArray W;
+  const bool weighted = info.Length() > 5 && !info[5].IsNull() && !info[5].IsUndefined();
+  if (weighted) W = RequireTypedArray(env, info[5], FloatType(s.f64()), FloatName(s.f64()), "sampleWeight");
+  const CsrArgs a = RequireCsr(env, info, 0, n, s);
+  RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
+  if (weighted) RequireLength(env, W, static_cast<uint64_t>(n), "sampleWeight", "n");
+  const uint64_t dataBytes = a.indptr.ByteLength() + a.indices.ByteLength() + a.values.ByteLength() + Y.ByteLength() +
+                             (weighted ? W.ByteLength() : 0) + static_cast<uint64_t>(n) * sizeof(uint32_t);
+  RequireMemory(env, dataBytes, "X", "The native copy of the sparse rows, targets, sample weights and row order");
+  ReleaseData(env);
+  auto d = std::make_shared<Data>();
+  auto bytes = [&](const Napi::TypedArray& t) {
+    const unsigned char* p = static_cast<const unsigned char*>(RawData(env, t));
+    return p == nullptr ? std::vector<unsigned char>() : std::vector<unsigned char>(p, p + t.ByteLength());
+  };
+  try {
+    const int32_t* ip = DataOf<int32_t>(a.indptr);
+    d->indptr.assign(ip, ip + n + 1);
+    if (a.nnz > 0) {
+      const int32_t* ix = DataOf<int32_t>(a.indices);
+      d->indices.assign(ix, ix + a.nnz);
+    }
+    d->values = bytes(a.values);
+    d->Y = bytes(Y);
+    if (weighted) d->W = bytes(W);
+    d->order.resize(static_cast<size_t>(n));
+  } catch (const std::bad_alloc&) {
+    Throw(env, ErrKind::kShape, "X", "not enough memory to hold the training data");
+  }
+  for (size_t i = 0; i < d->order.size(); i++) d->order[i] = static_cast<uint32_t>(i);
+  d->csr = true;
+  d->n = static_cast<size_t>(n);
+  const size_t elem = s.f64() ? sizeof(double) : sizeof(float);
+  d->yRow = static_cast<size_t>(ycols) * elem;
+  d->wRow = weighted ? elem : 0;
+  d->weighted = weighted;
+  d->bytes = static_cast<int64_t>(dataBytes);
+  data_ = std::move(d);
+  Account(env, data_->bytes);
+  return env.Undefined();
+}
+
+// predictCsr(indptr, indices, values, n, out): predict over CSR rows. Synchronous.
+Napi::Value TrainerWrap::PredictCsr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireIdle(env, "predict");
+  const NetworkSpec& s = trainer_->Spec();
+  const int64_t n = RequireInt(env, info[3], "n", 0, kMaxRows);
+  Napi::TypedArray out = RequireTypedArray(env, info[4], FloatType(s.f64()), FloatName(s.f64()), "out");
+  const CsrArgs a = RequireCsr(env, info, 0, n, s);
+  RequireLength(env, out, static_cast<uint64_t>(n) * static_cast<uint64_t>(s.layers.back().units), "out", "n * outputs");
+  if (n > 0) {
+    const CsrView view{DataOf<int32_t>(a.indptr), a.nnz > 0 ? DataOf<int32_t>(a.indices) : nullptr,
+                       a.nnz > 0 ? DataOf<void>(a.values) : nullptr};
+    trainer_->PredictCsr(view, static_cast<size_t>(n), DataOf<void>(out));
+  }
+  return env.Undefined();
 }
 
 // predict(X, n, out): out[n, outputs] = logits (or regression outputs). Synchronous.

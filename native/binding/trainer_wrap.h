@@ -30,6 +30,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   void ReleaseData(Napi::Env env);
   Napi::Value Initialize(const Napi::CallbackInfo& info);
   Napi::Value SetData(const Napi::CallbackInfo& info);
+  Napi::Value SetDataCsr(const Napi::CallbackInfo& info);
+  Napi::Value PredictCsr(const Napi::CallbackInfo& info);
   Napi::Value ClearData(const Napi::CallbackInfo& info);
   Napi::Value Shuffle(const Napi::CallbackInfo& info);
   Napi::Value RunBatches(const Napi::CallbackInfo& info);
@@ -66,6 +68,10 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
     io::BufferPtr xOwner;
     const unsigned char* x = nullptr;  // in place (xOwner); null when staged
     std::vector<uint32_t> order;       // the epoch's permutation (shuffle() permutes the identity)
+    // CSR rows (setDataCsr): copied whole (validated once), read in place by the worker.
+    bool csr = false;
+    std::vector<int32_t> indptr, indices;
+    std::vector<unsigned char> values;
     size_t n = 0, xRow = 0, yRow = 0, wRow = 0;  // rows and bytes per row
     bool weighted = false;
     int64_t bytes = 0;  // reported to V8 as external memory

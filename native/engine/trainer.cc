@@ -89,22 +89,72 @@ class Trainer final : public TrainerBase {
   RunResult RunBatches(const void* Xv, const void* Yv, const void* Wv, size_t n, const uint32_t* order,
                        size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
                        double* gradNorms, const std::atomic<bool>* cancel) override {
-    const T* X = static_cast<const T*>(Xv);
+    return Run(static_cast<const T*>(Xv), nullptr, Yv, Wv, n, order, batchSize, firstBatch, count, lrs, losses, gradNorms, cancel);
+  }
+
+  RunResult RunBatchesCsr(const CsrView& X, const void* Yv, const void* Wv, size_t n, const uint32_t* order,
+                          size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
+                          double* gradNorms, const std::atomic<bool>* cancel) override {
+    PrepareSparse();
+    return Run(nullptr, &X, Yv, Wv, n, order, batchSize, firstBatch, count, lrs, losses, gradNorms, cancel);
+  }
+
+  void PredictCsr(const CsrView& X, size_t n, void* outv) override {
+    T* out = static_cast<T*>(outv);
+    const KernelSet<T>& k = Kernels().Of<T>();
+    if (rowIdx_.size() < B_) rowIdx_.resize(B_);
+    for (size_t start = 0; start < n; start += B_) {
+      const size_t rows = start + B_ <= n ? B_ : n - start;
+      for (size_t r = 0; r < rows; r++) rowIdx_[r] = static_cast<uint32_t>(start + r);
+      sp_ = {X.indptr, X.indices, static_cast<const T*>(X.values), rowIdx_.data()};
+      Forward(k, nullptr, rows, false, &sp_);
+      std::memcpy(out + start * outputs_, Z_.back().data(), rows * outputs_ * sizeof(T));
+    }
+  }
+
+ private:
+  // A batch of CSR rows: row r of the batch is row rows[r] of the data.
+  struct SparseBatch {
+    const int32_t* indptr = nullptr;
+    const int32_t* indices = nullptr;
+    const T* values = nullptr;
+    const uint32_t* rows = nullptr;
+  };
+
+  RunResult Run(const T* X, const CsrView* csr, const void* Yv, const void* Wv, size_t n, const uint32_t* order,
+                size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
+                double* gradNorms, const std::atomic<bool>* cancel) {
     const T* Y = static_cast<const T*>(Yv);
     const T* W = static_cast<const T*>(Wv);
     RunResult res;
     // One table for the whole chunk, even if setSimd() switches tables meanwhile.
     const KernelSet<T>& k = Kernels().Of<T>();
     Snapshot();
+    if (csr != nullptr) BeginSparseChunk(count);
     for (size_t c = 0; c < count; c++) {
-      if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return Fail(res, 3, c, "cancelled");
+      if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return SparseFail(res, 3, c, "cancelled", csr, false);
       const size_t b = firstBatch + c;
       const size_t start = b * batchSize;
       const size_t rows = start + batchSize <= n ? batchSize : n - start;
-      const T* xb;
+      const T* xb = nullptr;
       const T* yb;
       const T* wb = nullptr;
-      if (order == nullptr) {  // contiguous rows: no copy
+      const SparseBatch* sp = nullptr;
+      if (csr != nullptr) {
+        // Sparse rows are read in place through their indices; only targets and weights are gathered.
+        for (size_t r = 0; r < rows; r++) {
+          const uint32_t i = order == nullptr ? static_cast<uint32_t>(start + r) : order[start + r];
+          if (i >= n) return SparseFail(res, 2, c, "row index out of range in order", csr, true);
+          rowIdx_[r] = i;
+          std::memcpy(yb_.data() + r * ycols_, Y + static_cast<size_t>(i) * ycols_, ycols_ * sizeof(T));
+          if (W) wb_[r] = W[i];
+        }
+        yb = yb_.data();
+        if (W) wb = wb_.data();
+        sp_ = {csr->indptr, csr->indices, static_cast<const T*>(csr->values), rowIdx_.data()};
+        sp = &sp_;
+        Touch(sp, rows, c);
+      } else if (order == nullptr) {  // contiguous rows: no copy
         xb = X + start * inputs_;
         yb = Y + start * ycols_;
         if (W) wb = W + start;
@@ -136,47 +186,46 @@ class Trainer final : public TrainerBase {
         const T classes = static_cast<T>(NumClasses(spec_.loss, outputs_));
         for (size_t r = 0; r < rows; r++) {
           const T y = yb[r];
-          if (!(y >= T(0) && y < classes && y == std::floor(y))) {
-            Restore();
-            return Fail(res, 2, c, "class label out of range");
-          }
+          if (!(y >= T(0) && y < classes && y == std::floor(y))) return SparseFail(res, 2, c, "class label out of range", csr, true);
         }
       }
-      Forward(k, xb, rows, true);
+      Forward(k, xb, rows, true, sp);
       const double loss =
           k.loss(spec_.loss, spec_.lossParam, rows, outputs_, Z_.back().data(), yb, wb, T(1) / static_cast<T>(rows), d0_.data()) /
           static_cast<double>(rows);
       losses[c] = loss;
-      if (!std::isfinite(loss)) {
-        Restore();
-        return Fail(res, 1, c, "loss");
-      }
-      Backward(k, xb, rows);
-      Regularize(k);
-      // The norm costs a pass over every gradient: only when asked for or needed by clipNorm. Without it a
-      // non-finite gradient is still caught, by the optimizer's check of the updated parameters.
-      if (gradNorms != nullptr || spec_.clipNorm > 0) {
-        const double norm = GradNorm(k);
-        if (gradNorms != nullptr) gradNorms[c] = norm;
-        if (!std::isfinite(norm)) {
-          Restore();
-          return Fail(res, 1, c, "gradient");
-        }
-        Clip(k, norm);
-      } else if (spec_.clipValue > 0) {
-        Clip(k, 0);
-      }
+      if (!std::isfinite(loss)) return SparseFail(res, 1, c, "loss", csr, true);
+      Backward(k, xb, rows, sp);
       const double lr = lrs[c];
-      const StepScalars s = Prepare(spec_.optimizer, ost_, lr);
-      bool ok = Step(k, spec_.optimizer, s, layout_.total, params_.data(), grads_.data(), SlotPtr(0), SlotPtr(1),
-                     SlotPtr(2));
-      if (spec_.l1 > 0) ProximalL1(k, lr * spec_.l1);
-      if (!ok) {
-        Restore();
-        return Fail(res, 1, c, "parameters or optimizer state");
+      bool ok;
+      if (sp == nullptr) {
+        Regularize(k);
+        // The norm costs a pass over every gradient: only when asked for or needed by clipNorm. Without it a
+        // non-finite gradient is still caught, by the optimizer's check of the updated parameters.
+        if (gradNorms != nullptr || spec_.clipNorm > 0) {
+          const double norm = GradNorm(k);
+          if (gradNorms != nullptr) gradNorms[c] = norm;
+          if (!std::isfinite(norm)) {
+            Restore();
+            return Fail(res, 1, c, "gradient");
+          }
+          Clip(k, norm);
+        } else if (spec_.clipValue > 0) {
+          Clip(k, 0);
+        }
+        const StepScalars s = Prepare(spec_.optimizer, ost_, lr);
+        ok = Step(k, spec_.optimizer, s, layout_.total, params_.data(), grads_.data(), SlotPtr(0), SlotPtr(1),
+                  SlotPtr(2));
+        if (spec_.l1 > 0) ProximalL1(k, lr * spec_.l1);
+      } else {
+        int why = 0;
+        ok = SparseStep(k, lr, c, gradNorms != nullptr ? gradNorms + c : nullptr, &why);
+        if (why == 1) return SparseFail(res, 1, c, "gradient", csr, true);
       }
+      if (!ok) return SparseFail(res, 1, c, "parameters or optimizer state", csr, true);
       if (spec_.averageKind != 0) Accumulate();
     }
+    if (csr != nullptr) EndSparseChunk(count);
     return res;
   }
 
@@ -186,7 +235,7 @@ class Trainer final : public TrainerBase {
     const KernelSet<T>& k = Kernels().Of<T>();
     for (size_t start = 0; start < n; start += B_) {
       const size_t rows = start + B_ <= n ? B_ : n - start;
-      Forward(k, X + start * inputs_, rows, false);
+      Forward(k, X + start * inputs_, rows, false, nullptr);
       std::memcpy(out + start * outputs_, Z_.back().data(), rows * outputs_ * sizeof(T));
     }
   }
@@ -194,22 +243,211 @@ class Trainer final : public TrainerBase {
   double Gradients(const void* Xv, const void* Yv, const void* Wv, size_t n, void* out) override {
     const T* X = static_cast<const T*>(Xv);
     const KernelSet<T>& k = Kernels().Of<T>();
-    Forward(k, X, n, false);
+    Forward(k, X, n, false, nullptr);
     const double loss = k.loss(spec_.loss, spec_.lossParam, n, outputs_, Z_.back().data(), static_cast<const T*>(Yv),
                                static_cast<const T*>(Wv), T(1) / static_cast<T>(n), d0_.data()) /
                         static_cast<double>(n);
-    Backward(k, X, n);
+    Backward(k, X, n, nullptr);
     Regularize(k);
     std::memcpy(out, grads_.data(), grads_.size() * sizeof(T));
     return loss;
   }
 
- private:
   static RunResult Fail(RunResult& r, int status, size_t batch, const char* what) {
     r.status = status;
     r.batch = batch;
     r.what = what;
     return r;
+  }
+
+  // ---- CSR input: the first layer's weights W0 [units, inputs] are touched column by column -------------------
+
+  // Plain SGD: untouched weights still change every step (L2, weight decay, L1); their changes are applied just in
+  // time, in closed form. Any other optimizer is lazy: untouched weights and their state do not move.
+  bool ExactLazy() const {
+    const OptConfig& o = spec_.optimizer;
+    return o.kind == OptKind::kSgd && o.momentum == 0 && (spec_.l2 > 0 || spec_.l1 > 0 || o.weightDecay > 0);
+  }
+
+  // Buffers sized by the number of input columns, allocated on the first CSR chunk (not by dense training).
+  void PrepareSparse() {
+    if (mark_.size() != inputs_) {
+      mark_.assign(inputs_, 0);
+      last_.assign(inputs_, 0);
+      touched_.clear();
+      touched_.reserve(std::min<size_t>(inputs_, B_ * 16));
+    }
+    if (rowIdx_.size() < B_) rowIdx_.resize(B_);
+  }
+
+  void BeginSparseChunk(size_t count) {
+    exact_ = ExactLazy();
+    if (!exact_) return;
+    // P[t] = prod of the per-step factors c_s for s < t, Q[t] = sum of a_s / |P[s + 1]|: the first t steps of
+    // the chunk map an untouched weight w to P[t] * S_{Q[t]}(w) (S the soft threshold); see CatchUp.
+    if (P_.size() < count + 1) {
+      P_.resize(count + 1);
+      Q_.resize(count + 1);
+    }
+    P_[0] = 1;
+    Q_[0] = 0;
+    std::fill(last_.begin(), last_.end(), 0);
+  }
+
+  // Collects the distinct columns of the batch's non-zeros into touched_ (each once, in first-seen order) and
+  // brings their weights up to date (exact mode).
+  void Touch(const SparseBatch* sp, size_t rows, size_t t) {
+    touched_.clear();
+    stamp_++;
+    for (size_t r = 0; r < rows; r++) {
+      const size_t i = sp->rows[r];
+      for (int32_t q = sp->indptr[i]; q < sp->indptr[i + 1]; q++) {
+        const int32_t j = sp->indices[q];
+        if (mark_[j] != stamp_) {
+          mark_[j] = stamp_;
+          touched_.push_back(static_cast<uint32_t>(j));
+        }
+      }
+    }
+    if (exact_)
+      for (uint32_t j : touched_) CatchUp(j, t);
+  }
+
+  // Applies steps last_[j] .. t-1 of the chunk to column j of W0, none of which had data on it: each step is
+  // w <- S_{a_s}(c_s w) with c_s = decay - lr (l2 + wd decay) and a_s = lr l1 (the dense step on a zero data
+  // gradient, then the proximal L1). S_a(c w) = c S_{a/|c|}(w) and S_a(S_b(w)) = S_{a+b}(w) compose them into
+  // P[t]/P[L] * S_{|P[L]| (Q[t] - Q[L])}(w).
+  void CatchUp(uint32_t j, size_t t) {
+    const size_t L = last_[j];
+    if (L >= t) return;
+    const double C = P_[t] / P_[L], A = std::fabs(P_[L]) * (Q_[t] - Q_[L]);
+    const size_t units = static_cast<size_t>(spec_.layers[0].units);
+    T* W = params_.data() + layout_.weightOffset[0];
+    for (size_t u = 0; u < units; u++) {
+      T& w = W[u * inputs_ + j];
+      const double x = static_cast<double>(w);
+      const double a = std::fabs(x) - A;
+      w = static_cast<T>(A == 0 ? x * C : a > 0 ? std::copysign(a, x) * C : 0.0);
+    }
+    last_[j] = t;
+  }
+
+  // Step t of the chunk done: record its factor and threshold; every column the step touched is current at t + 1.
+  void AfterSparseStep(const StepScalars& s, double lr, size_t t) {
+    if (!exact_) return;
+    for (uint32_t j : touched_) last_[j] = t + 1;
+    const double c = s.decay - lr * (spec_.l2 + s.wd * s.decay);
+    const double a = lr * spec_.l1;
+    P_[t + 1] = P_[t] * c;
+    Q_[t + 1] = Q_[t] + (P_[t + 1] != 0 ? a / std::fabs(P_[t + 1]) : 0);
+    if (std::fabs(P_[t + 1]) > 1e-150) return;
+    // The product underflows (large lr * l2 over a long chunk) or a factor is 0: bring every untouched column up
+    // to date through step t one by one, and start the products again.
+    const size_t units = static_cast<size_t>(spec_.layers[0].units);
+    T* W = params_.data() + layout_.weightOffset[0];
+    for (size_t j = 0; j < inputs_; j++) {
+      if (last_[j] == t + 1) continue;
+      CatchUp(static_cast<uint32_t>(j), t);
+      for (size_t u = 0; u < units; u++) {
+        T& w = W[u * inputs_ + j];
+        const double x = c * static_cast<double>(w), m = std::fabs(x) - a;
+        w = static_cast<T>(m > 0 ? std::copysign(m, x) : 0.0);
+      }
+    }
+    P_[t + 1] = 1;
+    Q_[t + 1] = 0;
+    std::fill(last_.begin(), last_.end(), t + 1);
+  }
+
+  void EndSparseChunk(size_t count) {
+    if (!exact_) return;
+    for (size_t j = 0; j < inputs_; j++) CatchUp(static_cast<uint32_t>(j), count);
+  }
+
+  RunResult SparseFail(RunResult& r, int status, size_t batch, const char* what, const CsrView* csr, bool restore) {
+    if (restore) Restore();  // invalid input or divergence: the chunk leaves nothing behind
+    else if (csr != nullptr) EndSparseChunk(batch);  // cancelled: the weights so far, brought up to date
+    return Fail(r, status, batch, what);
+  }
+
+  // The step on CSR rows: W0's touched columns (gathered into contiguous buffers so the optimizer kernels run on
+  // them unchanged) and the dense rest of the parameters [W0 end, total). Coupled L2 enters the gradient of the
+  // touched columns only; the gradient norm (clipNorm, gradNorms) is over those and the rest. *why = 1 for a
+  // non-finite gradient norm.
+  bool SparseStep(const KernelSet<T>& k, double lr, size_t t, double* gradNorm, int* why) {
+    const size_t units = static_cast<size_t>(spec_.layers[0].units);
+    const size_t m = touched_.size() * units;
+    const size_t w0 = layout_.weightOffset[0], rest = w0 + units * inputs_, nrest = layout_.total - rest;
+    if (gp_.size() < m) {
+      gp_.resize(m);
+      gg_.resize(m);
+      for (int q = 0; q < nslots_; q++) gs_[q].resize(m);
+    }
+    T* P = params_.data();
+    T* G = grads_.data();
+    size_t e = 0;
+    for (uint32_t j : touched_)
+      for (size_t u = 0; u < units; u++, e++) {
+        const size_t at = w0 + u * inputs_ + j;
+        gp_[e] = P[at];
+        gg_[e] = G[at];
+        for (int q = 0; q < nslots_; q++) gs_[q][e] = slots_[q][at];
+      }
+    if (spec_.l2 > 0) {
+      const T l2 = static_cast<T>(spec_.l2);
+      k.axpy(m, l2, gp_.data(), gg_.data());
+      ForPenalizedRest([&](size_t off, size_t len) { k.axpy(len, l2, P + off, G + off); });
+    }
+    if (gradNorm != nullptr || spec_.clipNorm > 0) {
+      const double norm = std::sqrt(k.sumSquares(m, gg_.data()) + k.sumSquares(nrest, G + rest));
+      if (gradNorm != nullptr) *gradNorm = norm;
+      if (!std::isfinite(norm)) {
+        *why = 1;
+        return false;
+      }
+      if (spec_.clipValue > 0) {
+        k.clamp(m, static_cast<T>(spec_.clipValue), gg_.data());
+        k.clamp(nrest, static_cast<T>(spec_.clipValue), G + rest);
+      }
+      if (spec_.clipNorm > 0) {
+        const double coef = spec_.clipNorm / (norm + 1e-6);
+        if (coef < 1.0) {
+          k.scale(m, static_cast<T>(coef), gg_.data());
+          k.scale(nrest, static_cast<T>(coef), G + rest);
+        }
+      }
+    } else if (spec_.clipValue > 0) {
+      k.clamp(m, static_cast<T>(spec_.clipValue), gg_.data());
+      k.clamp(nrest, static_cast<T>(spec_.clipValue), G + rest);
+    }
+    const StepScalars s = Prepare(spec_.optimizer, ost_, lr);
+    auto sl = [&](int q, T* dense) -> T* { return q < nslots_ ? (dense ? slots_[q].data() + rest : gs_[q].data()) : nullptr; };
+    bool ok = Step(k, spec_.optimizer, s, m, gp_.data(), gg_.data(), sl(0, nullptr), sl(1, nullptr), sl(2, nullptr));
+    ok = Step(k, spec_.optimizer, s, nrest, P + rest, G + rest, sl(0, P), sl(1, P), sl(2, P)) && ok;
+    if (spec_.l1 > 0) {
+      const T thr = static_cast<T>(lr * spec_.l1);
+      k.softThreshold(m, thr, gp_.data());
+      ForPenalizedRest([&](size_t off, size_t len) { k.softThreshold(len, thr, P + off); });
+    }
+    e = 0;
+    for (uint32_t j : touched_)
+      for (size_t u = 0; u < units; u++, e++) {
+        const size_t at = w0 + u * inputs_ + j;
+        P[at] = gp_[e];
+        for (int q = 0; q < nslots_; q++) slots_[q][at] = gs_[q][e];
+      }
+    AfterSparseStep(s, lr, t);
+    return ok;
+  }
+
+  // The penalized ranges other than W0 (layer 0's bias when penalizeBias, every later layer).
+  template <typename F>
+  void ForPenalizedRest(F f) {
+    for (size_t l = 0; l < spec_.layers.size(); l++) {
+      const auto& L = spec_.layers[l];
+      if (l > 0) f(layout_.weightOffset[l], static_cast<size_t>(L.units * L.inputs));
+      if (spec_.penalizeBias && L.useBias) f(layout_.biasOffset[l], static_cast<size_t>(L.units));
+    }
   }
 
   T* SlotPtr(int i) { return i < nslots_ ? slots_[i].data() : nullptr; }
@@ -221,7 +459,7 @@ class Trainer final : public TrainerBase {
   // What layer l feeds the next one while training: the dropped-out copy when it has dropout.
   const T* Fed(size_t l) const { return dropped_ && spec_.layers[l].dropout > 0 ? D_[l].data() : LayerOut(l); }
 
-  void Forward(const KernelSet<T>& k, const T* X, size_t rows, bool training) {
+  void Forward(const KernelSet<T>& k, const T* X, size_t rows, bool training, const SparseBatch* sp) {
     dropped_ = training;
     const T* in = X;
     for (size_t l = 0; l < spec_.layers.size(); l++) {
@@ -230,7 +468,20 @@ class Trainer final : public TrainerBase {
       const T* W = params_.data() + layout_.weightOffset[l];
       T* Z = Z_[l].data();
       // Z[rows, units] = in[rows, inputs] * W^T  (W stored [units, inputs])
-      if (units == 1)
+      if (l == 0 && sp != nullptr) {
+        // CSR rows: Z[r, u] = sum over the row's non-zeros v at column j of v * W[u, j].
+        const size_t U = static_cast<size_t>(units);
+        std::fill(Z, Z + rows * U, T(0));
+        for (size_t r = 0; r < rows; r++) {
+          const size_t i = sp->rows[r];
+          T* z = Z + r * U;
+          for (int32_t q = sp->indptr[i]; q < sp->indptr[i + 1]; q++) {
+            const size_t j = static_cast<size_t>(sp->indices[q]);
+            const T v = sp->values[q];
+            for (size_t u = 0; u < U; u++) z[u] += v * W[u * inputs_ + j];
+          }
+        }
+      } else if (units == 1)
         Gemv(false, static_cast<int>(rows), inputs, in, inputs, W, Z);
       else
         Gemm(k, false, true, static_cast<int>(rows), units, inputs, T(1), in, inputs, W, inputs, T(0), Z, units);
@@ -254,7 +505,7 @@ class Trainer final : public TrainerBase {
   }
 
   // Expects dLoss/dZ of the last layer in d0_.
-  void Backward(const KernelSet<T>& k, const T* X, size_t rows) {
+  void Backward(const KernelSet<T>& k, const T* X, size_t rows, const SparseBatch* sp) {
     T* delta = d0_.data();
     T* next = d1_.data();
     for (size_t li = spec_.layers.size(); li-- > 0;) {
@@ -263,7 +514,21 @@ class Trainer final : public TrainerBase {
       const T* Ain = li == 0 ? X : Fed(li - 1);
       T* gW = grads_.data() + layout_.weightOffset[li];
       // gW[units, inputs] = delta^T[units, rows] * Ain[rows, inputs]
-      if (units == 1)
+      if (li == 0 && sp != nullptr) {
+        // CSR rows: only the touched columns of gW (the sparse outer products); the others are never read.
+        const size_t U = static_cast<size_t>(units);
+        for (uint32_t j : touched_)
+          for (size_t u = 0; u < U; u++) gW[u * inputs_ + j] = T(0);
+        for (size_t r = 0; r < rows; r++) {
+          const size_t i = sp->rows[r];
+          const T* d = delta + r * U;
+          for (int32_t q = sp->indptr[i]; q < sp->indptr[i + 1]; q++) {
+            const size_t j = static_cast<size_t>(sp->indices[q]);
+            const T v = sp->values[q];
+            for (size_t u = 0; u < U; u++) gW[u * inputs_ + j] += d[u] * v;
+          }
+        }
+      } else if (units == 1)
         Gemv(true, static_cast<int>(rows), inputs, Ain, inputs, delta, gW);
       else
         Gemm(k, true, false, units, inputs, static_cast<int>(rows), T(1), delta, units, Ain, inputs, T(0), gW, inputs);
@@ -393,6 +658,16 @@ class Trainer final : public TrainerBase {
   std::vector<T> xb_, yb_, wb_, d0_, d1_;
   std::vector<std::vector<T>> Z_, A_, M_, D_;  // pre-activation, activation, dropout mask, dropped output
   std::vector<double> colsum_;
+  // CSR input (allocated on first use): the batch's row indices, its distinct columns, a per-column stamp that
+  // dedupes them, and for exact lazy SGD each column's last update time and the chunk's products P_ and sums Q_.
+  std::vector<uint32_t> rowIdx_, touched_;
+  std::vector<uint64_t> mark_;
+  std::vector<size_t> last_;
+  std::vector<double> P_, Q_;
+  std::vector<T> gp_, gg_, gs_[3];  // touched W0 entries gathered: params, gradients, optimizer slots
+  SparseBatch sp_;
+  uint64_t stamp_ = 0;
+  bool exact_ = false;
   bool dropped_ = false;  // the last Forward applied dropout masks (training), so Backward must too
 };
 

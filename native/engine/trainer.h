@@ -21,6 +21,15 @@ struct RunResult {
   std::string what;
 };
 
+// Rows in compressed sparse row form (scipy.sparse.csr_matrix): row i's non-zeros are values[k] at columns
+// indices[k] for k in [indptr[i], indptr[i+1]). values has the trainer's dtype. The caller validates (monotone
+// indptr from 0, indices in [0, inputs)); the trainer trusts it.
+struct CsrView {
+  const int32_t* indptr = nullptr;
+  const int32_t* indices = nullptr;
+  const void* values = nullptr;
+};
+
 // Type-erased interface so the binding holds one pointer for float32 and float64 trainers.
 class TrainerBase {
  public:
@@ -34,7 +43,15 @@ class TrainerBase {
   virtual RunResult RunBatches(const void* X, const void* Y, const void* W, size_t n, const uint32_t* order,
                                size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
                                double* gradNorms, const std::atomic<bool>* cancel = nullptr) = 0;
+  // The same over CSR rows: the first layer reads only the non-zeros and a step touches only the first-layer
+  // weights of the columns present in the batch (plus the dense rest of the network). Plain SGD (momentum 0) gets
+  // the untouched columns' L2 decay / weight decay and proximal L1 just in time, in closed form, so it equals the
+  // dense step for step; every other optimizer updates the touched columns only (lazy, as torch.optim.SparseAdam).
+  virtual RunResult RunBatchesCsr(const CsrView& X, const void* Y, const void* W, size_t n, const uint32_t* order,
+                                  size_t batchSize, size_t firstBatch, size_t count, const double* lrs, double* losses,
+                                  double* gradNorms, const std::atomic<bool>* cancel = nullptr) = 0;
   virtual void Predict(const void* X, size_t n, void* out) = 0;
+  virtual void PredictCsr(const CsrView& X, size_t n, void* out) = 0;
   // Loss (batch mean, data term) and gradient of the whole objective (incl. L2) at the current parameters for
   // n <= maxBatch rows, without updating anything (dropout off). grads has NumParams() elements.
   virtual double Gradients(const void* X, const void* Y, const void* W, size_t n, void* grads) = 0;

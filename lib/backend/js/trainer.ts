@@ -5,7 +5,8 @@
  */
 import { Rng } from '../../rng';
 import { OptionError, StateError, ShapeError } from '../../errors';
-import type { BackendTrainer, EngineSpec, FloatArray, RunResult, TrainerState } from '../types';
+import type { BackendTrainer, CsrData, EngineSpec, FloatArray, RunResult, TrainerState } from '../types';
+import { isCsrData } from '../types';
 import { LOSSES, layoutOf, lossParamDefault, lossParamProblem, numSlots, slotInit, targetColumns } from '../../engine/spec';
 import { elementLoss } from './losses';
 import { ACT, activate, activationGrad, stableSigmoid } from './activations';
@@ -14,6 +15,15 @@ import { l2Norm } from '../../numerics';
 
 
 const YIELD_MS = 10;
+
+/** A batch of CSR rows: batch row q is data row rows[q]. */
+interface SparseBatch extends CsrData {
+  rows: Uint32Array;
+}
+
+function clampTo(a: FloatArray, cv: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! > cv ? cv : a[i]! < -cv ? -cv : a[i]!;
+}
 let lastYield = performance.now();
 
 export class JsTrainer implements BackendTrainer {
@@ -127,10 +137,35 @@ export class JsTrainer implements BackendTrainer {
     this.slots.forEach((s, i) => s.fill(slotInit(this.spec.optimizer, i)));
   }
 
-  private data: { X: FloatArray; Y: FloatArray; n: number; weights: FloatArray | null; order: Uint32Array } | undefined;
+  private data: { X: FloatArray | CsrData; Y: FloatArray; n: number; weights: FloatArray | null; order: Uint32Array } | undefined;
 
-  setData(X: FloatArray, Y: FloatArray, n: number, weights: FloatArray | null = null): void {
+  /** The binding's CSR checks (native/binding/trainer_wrap.cc RequireCsr), with its messages. */
+  private checkCsr(X: CsrData, n: number): void {
+    const { indptr, indices, values } = X;
+    if (!(indptr instanceof Int32Array)) throw new ShapeError('Expected a Int32Array for X.indptr', 'X.indptr');
+    if (!(indices instanceof Int32Array)) throw new ShapeError('Expected a Int32Array for X.indices', 'X.indices');
+    if (!(values instanceof this.F)) throw new ShapeError(`Expected a ${this.F.name} for X.values`, 'X.values');
+    if (indptr.length !== n + 1) throw new ShapeError(`Expected X.indptr to have length ${n + 1} (rows + 1) but received length ${indptr.length}`, 'X.indptr');
+    if (indptr[0] !== 0) throw new ShapeError(`Expected X.indptr[0] to be 0 but received ${indptr[0]}`, 'X.indptr');
+    for (let i = 0; i < n; i++)
+      if (indptr[i + 1]! < indptr[i]!) throw new ShapeError(`Expected X.indptr to be non-decreasing but X.indptr[${i + 1}] = ${indptr[i + 1]} < X.indptr[${i}] = ${indptr[i]}`, 'X.indptr');
+    const nnz = indptr[n]!;
+    if (indices.length !== nnz) throw new ShapeError(`Expected X.indices to have length ${nnz} (X.indptr[rows], the number of non-zeros) but received length ${indices.length}`, 'X.indices');
+    if (values.length !== nnz) throw new ShapeError(`Expected X.values to have length ${nnz} (X.indptr[rows], the number of non-zeros) but received length ${values.length}`, 'X.values');
+    for (let q = 0; q < nnz; q++)
+      if (!(indices[q]! >= 0 && indices[q]! < this.inputs)) throw new ShapeError(`Expected column indices in [0, ${this.inputs}) but X.indices[${q}] = ${indices[q]}`, 'X.indices');
+  }
+
+  setData(X: FloatArray | CsrData, Y: FloatArray, n: number, weights: FloatArray | null = null): void {
     this.idle('setData');
+    if (isCsrData(X)) {
+      if (!(Y instanceof this.F) || Y.length !== n * this.ycols) throw new ShapeError(`Expected y to be a ${this.F.name} of length ${n * this.ycols} (n * targetColumns)`, 'y');
+      if (weights && (!(weights instanceof this.F) || weights.length !== n)) throw new ShapeError(`Expected sampleWeight to be a ${this.F.name} of length ${n}`, 'sampleWeight');
+      this.checkCsr(X, n);
+      // Copied, as the binding does: later changes to the caller's arrays do not reach training.
+      this.data = { X: { indptr: X.indptr.slice(), indices: X.indices.slice(), values: X.values.slice() }, Y: Y.slice(), n, weights: weights?.slice() ?? null, order: Uint32Array.from({ length: n }, (_, i) => i) };
+      return;
+    }
     if (!(X instanceof this.F) || X.length !== n * this.inputs) throw new ShapeError(`Expected X to be a ${this.F.name} of length ${n * this.inputs} (n * inputs)`, 'X');
     if (!(Y instanceof this.F) || Y.length !== n * this.ycols) throw new ShapeError(`Expected y to be a ${this.F.name} of length ${n * this.ycols} (n * targetColumns)`, 'y');
     if (weights && (!(weights instanceof this.F) || weights.length !== n)) throw new ShapeError(`Expected sampleWeight to be a ${this.F.name} of length ${n}`, 'sampleWeight');
@@ -160,7 +195,9 @@ export class JsTrainer implements BackendTrainer {
     gradNorms: Float64Array | null,
   ): Promise<RunResult> {
     if (!this.data) throw new StateError('Call setData before runBatches', 'runBatches');
-    const { X, Y, n, weights } = this.data;
+    if (isCsrData(this.data.X)) return this.runBatchesCsr(shuffled, batchSize, firstBatch, count, lrs, losses, gradNorms);
+    const { Y, n, weights } = this.data;
+    const X = this.data.X as FloatArray;
     const order = shuffled ? this.data.order : null;
     this.idle('runBatches');
     if (!(batchSize >= 1 && batchSize <= this.spec.maxBatch)) throw new ShapeError(`Expected batchSize in [1, ${this.spec.maxBatch}] but received ${batchSize}`, 'batchSize');
@@ -254,9 +291,220 @@ export class JsTrainer implements BackendTrainer {
     }
   }
 
-  predict(X: FloatArray, n: number, out: FloatArray): void {
+  // ---- CSR rows (mirrors native/engine/trainer.cc: Touch, CatchUp, AfterSparseStep, SparseStep) --------------
+  private touched: number[] = [];
+  private mark: Float64Array | undefined;
+  private last: Float64Array | undefined;
+  private stamp = 0;
+  private exact = false;
+  private P: number[] = [];
+  private Q: number[] = [];
+
+  /** Plain SGD gets the untouched columns' decay and L1 just in time (exact); other optimizers are lazy. */
+  private exactLazy(): boolean {
+    const o = this.spec.optimizer;
+    return o.kernel === 'sgd' && o.momentum === 0 && (this.spec.l2 > 0 || this.spec.l1 > 0 || o.weightDecay > 0);
+  }
+
+  private catchUp(j: number, t: number): void {
+    const L = this.last![j]!;
+    if (L >= t) return;
+    const C = this.P[t]! / this.P[L]!, A = Math.abs(this.P[L]!) * (this.Q[t]! - this.Q[L]!);
+    const { units } = this.spec.layers[0]!;
+    const p = this.params, W = this.wOff[0]!, r = this.r;
+    for (let u = 0; u < units; u++) {
+      const at = W + u * this.inputs + j;
+      const x = p[at]!, a = Math.abs(x) - A;
+      p[at] = r(A === 0 ? x * C : a > 0 ? Math.sign(x) * a * C : 0);
+    }
+    this.last![j] = t;
+  }
+
+  private afterSparseStep(lr: number, wd: number, decay: number, t: number): void {
+    if (!this.exact) return;
+    for (const j of this.touched) this.last![j] = t + 1;
+    const c = decay - lr * (this.spec.l2 + wd * decay), a = lr * this.spec.l1;
+    this.P[t + 1] = this.P[t]! * c;
+    this.Q[t + 1] = this.Q[t]! + (this.P[t + 1] !== 0 ? a / Math.abs(this.P[t + 1]!) : 0);
+    if (Math.abs(this.P[t + 1]!) > 1e-150) return;
+    const { units } = this.spec.layers[0]!;
+    const p = this.params, W = this.wOff[0]!, r = this.r;
+    for (let j = 0; j < this.inputs; j++) {
+      if (this.last![j] === t + 1) continue;
+      this.catchUp(j, t);
+      for (let u = 0; u < units; u++) {
+        const at = W + u * this.inputs + j;
+        const x = c * p[at]!, m = Math.abs(x) - a;
+        p[at] = r(m > 0 ? Math.sign(x) * m : 0);
+      }
+    }
+    this.P[t + 1] = 1;
+    this.Q[t + 1] = 0;
+    this.last!.fill(t + 1);
+  }
+
+  private endSparseChunk(count: number): void {
+    if (this.exact) for (let j = 0; j < this.inputs; j++) this.catchUp(j, count);
+  }
+
+  private async runBatchesCsr(
+    shuffled: boolean, batchSize: number, firstBatch: number, count: number, lrs: Float64Array, losses: Float64Array, gradNorms: Float64Array | null,
+  ): Promise<RunResult> {
+    const { Y, n, weights } = this.data!;
+    const X = this.data!.X as CsrData;
+    const order = shuffled ? this.data!.order : null;
+    this.idle('runBatches');
+    if (!(batchSize >= 1 && batchSize <= this.spec.maxBatch)) throw new ShapeError(`Expected batchSize in [1, ${this.spec.maxBatch}] but received ${batchSize}`, 'batchSize');
+    if (!this.mark || this.mark.length !== this.inputs) {
+      this.mark = new Float64Array(this.inputs);
+      this.last = new Float64Array(this.inputs);
+    }
+    this.busy = true;
+    try {
+      const snapP = this.params.slice();
+      const snapS = this.slots.map((s) => s.slice());
+      const snapO = { ...this.ost };
+      const snapA = this.avg?.slice();
+      const fail = (status: number, c: number, what: string): RunResult => {
+        if (snapA) this.avg!.set(snapA);
+        this.params.set(snapP);
+        this.slots.forEach((s, i) => s.set(snapS[i]!));
+        this.ost = snapO;
+        return { status, batch: c, what };
+      };
+      this.exact = this.exactLazy();
+      if (this.exact) {
+        this.P = [1];
+        this.Q = [0];
+        this.last!.fill(0);
+      }
+      const rowsIdx = new Uint32Array(this.spec.maxBatch);
+      const sp: SparseBatch = { ...X, rows: rowsIdx };
+      const units = this.spec.layers[0]!.units, W0 = this.wOff[0]!, rest = W0 + units * this.inputs;
+      const r = this.r;
+      for (let c = 0; c < count; c++) {
+        if (performance.now() - lastYield > YIELD_MS) {
+          await new Promise<void>((res) => setImmediate(res));
+          lastYield = performance.now();
+        }
+        const start = (firstBatch + c) * batchSize;
+        const rows = Math.min(batchSize, n - start);
+        for (let q = 0; q < rows; q++) {
+          const i = order === null ? start + q : order[start + q]!;
+          if (i >= n) return fail(2, c, 'row index out of range in order');
+          rowsIdx[q] = i;
+          this.yb.set(Y.subarray(i * this.ycols, (i + 1) * this.ycols), q * this.ycols);
+          if (weights) this.wb[q] = weights[i]!;
+        }
+        const yb = this.yb, wb = weights ? this.wb : null;
+        // The batch's distinct columns, first seen first; bring them up to date.
+        this.touched.length = 0;
+        this.stamp++;
+        for (let q = 0; q < rows; q++) {
+          const i = rowsIdx[q]!;
+          for (let k = X.indptr[i]!; k < X.indptr[i + 1]!; k++) {
+            const j = X.indices[k]!;
+            if (this.mark[j] !== this.stamp) {
+              this.mark[j] = this.stamp;
+              this.touched.push(j);
+            }
+          }
+        }
+        if (this.exact) for (const j of this.touched) this.catchUp(j, c);
+        if (this.classes > 0) {
+          for (let q = 0; q < rows; q++) {
+            const y = yb[q]!;
+            if (!(y >= 0 && y < this.classes && y === Math.floor(y))) return fail(2, c, 'class label out of range');
+          }
+        }
+        this.forward(this.xb, rows, true, sp);
+        const loss = this.lossForward(rows, yb, wb, true) / rows;
+        losses[c] = loss;
+        if (!Number.isFinite(loss)) return fail(1, c, 'loss');
+        this.backward(this.xb, rows, sp);
+        // Gather W0's touched entries, then step them and the dense rest [rest, total) alike.
+        const m = this.touched.length * units;
+        const gp = new this.F(m), gg = new this.F(m), gs = this.slots.map(() => new this.F(m));
+        let e = 0;
+        for (const j of this.touched)
+          for (let u = 0; u < units; u++, e++) {
+            const at = W0 + u * this.inputs + j;
+            gp[e] = this.params[at]!;
+            gg[e] = this.grads[at]!;
+            this.slots.forEach((s, k) => (gs[k]![e] = s[at]!));
+          }
+        const P = this.params.subarray(rest), G = this.grads.subarray(rest), S = this.slots.map((s) => s.subarray(rest));
+        if (this.spec.l2 > 0) {
+          const l2 = r(this.spec.l2);
+          for (let k = 0; k < m; k++) gg[k] = r(gg[k]! + r(l2 * gp[k]!));
+          this.forPenalizedRest((off, len) => {
+            for (let i = off; i < off + len; i++) this.grads[i] = r(this.grads[i]! + r(l2 * this.params[i]!));
+          });
+        }
+        const clipAll = (f: (a: FloatArray) => void) => (f(gg), f(G));
+        if (gradNorms || this.spec.clipNorm > 0) {
+          const norm = l2Norm([gg, G]);
+          if (gradNorms) gradNorms[c] = norm;
+          if (!Number.isFinite(norm)) return fail(1, c, 'gradient');
+          if (this.spec.clipValue > 0) clipAll((a) => clampTo(a, r(this.spec.clipValue)));
+          if (this.spec.clipNorm > 0) {
+            const coef = this.spec.clipNorm / (norm + 1e-6);
+            if (coef < 1) clipAll((a) => { const k = r(coef); for (let i = 0; i < a.length; i++) a[i] = r(a[i]! * k); });
+          }
+        } else if (this.spec.clipValue > 0) clipAll((a) => clampTo(a, r(this.spec.clipValue)));
+        const lr = lrs[c]!;
+        const s = prepare(this.spec.optimizer, this.ost, lr);
+        let ok = step(this.spec.optimizer, s, gp, gg, gs[0], gs[1], gs[2]);
+        ok = step(this.spec.optimizer, s, P, G, S[0], S[1], S[2]) && ok;
+        if (this.spec.l1 > 0) {
+          const t = r(lr * this.spec.l1);
+          const soft = (a: FloatArray, from: number, to: number) => {
+            for (let i = from; i < to; i++) { const w = a[i]!; a[i] = w > t ? r(w - t) : w < -t ? r(w + t) : 0; }
+          };
+          soft(gp, 0, m);
+          this.forPenalizedRest((off, len) => soft(this.params, off, off + len));
+        }
+        e = 0;
+        for (const j of this.touched)
+          for (let u = 0; u < units; u++, e++) {
+            const at = W0 + u * this.inputs + j;
+            this.params[at] = gp[e]!;
+            this.slots.forEach((sl, k) => (sl[at] = gs[k]![e]!));
+          }
+        this.afterSparseStep(lr, s.wd, s.decay, c);
+        if (!ok) return fail(1, c, 'parameters or optimizer state');
+        if (this.avg) this.accumulate();
+      }
+      this.endSparseChunk(count);
+      return { status: 0, batch: 0, what: '' };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The penalized ranges other than W0: layer 0's bias with penalizeBias, and every later layer. */
+  private forPenalizedRest(f: (off: number, len: number) => void): void {
+    this.spec.layers.forEach((L, l) => {
+      if (l > 0) f(this.wOff[l]!, L.units * L.inputs);
+      if (this.spec.penalizeBias && L.useBias) f(this.bOff[l]!, L.units);
+    });
+  }
+
+  predict(X: FloatArray | CsrData, n: number, out: FloatArray): void {
     this.idle('predict');
     const B = this.spec.maxBatch;
+    if (isCsrData(X)) {
+      this.checkCsr(X, n);
+      if (out.length !== n * this.outputs) throw new ShapeError(`Expected out to have length ${n * this.outputs} but received length ${out.length}`, 'out');
+      const rowsIdx = new Uint32Array(B);
+      for (let start = 0; start < n; start += B) {
+        const rows = Math.min(B, n - start);
+        for (let q = 0; q < rows; q++) rowsIdx[q] = start + q;
+        this.forward(this.xb, rows, false, { ...X, rows: rowsIdx });
+        out.set(this.Z[this.Z.length - 1]!.subarray(0, rows * this.outputs), start * this.outputs);
+      }
+      return;
+    }
     if (X.length !== n * this.inputs) throw new ShapeError(`Expected X to have length ${n * this.inputs} (n * inputs) but received length ${X.length}`, 'X');
     if (out.length !== n * this.outputs) throw new ShapeError(`Expected out to have length ${n * this.outputs} but received length ${out.length}`, 'out');
     for (let start = 0; start < n; start += B) {
@@ -289,11 +537,12 @@ export class JsTrainer implements BackendTrainer {
     return loss;
   }
 
-  private forward(X: FloatArray, rows: number, training: boolean): void {
+  private forward(X: FloatArray, rows: number, training: boolean, sp?: SparseBatch): void {
     this.dropped = training;
     const r = this.r;
     const p = this.params;
     let input: FloatArray = X;
+    const acc = this.acc;
     this.spec.layers.forEach((L, l) => {
       const Z = this.Z[l]!;
       const act = this.act[l]!;
@@ -304,10 +553,20 @@ export class JsTrainer implements BackendTrainer {
       // Z = input · Wᵀ, then bias (rounded after the product, as sgemm then the bias pass), then activation.
       for (let q = 0; q < rows; q++) {
         const xo = q * inputs;
+        if (l === 0 && sp) {
+          // CSR row: Σ over its non-zeros v at column j of v · W[u, j].
+          acc.fill(0, 0, units);
+          const i = sp.rows[q]!;
+          for (let k = sp.indptr[i]!; k < sp.indptr[i + 1]!; k++) {
+            const j = sp.indices[k]!, v = sp.values[k]!;
+            for (let u = 0; u < units; u++) acc[u] += v * p[W + u * inputs + j]!;
+          }
+        }
         for (let u = 0; u < units; u++) {
           const wo = W + u * inputs;
           let s = 0;
-          for (let i = 0; i < inputs; i++) s += input[xo + i]! * p[wo + i]!;
+          if (l === 0 && sp) s = acc[u]!;
+          else for (let i = 0; i < inputs; i++) s += input[xo + i]! * p[wo + i]!;
           let z = r(s);
           if (L.useBias) z = r(z + p[b + u]!);
           Z[q * units + u] = z;
@@ -384,7 +643,7 @@ export class JsTrainer implements BackendTrainer {
     return sum;
   }
 
-  private backward(X: FloatArray, rows: number): void {
+  private backward(X: FloatArray, rows: number, sp?: SparseBatch): void {
     const r = this.r;
     const p = this.params;
     const g = this.grads;
@@ -397,7 +656,17 @@ export class JsTrainer implements BackendTrainer {
       const Ain = li === 0 ? X : this.fed(li - 1);
       const W = this.wOff[li]!;
       // gW[u, i] = Σ_q delta[q, u] · Ain[q, i], accumulated in double.
-      for (let u = 0; u < units; u++) {
+      if (li === 0 && sp) {
+        // CSR rows: only the touched columns (the sparse outer products), in the order native accumulates them.
+        for (const j of this.touched) for (let u = 0; u < units; u++) g[W + u * inputs + j] = 0;
+        for (let q = 0; q < rows; q++) {
+          const i = sp.rows[q]!;
+          for (let k = sp.indptr[i]!; k < sp.indptr[i + 1]!; k++) {
+            const j = sp.indices[k]!, v = sp.values[k]!;
+            for (let u = 0; u < units; u++) g[W + u * inputs + j] = r(g[W + u * inputs + j]! + r(delta[q * units + u]! * v));
+          }
+        }
+      } else for (let u = 0; u < units; u++) {
         acc.fill(0, 0, inputs);
         for (let q = 0; q < rows; q++) {
           const dq = delta[q * units + u]!;

@@ -300,7 +300,7 @@ function withThrowingGetter<T extends object>(obj: T, key: string): T {
   return obj;
 }
 
-type TypedCtor = Float32ArrayConstructor | Float64ArrayConstructor | Uint32ArrayConstructor;
+type TypedCtor = Float32ArrayConstructor | Float64ArrayConstructor | Uint32ArrayConstructor | Int32ArrayConstructor;
 const OTHER_VIEWS = [Float32Array, Float64Array, Int32Array, Uint32Array, Uint8Array, Int8Array, Uint16Array, Int16Array, Uint8ClampedArray, BigInt64Array, BigUint64Array] as const;
 
 function fill(a: { length: number; [i: number]: number }, r: Prng, gen: () => number): void {
@@ -508,9 +508,29 @@ function numArg(r: Prng, valid: () => number, good: number): unknown {
  * lrs, losses, gradNorms, weights?). Detected from the prototype so the fuzz follows the binding.
  */
 const API: 'data' | 'legacy' = native && typeof (native as any).NativeTrainer.prototype.setData === 'function' ? 'data' : 'legacy'; // eslint-disable-line @typescript-eslint/no-explicit-any
-const ALL_METHODS = ['initialize', 'setData', 'clearData', 'shuffle', 'runBatches', 'predict', 'gradients', 'getParams', 'setParams', 'getAverage', 'setAverage', 'getSlot', 'setSlot', 'getState', 'setState', 'dispose', 'isBusy'] as const;
+const ALL_METHODS = ['initialize', 'setData', 'setDataCsr', 'predictCsr', 'clearData', 'shuffle', 'runBatches', 'predict', 'gradients', 'getParams', 'setParams', 'getAverage', 'setAverage', 'getSlot', 'setSlot', 'getState', 'setState', 'dispose', 'isBusy'] as const;
 type Method = (typeof ALL_METHODS)[number];
-const TRAINER_METHODS: readonly Method[] = API === 'data' ? ALL_METHODS : ALL_METHODS.filter((m) => m !== 'setData' && m !== 'clearData');
+const TRAINER_METHODS: readonly Method[] = API === 'data' ? ALL_METHODS : ALL_METHODS.filter((m) => m !== 'setData' && m !== 'clearData' && m !== 'setDataCsr' && m !== 'predictCsr');
+
+/** indptr, indices, values of n CSR rows over ti.inputs columns, each argument valid with probability `good`. */
+function csrArgs(r: Prng, ti: TInfo, n: number, good: number): unknown[] {
+  const C = ti.f64 ? Float64Array : Float32Array;
+  const indptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) indptr[i + 1] = indptr[i]! + r.int(0, Math.min(4, ti.inputs));
+  const nnz = indptr[n]!;
+  let ip: unknown = indptr;
+  if (!r.chance(good)) {
+    const bad = indptr.slice();
+    const how = r.int(0, 3);
+    if (how === 0 && n > 0) bad[r.int(1, n)] = -1;
+    else if (how === 1) bad[0] = 1;
+    else if (how === 2) ip = indptr.subarray(0, n);
+    else ip = junk(r);
+    if (how < 2) ip = bad;
+  }
+  const indices = typed(r, Int32Array, nnz, good, () => (r.chance(0.03) ? r.pick([-1, ti.inputs, 2 ** 31 - 1]) : r.int(0, ti.inputs - 1)));
+  return [ip, indices, typed(r, C, nnz, good)];
+}
 
 /** Arguments for one trainer method call; `good` is the probability that each argument is valid. */
 function trainerArgs(r: Prng, ti: TInfo, m: Method, good: number): unknown[] {
@@ -523,6 +543,17 @@ function trainerArgs(r: Prng, ti: TInfo, m: Method, good: number): unknown[] {
       const args: unknown[] = [typed(r, C, n * ti.inputs, good), targetsFor(r, ti, n, good), nArg];
       if (r.chance(0.4)) args.push(r.chance(0.6) ? typed(r, C, n, good, () => (r.chance(0.03) ? -1 : r.float())) : r.chance(0.5) ? null : junk(r));
       return args;
+    }
+    case 'setDataCsr': {
+      // CSR rows (issue 22): a valid indptr most of the time, else one that decreases, starts off 0, or has the wrong
+      // length; indices sometimes out of [0, inputs).
+      const nArg = r.chance(good) ? n : r.pick([0, -1, 1.5, NaN, n + 1, 2 ** 31, 2 ** 53]);
+      return [...csrArgs(r, ti, n, good), targetsFor(r, ti, n, good), nArg, ...(r.chance(0.4) ? [r.chance(0.6) ? typed(r, C, n, good, () => r.float()) : r.chance(0.5) ? null : junk(r)] : [])];
+    }
+    case 'predictCsr': {
+      const k = r.int(0, 12);
+      const nArg = r.chance(good) ? k : r.pick([-1, 0.5, NaN, k + 1, 2 ** 32, Infinity]);
+      return [...csrArgs(r, ti, k, good), nArg, typed(r, C, k * ti.outputs, good)];
     }
     case 'clearData': return [];
     case 'shuffle': return API === 'data' ? [] : [typed(r, Uint32Array, r.int(0, 12), good, () => r.int(0, 20))];
@@ -739,6 +770,7 @@ async function fuzzBinding(rec: Recorder, seed: number, budget: number): Promise
           if (res.ok) checkResult(rec, ti, m, res.value, desc);
           if (res.ok && m === 'dispose') ti.disposed = true;
           if (res.ok && m === 'setData') ti.n = args[2] as number;
+          if (res.ok && m === 'setDataCsr') ti.n = args[4] as number;
           if (res.ok && m === 'clearData') ti.n = 0;
           continue;
         }

@@ -6,7 +6,7 @@ import { BackendError, OptionError } from '../errors';
 import { JsOptimizerKernel } from './js/optimizers';
 import { JsTrainer } from './js/trainer';
 import { loadNative } from './native/loader';
-import { isCsrData, type Backend, type BackendTrainer, type Dtype, type EngineSpec, type KernelConfig, type OptimizerKernel } from './types';
+import { isCsrData, type Backend, type BackendTrainer, type CsrData, type Dtype, type EngineSpec, type FloatArray, type KernelConfig, type OptimizerKernel } from './types';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -27,18 +27,24 @@ const FIXES = [
 ].join('\n');
 
 /** The addon takes CSR rows as three arrays (setDataCsr, predictCsr: no property reads in C++); one interface here. */
-type NativeTrainer = BackendTrainer & {
+type NativeCtor = new (spec: EngineSpec) => BackendTrainer & {
   setDataCsr(indptr: Int32Array, indices: Int32Array, values: unknown, Y: unknown, n: number, w: unknown): void;
   predictCsr(indptr: Int32Array, indices: Int32Array, values: unknown, n: number, out: unknown): void;
 };
-function withCsr(t: NativeTrainer): BackendTrainer {
-  const setData = t.setData.bind(t), predict = t.predict.bind(t);
-  // The addon's methods are read-only on its prototype: define the dispatchers on the instance.
-  return Object.defineProperties(t, {
-    setData: { value: ((X, Y, n, w) => (isCsrData(X) ? t.setDataCsr(X.indptr, X.indices, X.values, Y, n, w) : setData(X, Y, n, w))) satisfies BackendTrainer['setData'] },
-    predict: { value: ((X, n, out) => (isCsrData(X) ? t.predictCsr(X.indptr, X.indices, X.values, n, out) : predict(X, n, out))) satisfies BackendTrainer['predict'] },
-  });
+/** A subclass, not per-instance closures: closures on every trainer slowed the GC finalizers that free them (test 91). */
+function withCsr(Native: NativeCtor): new (spec: EngineSpec) => BackendTrainer {
+  return class NativeTrainer extends Native {
+    override setData(X: FloatArray | CsrData, Y: FloatArray, n: number, w?: FloatArray | null): void {
+      if (isCsrData(X)) this.setDataCsr(X.indptr, X.indices, X.values, Y, n, w);
+      else super.setData(X, Y, n, w);
+    }
+    override predict(X: FloatArray | CsrData, n: number, out: FloatArray): void {
+      if (isCsrData(X)) this.predictCsr(X.indptr, X.indices, X.values, n, out);
+      else super.predict(X, n, out);
+    }
+  };
 }
+let NativeTrainerClass: (new (spec: EngineSpec) => BackendTrainer) | undefined;
 
 export function getNativeBackend(): Backend | undefined {
   if (nativeBackend) return nativeBackend;
@@ -46,7 +52,7 @@ export function getNativeBackend(): Backend | undefined {
   if (!binding) return undefined;
   nativeBackend = {
     name: 'native',
-    createTrainer: (spec: EngineSpec) => withCsr(new binding.NativeTrainer(spec) as NativeTrainer),
+    createTrainer: (spec: EngineSpec) => new (NativeTrainerClass ??= withCsr(binding.NativeTrainer as NativeCtor))(spec),
     createOptimizerKernel: (config: KernelConfig, dtype: Dtype) => new binding.OptimizerKernel(config, dtype) as OptimizerKernel,
   };
   return nativeBackend;

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     t = Date.now();
     // In memory: read the whole file into one matrix first, then train on it.
     const parts: { X: Float32Array; y: Float64Array; rows: number }[] = [];
-    for await (const c of chunksOf(small, { dtype: 'float32', chunkRows: 65536 })) parts.push({ X: c.X.data.slice() as Float32Array, y: c.y.slice(), rows: c.X.rows });
+    for await (const c of chunksOf(small, { dtype: 'float32', chunkRows: 65536 })) parts.push({ X: (c.X as { data: Float32Array }).data.slice(), y: c.y.slice(), rows: c.X.rows });
     const n = parts.reduce((a, p) => a + p.rows, 0);
     const X = new Float32Array(n * D), y = new Float64Array(n);
     let off = 0;

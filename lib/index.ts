@@ -17,8 +17,8 @@ export type { FitOptions, PartialFitOptions, StreamFitOptions } from './train/op
 export type { History, EpochInfo, EpochCallback, BatchInfo, BatchCallback, TrainingCallback } from './train/types';
 export { sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam, optimizerByName } from './optim/optimizers';
 export { lbfgs } from './optim/lbfgs';
-export { hashFeatures } from './text/hashing';
-export type { HashFeaturesOptions } from './text/hashing';
+export { hashFeatures, hashStream } from './text/hashing';
+export type { HashFeaturesOptions, TextRecord } from './text/hashing';
 export type { CsrMatrix } from './data/sparse';
 export type { LrFindOptions, LrFindResult } from './train/lr-find';
 export type { LbfgsOptions, LbfgsSpec } from './optim/lbfgs';

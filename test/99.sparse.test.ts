@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, MLPClassifier, OptionError, ShapeError, SoftmaxRegression,
-  adam, hashFeatures, lbfgs, loadCsvSync, momentum, rmsprop, sgd, step, type CsrMatrix,
+  adam, hashFeatures, hashStream, lbfgs, loadCsvSync, momentum, rmsprop, sgd, step, type CsrMatrix,
 } from '../lib';
 import { getBackend } from '../lib/backend';
 import type { EngineSpec } from '../lib/engine/spec';
@@ -184,6 +184,42 @@ describe('99 sparse: CSR input', () => {
           out.native.s.forEach((s, i) => assert.ok(maxDiff(s, out.js!.s[i]!) < 1e-12));
         }
       }
+    });
+  });
+
+  describe('streams of CSR chunks', () => {
+    for (const backend of BACKENDS)
+      it(`fit on an iterable of CSR chunks equals the in-memory CSR fit in row order; hashStream feeds it (${backend})`, async () => {
+        const yNum = textY.map((v) => (v === 'pos' ? 1 : 0));
+        const opts = { epochs: 2, batchSize: 8, optimizer: sgd({ learningRate: 0.3 }), seed: 4, shuffle: false };
+        const mem = new LogisticRegression({ backend, dtype: 'float64', regularization: { l2: 1e-3, l1: 1e-4 } });
+        await mem.fit(textCsr, yNum, opts);
+        // Chunks of 70 rows (not a multiple of the batch): the stream restages them into blocks of whole batches.
+        const chunks = () => Array.from({ length: Math.ceil(300 / 70) }, (_, c) => {
+          const lo = c * 70, hi = Math.min(300, lo + 70);
+          const a = textCsr.indptr[lo]!, b = textCsr.indptr[hi]!;
+          return { x: { format: 'csr' as const, indptr: textCsr.indptr.slice(lo, hi + 1).map((v) => v - a), indices: textCsr.indices.slice(a, b), values: textCsr.values.slice(a, b), rows: hi - lo, cols: 1024 }, y: yNum.slice(lo, hi) };
+        });
+        const streamed = new LogisticRegression({ backend, dtype: 'float64', regularization: { l2: 1e-3, l1: 1e-4 } });
+        await streamed.fit(chunks, { ...opts, shuffle: undefined });
+        assert.ok(maxDiff(streamed.getParameterVector(), mem.getParameterVector()) < 1e-12, `${maxDiff(streamed.getParameterVector(), mem.getParameterVector())}`);
+        const hashed = new LogisticRegression({ backend, dtype: 'float64', regularization: { l2: 1e-3, l1: 1e-4 } });
+        const records = () => texts.map((text, i) => ({ text, y: yNum[i]! }));
+        await hashed.fit(() => hashStream(records(), { nFeatures: 1024, ngramRange: [1, 2], chunkRows: 64 }), { ...opts, shuffle: undefined });
+        assert.ok(maxDiff(hashed.getParameterVector(), mem.getParameterVector()) < 1e-12);
+      });
+    it('refused: a dense chunk after CSR ones (and the reverse), shuffleBuffer, standardize; hashStream checks records and options', async () => {
+      const csrChunk = { x: textCsr, y: new Float64Array(300) };
+      const denseChunk = { x: textDense, y: new Float64Array(300) };
+      await assert.rejects(new LinearRegression().fit([csrChunk, denseChunk]), (e: unknown) => e instanceof ShapeError && /first chunk was CSR/.test(e.message));
+      await assert.rejects(new LinearRegression().fit([denseChunk, csrChunk]), (e: unknown) => e instanceof ShapeError && /first chunk was dense/.test(e.message));
+      await assert.rejects(new LinearRegression().fit([csrChunk], { shuffleBuffer: 100 }), (e: unknown) => e instanceof OptionError && e.argument === 'shuffleBuffer');
+      await assert.rejects(new LinearRegression({ standardize: true }).fit([csrChunk]), (e: unknown) => e instanceof OptionError && e.argument === 'standardize');
+      await assert.rejects(new LinearRegression({ average: true }).fit([csrChunk]), (e: unknown) => e instanceof OptionError && e.argument === 'average');
+      const drain = async (g: AsyncIterable<unknown>) => { for await (const _ of g) void _; };
+      await assert.rejects(drain(hashStream([{ text: 'a b', y: 1 }, { text: 3, y: 0 } as never])), (e: unknown) => e instanceof ShapeError && e.argument === 'records[1]');
+      await assert.rejects(drain(hashStream([], { nFeatures: 0 })), (e: unknown) => e instanceof OptionError && e.argument === 'nFeatures');
+      await assert.rejects(drain(hashStream([], { chunkRows: 0 })), (e: unknown) => e instanceof OptionError && e.argument === 'chunkRows');
     });
   });
 

@@ -3,6 +3,7 @@
  * normalization (typed arrays, nested arrays, Apache Arrow tables/record batches with named columns), a CSV file
  * read through the native reader (lib/data/csv-file.ts), and a seeded shuffle buffer. Rows are pulled only as fast as training consumes them.
  */
+import { isCsr, toCsr, type CsrMatrix, type CsrRows } from './sparse';
 import type { Dtype, FloatArray } from '../backend/types';
 import { FormatError, OptionError, ShapeError } from '../errors';
 import { CsvFile } from './csv-file';
@@ -23,7 +24,7 @@ export interface ArrowLike {
 
 /** One chunk a source yields: features `x` (rows × features) and targets `y` (or a target column of an Arrow `x`). */
 export interface SourceChunk {
-  x: Matrix | readonly (readonly number[])[] | ArrowLike;
+  x: Matrix | readonly (readonly number[])[] | ArrowLike | CsrMatrix;
   y?: ArrayLike<number>;
 }
 
@@ -48,7 +49,8 @@ export interface ChunkOptions {
 }
 
 export interface Chunk {
-  X: Matrix;
+  /** Dense rows, or CSR rows (a chunk `x` in CSR form: values in the dtype, validated). */
+  X: Matrix | CsrRows;
   y: Float64Array;
   /** Feature names when the source has them (CSV header, Arrow schema). */
   featureNames?: string[];
@@ -115,7 +117,7 @@ function normalize(c: unknown, o: ChunkOptions, index: number): Chunk {
   // Column names select from CSV files and Arrow tables; plain rows have none, so the options cannot be honoured.
   if (o.target !== undefined || o.features !== undefined)
     throw new OptionError(`${o.target !== undefined ? 'target' : 'features'} names columns of a CSV file or an Arrow table, but chunk ${index} holds plain rows { x, y }`, o.target !== undefined ? 'target' : 'features');
-  const X = toMatrix(x, `chunk ${index} x`, o.dtype);
+  const X = isCsr(x) ? toCsr(x, `chunk ${index} x`, o.dtype) : toMatrix(x, `chunk ${index} x`, o.dtype);
   if (y === undefined) throw new ShapeError(`Chunk ${index} has no y`, 'source');
   return { X, y: toVector(y, `chunk ${index} y`, X.rows) };
 }

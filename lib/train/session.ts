@@ -400,6 +400,9 @@ export class TrainingSession {
         let rows = 0, lossSum = 0, batches = 0;
         for await (const block of source.epoch(epoch)) {
           if (block !== current) {
+            // Averaging reads every weight after each step; a CSR step leaves untouched columns to be caught up later.
+            if (isCsrData(block.X) && this.spec.average && this.spec.average.kind !== 'none')
+              refuseWithCsr(this.spec.average.kind === 'ema' ? 'ema' : 'average', 'averaging reads every weight after every step, which a sparse step does not touch');
             trainer.setData(block.X, block.Y, block.rows, block.W);
             current = block;
           }

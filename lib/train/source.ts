@@ -252,6 +252,8 @@ export class StreamingSource implements BatchSource {
   private cols = 0;
   private stageX: FloatArray | undefined;
   private stageY: FloatArray | undefined;
+  /** The first chunk was CSR: every chunk must be, and blocks are CSR (staged by SparseStage). */
+  private sparse = false;
   private val: ValidationRows | undefined;
   private readonly rng: Rng;
 
@@ -312,8 +314,15 @@ export class StreamingSource implements BatchSource {
     if (LOSSES[head.loss].targetColumns === 1 && this.plan.classes === undefined && ctx.fixedOutputs === undefined && ctx.outputs === undefined)
       throw new OptionError('Streaming a softmax or one-vs-rest classifier needs options.classes (the number of classes), since later chunks may hold new labels', 'classes');
     const stageRows = this.plan.batchSize * 64;
-    requireMemory(stageRows * (cols + 1) * (this.plan.dtype === 'float64' ? 8 : 4), 'batchSize', `The streaming staging area (64 batches of ${this.plan.batchSize} rows × ${cols} columns)`);
-    this.stageX = arrayFor(this.plan.dtype, stageRows * cols);
+    this.sparse = isCsr(chunk.X);
+    if (this.sparse) {
+      if (ctx.scaler) refuseWithCsr('standardize', "centering would make every row dense (scikit-learn's StandardScaler refuses sparse input with with_mean=True too); scale the values beforehand");
+      if (this.plan.shuffleBuffer > 0) refuseWithCsr('shuffleBuffer', 'a sparse stream trains in the order it arrives (shuffle the source, or fit in memory)');
+      this.stageX = undefined;
+    } else {
+      requireMemory(stageRows * (cols + 1) * (this.plan.dtype === 'float64' ? 8 : 4), 'batchSize', `The streaming staging area (64 batches of ${this.plan.batchSize} rows × ${cols} columns)`);
+      this.stageX = arrayFor(this.plan.dtype, stageRows * cols);
+    }
     this.stageY = arrayFor(this.plan.dtype, stageRows);
     this.cols = cols;
     const val = validationRows(this.plan, cols);
@@ -324,6 +333,10 @@ export class StreamingSource implements BatchSource {
   }
 
   async *epoch(epoch: number): AsyncIterable<Block> {
+    if (this.sparse) {
+      yield* this.sparseEpoch(epoch);
+      return;
+    }
     const { plan, ctx, cols } = this;
     const stageX = this.stageX!, stageY = this.stageY!;
     const stageRows = stageY.length;
@@ -351,6 +364,7 @@ export class StreamingSource implements BatchSource {
         const chunk = next.value;
         if (chunk.X.cols !== cols) throw new ShapeError(`Expected ${cols} features in every chunk but a chunk has ${chunk.X.cols}`, 'source');
         ctx!.head.check(chunk.y, 'y');
+        if (isCsr(chunk.X)) throw new ShapeError('Expected dense rows in every chunk (the first chunk was dense) but a chunk is CSR', 'source');
         let X = chunk.X;
         if (ctx!.scaler) {
           if (epoch === 1 && ctx!.scalerMode === 'update') ctx!.scaler.partialFit(X);
@@ -394,6 +408,71 @@ export class StreamingSource implements BatchSource {
       }
       if (staged > 0) {
         yield block(staged);
+        rows += staged;
+      }
+    } finally {
+      if (!next.done) void Promise.resolve(it.return?.(undefined)).catch(() => {});
+    }
+    if (rows === 0) throw new DataSourceError(`The data source yielded no rows in epoch ${epoch} (it did in epoch 1)`);
+  }
+
+  /** A CSR stream: chunks' rows are appended to a CSR stage of 64 batches, which is one block (copied out). */
+  private async *sparseEpoch(epoch: number): AsyncIterable<Block> {
+    const { plan, ctx, cols } = this;
+    const stageY = this.stageY!;
+    const stageRows = stageY.length;
+    let it: AsyncIterator<Chunk>;
+    let next: IteratorResult<Chunk>;
+    if (this.pending) {
+      ({ it, first: next } = this.pending);
+      this.pending = undefined;
+    } else {
+      this.waitSeconds = 0;
+      it = this.iterate();
+      next = await this.next(it, epoch, 0);
+    }
+    const F = plan.dtype === 'float64' ? Float64Array : Float32Array;
+    const indptr = new Int32Array(stageRows + 1);
+    let indices = new Int32Array(1024), values: FloatArray = new F(1024);
+    let staged = 0, rows = 0;
+    const block = (): Block => {
+      const nnz = indptr[staged]!;
+      const X: CsrData = { indptr: indptr.slice(0, staged + 1), indices: indices.slice(0, nnz), values: values.slice(0, nnz) };
+      return { X, Y: stageY.slice(0, staged), W: null, rows: staged, shuffle: false };
+    };
+    try {
+      while (!next.done) {
+        const chunk = next.value;
+        const X = chunk.X;
+        if (!isCsr(X)) throw new ShapeError('Expected CSR rows in every chunk (the first chunk was CSR) but a chunk is dense', 'source');
+        if (X.cols !== cols) throw new ShapeError(`Expected ${cols} features in every chunk but a chunk has ${X.cols}`, 'source');
+        ctx!.head.check(chunk.y, 'y');
+        for (let i = 0; i < X.rows; i++) {
+          const a = X.indptr[i]!, b = X.indptr[i + 1]!, at = indptr[staged]!;
+          if (indices.length < at + (b - a)) {
+            const grow = Math.max(2 * indices.length, at + (b - a));
+            const i2 = new Int32Array(grow), v2 = new F(grow);
+            i2.set(indices.subarray(0, at));
+            v2.set(values.subarray(0, at));
+            indices = i2;
+            values = v2;
+          }
+          indices.set(X.indices.subarray(a, b), at);
+          values.set(X.values.subarray(a, b), at);
+          indptr[staged + 1] = at + (b - a);
+          stageY[staged] = chunk.y[i]!;
+          if (!Number.isFinite(stageY[staged]!)) throw new ShapeError(`A target y = ${chunk.y[i]} at row ${rows + staged} of the stream overflows float32; use dtype 'float64'`, 'y');
+          staged++;
+          if (staged === stageRows) {
+            yield block();
+            rows += staged;
+            staged = 0;
+          }
+        }
+        next = await this.next(it, epoch, rows + staged);
+      }
+      if (staged > 0) {
+        yield block();
         rows += staged;
       }
     } finally {

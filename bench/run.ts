@@ -9,7 +9,8 @@
  * bench/peers/torch_bench.py (when `/usr/bin/python3 -c "import torch"` works), and the W3 GEMM speed of light
  * through bench/peers/gemm_bound.py (numpy, plus torch.mm when available).
  * `--e2e` runs the end-to-end benchmark instead (bench/e2e.ts: a CSV file to a trained model, against pandas +
- * scikit-learn / PyTorch, and loadCsv against numpy.loadtxt / pandas).
+ * scikit-learn / PyTorch, and loadCsv against numpy.loadtxt / pandas); `--solvers` full-batch L-BFGS (bench/solvers.ts);
+ * `--text` text classification on the SpamAssassin corpus against scikit-learn, and a sparse step's cost (bench/text.ts).
  * Options for development: --runners=descent-native,descent-js,tfjs-cpu,tfjs-wasm,torch,gemm and
  * --workloads=w1,w3 run a subset and write bench/results/partial.* instead; --render=bench/results/latest.json
  * only rewrites the .md and .svg next to that file from its numbers.
@@ -22,6 +23,7 @@ import { machine, RESULTS } from './common';
 import { runDescent } from './runners/descent';
 import { runE2e } from './e2e';
 import { runSolvers } from './solvers';
+import { runText } from './text';
 import { loadTfjs, runTfjs } from './peers/tfjs';
 import { BenchResults, chartSvg, keyRatios, markdown } from './report';
 import type { GemmBound, RunnerResult } from './types';
@@ -118,6 +120,7 @@ function updateDocs(md: string): void {
 async function main(): Promise<void> {
   if (argv.includes('--e2e')) return runE2e(argv);
   if (argv.includes('--solvers')) return runSolvers(argv);
+  if (argv.includes('--text')) return runText(argv);
   const render = opt('render')?.[0];
   if (render) {
     const res = JSON.parse(fs.readFileSync(render, 'utf8')) as BenchResults;

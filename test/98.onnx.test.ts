@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
   LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, MLPClassifier, MLPRegressor, Model, OptionError, Sequential,
-  SoftmaxRegression, StateError, dense, elu, leakyRelu, loadCsvSync, loadModel,
+  SoftmaxRegression, StateError, dense, elu, hashFeatures, leakyRelu, loadCsvSync, loadModel,
 } from '../lib';
 
 const DATA = path.join(__dirname, '..', 'datasets');
@@ -153,6 +153,21 @@ describe('98 onnx: exported models run in onnxruntime-node and agree with predic
     await half.fit(c.X, Array.from(c.y, (v) => v + 0.5), { epochs: 3 });
     assert.deepEqual(half.classes, [0.5, 1.5]);
     await agree(half as AnyModel, c.X, 'SoftmaxRegression labels 0.5/1.5, averaged');
+  });
+
+  it('a model fitted on CSR rows (hashed texts) exports with a dense input X; onnxruntime equals predict on the CSR rows', async () => {
+    const texts = ['good movie, great plot', 'awful acting', 'great great fun', 'boring and awful', 'fine film', 'terrible, just terrible'];
+    const X = hashFeatures(texts, { nFeatures: 64 });
+    const m = new LogisticRegression({ dtype: 'float64' });
+    await m.fit(X, [1, 0, 1, 0, 1, 0], { epochs: 20, batchSize: 2 });
+    const dense = new Float64Array(X.rows * X.cols);
+    for (let i = 0; i < X.rows; i++) for (let k = X.indptr[i]!; k < X.indptr[i + 1]!; k++) dense[i * X.cols + X.indices[k]!] += X.values[k]!;
+    const session = await ort.InferenceSession.create(m.toOnnx());
+    const r = await session.run({ X: new ort.Tensor('float64', dense, [X.rows, X.cols]) });
+    const p = m.predictProba(X, { format: 'matrix' }).data;
+    const q = r.probabilities!.data as Float64Array;
+    for (let i = 0; i < p.length; i++) assert.ok(Math.abs(p[i]! - q[i]!) < 1e-12, `${i}: ${p[i]} vs ${q[i]}`);
+    assert.deepEqual(Array.from(r.label!.data as BigInt64Array, Number), Array.from(m.predict(X) as Float64Array));
   });
 
   it('a model loaded from a file exports the same bytes; metadata names the class, loss, classes and features', async () => {

@@ -381,7 +381,8 @@ export function layoutOf(layers: readonly Pick<LayerSpec, 'inputs' | 'units' | '
     off += L.units * L.inputs;
     bias.push(L.useBias ? off : -1);
     if (L.useBias) off += L.units;
-    maxWidth = Math.max(maxWidth, L.units, L.inputs);
+    // The widest activation gradient: a layer's units (the first layer's inputs never get one; see network.h).
+    maxWidth = Math.max(maxWidth, L.units);
   }
   return { weight, bias, total: off, maxWidth };
 }

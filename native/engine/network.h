@@ -58,7 +58,7 @@ struct NetworkSpec {
 struct Layout {
   std::vector<size_t> weightOffset, biasOffset;
   size_t total = 0;
-  size_t maxWidth = 0;
+  size_t maxWidth = 0;  // the most units of any layer
 };
 
 inline Layout MakeLayout(const NetworkSpec& s) {
@@ -69,8 +69,10 @@ inline Layout MakeLayout(const NetworkSpec& s) {
     off += static_cast<size_t>(L.units * L.inputs);
     l.biasOffset.push_back(off);
     if (L.useBias) off += static_cast<size_t>(L.units);
+    // The widest activation gradient Backward holds: the units of a layer (a later layer's inputs are the previous
+    // layer's units). The first layer's inputs never get a gradient, so a wide input (2^20 hashed features) does
+    // not size the workspace.
     if (static_cast<size_t>(L.units) > l.maxWidth) l.maxWidth = static_cast<size_t>(L.units);
-    if (static_cast<size_t>(L.inputs) > l.maxWidth) l.maxWidth = static_cast<size_t>(L.inputs);
   }
   l.total = off;
   return l;

@@ -31,7 +31,8 @@ class Trainer final : public TrainerBase {
       slots_[s].assign(layout_.total, static_cast<T>(SlotInit(spec_.optimizer, s)));
       snapSlots_[s].assign(layout_.total, T(0));
     }
-    xb_.assign(B_ * inputs_, T(0));
+    // xb_ (shuffled dense rows gathered for a batch) is sized by the first dense shuffled chunk: CSR training
+    // and prediction never need it, and B_ * inputs is gigabytes for 2^20 hashed features.
     yb_.assign(B_ * ycols_, T(0));
     wb_.assign(B_, T(0));
     Z_.resize(L);
@@ -160,6 +161,7 @@ class Trainer final : public TrainerBase {
         if (W) wb = W + start;
       } else {
         // Shuffled rows are random reads: prefetch a few rows ahead so the copies overlap the cache misses.
+        if (xb_.size() < batchSize * inputs_) xb_.resize(batchSize * inputs_);
         constexpr size_t kAhead = 8;
         for (size_t r = 0; r < rows; r++) {
           if (r + kAhead < rows) {

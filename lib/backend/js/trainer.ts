@@ -50,7 +50,7 @@ export class JsTrainer implements BackendTrainer {
   private ost: GlobalState = { step: 0, muProduct: 1 };
   private readonly rng = new Rng(0);
   // Workspace, allocated once.
-  private readonly xb: FloatArray;
+  private xb: FloatArray;
   private readonly yb: FloatArray;
   private readonly wb: FloatArray;
   private readonly Z: FloatArray[] = [];
@@ -100,7 +100,8 @@ export class JsTrainer implements BackendTrainer {
     this.grads = new this.F(this.total);
     for (let s = 0; s < this.nslots; s++) this.slots.push(new this.F(this.total).fill(slotInit(spec.optimizer, s)));
     const B = spec.maxBatch;
-    this.xb = new this.F(B * this.inputs);
+    // Shuffled dense rows of a batch, sized at the first dense shuffled chunk (CSR never needs it; see trainer.cc).
+    this.xb = new this.F(0);
     this.yb = new this.F(B * this.ycols);
     this.wb = new this.F(B);
     for (const L of spec.layers) {
@@ -112,7 +113,7 @@ export class JsTrainer implements BackendTrainer {
     this.d0 = new this.F(B * maxWidth);
     this.d1 = new this.F(B * maxWidth);
     // Double accumulators for one row of a weight gradient (`inputs` values; was maxWidth², 10^10 for 2 → 100 000 → 2).
-    this.acc = new Float64Array(maxWidth);
+    this.acc = new Float64Array(Math.max(maxWidth, this.inputs));
   }
 
   private idle(method: string): void {
@@ -230,6 +231,7 @@ export class JsTrainer implements BackendTrainer {
           yb = Y.subarray(start * this.ycols, (start + rows) * this.ycols);
           if (weights) wb = weights.subarray(start, start + rows);
         } else {
+          if (this.xb.length < batchSize * this.inputs) this.xb = new F(batchSize * this.inputs);
           for (let q = 0; q < rows; q++) {
             const i = order[start + q]!;
             if (i >= n) {
@@ -283,7 +285,6 @@ export class JsTrainer implements BackendTrainer {
           return { status: 1, batch: c, what: 'parameters or optimizer state' };
         }
         if (this.avg) this.accumulate();
-        void F;
       }
       return { status: 0, batch: 0, what: '' };
     } finally {

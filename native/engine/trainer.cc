@@ -273,9 +273,8 @@ class Trainer final : public TrainerBase {
 
   // Buffers sized by the number of input columns, allocated on the first CSR chunk (not by dense training).
   void PrepareSparse() {
-    if (mark_.size() != inputs_) {
-      mark_.assign(inputs_, 0);
-      last_.assign(inputs_, 0);
+    if (cols_.size() != inputs_) {
+      cols_.assign(inputs_, ColState{});
       touched_.clear();
       touched_.reserve(std::min<size_t>(inputs_, B_ * 16));
     }
@@ -293,23 +292,33 @@ class Trainer final : public TrainerBase {
     }
     P_[0] = 1;
     Q_[0] = 0;
-    std::fill(last_.begin(), last_.end(), 0);
+    for (ColState& c : cols_) c.last = 0;
   }
 
   // Collects the distinct columns of the batch's non-zeros into touched_ (each once, in first-seen order) and
   // brings their weights up to date (exact mode).
   void Touch(const SparseBatch* sp, size_t rows, size_t t) {
     touched_.clear();
-    stamp_++;
+    // cols_[j].mark = stamp << 32 | j's position in touched_: one read dedupes a column and finds its gradient slot.
+    if (++stamp_ == (uint64_t{1} << 32)) {
+      for (ColState& c : cols_) c.mark = 0;
+      stamp_ = 1;
+    }
     for (size_t r = 0; r < rows; r++) {
       const size_t i = sp->rows[r];
       for (int32_t q = sp->indptr[i]; q < sp->indptr[i + 1]; q++) {
         const int32_t j = sp->indices[q];
-        if (mark_[j] != stamp_) {
-          mark_[j] = stamp_;
+        if ((cols_[j].mark >> 32) != stamp_) {
+          cols_[j].mark = (stamp_ << 32) | touched_.size();
           touched_.push_back(static_cast<uint32_t>(j));
         }
       }
+    }
+    const size_t m = touched_.size() * static_cast<size_t>(spec_.layers[0].units);
+    if (gp_.size() < m) {
+      gp_.resize(m);
+      gg_.resize(m);
+      for (int q = 0; q < nslots_; q++) gs_[q].resize(m);
     }
     if (exact_)
       for (uint32_t j : touched_) CatchUp(j, t);
@@ -320,7 +329,7 @@ class Trainer final : public TrainerBase {
   // gradient, then the proximal L1). S_a(c w) = c S_{a/|c|}(w) and S_a(S_b(w)) = S_{a+b}(w) compose them into
   // P[t]/P[L] * S_{|P[L]| (Q[t] - Q[L])}(w).
   void CatchUp(uint32_t j, size_t t) {
-    const size_t L = last_[j];
+    const size_t L = cols_[j].last;
     if (L >= t) return;
     const double C = P_[t] / P_[L], A = std::fabs(P_[L]) * (Q_[t] - Q_[L]);
     const size_t units = static_cast<size_t>(spec_.layers[0].units);
@@ -331,13 +340,13 @@ class Trainer final : public TrainerBase {
       const double a = std::fabs(x) - A;
       w = static_cast<T>(A == 0 ? x * C : a > 0 ? std::copysign(a, x) * C : 0.0);
     }
-    last_[j] = t;
+    cols_[j].last = t;
   }
 
   // Step t of the chunk done: record its factor and threshold; every column the step touched is current at t + 1.
   void AfterSparseStep(const StepScalars& s, double lr, size_t t) {
     if (!exact_) return;
-    for (uint32_t j : touched_) last_[j] = t + 1;
+    for (uint32_t j : touched_) cols_[j].last = t + 1;
     const double c = s.decay - lr * (spec_.l2 + s.wd * s.decay);
     const double a = lr * spec_.l1;
     P_[t + 1] = P_[t] * c;
@@ -348,7 +357,7 @@ class Trainer final : public TrainerBase {
     const size_t units = static_cast<size_t>(spec_.layers[0].units);
     T* W = params_.data() + layout_.weightOffset[0];
     for (size_t j = 0; j < inputs_; j++) {
-      if (last_[j] == t + 1) continue;
+      if (cols_[j].last == t + 1) continue;
       CatchUp(static_cast<uint32_t>(j), t);
       for (size_t u = 0; u < units; u++) {
         T& w = W[u * inputs_ + j];
@@ -358,7 +367,7 @@ class Trainer final : public TrainerBase {
     }
     P_[t + 1] = 1;
     Q_[t + 1] = 0;
-    std::fill(last_.begin(), last_.end(), t + 1);
+    for (ColState& c : cols_) c.last = t + 1;
   }
 
   void EndSparseChunk(size_t count) {
@@ -380,19 +389,13 @@ class Trainer final : public TrainerBase {
     const size_t units = static_cast<size_t>(spec_.layers[0].units);
     const size_t m = touched_.size() * units;
     const size_t w0 = layout_.weightOffset[0], rest = w0 + units * inputs_, nrest = layout_.total - rest;
-    if (gp_.size() < m) {
-      gp_.resize(m);
-      gg_.resize(m);
-      for (int q = 0; q < nslots_; q++) gs_[q].resize(m);
-    }
     T* P = params_.data();
     T* G = grads_.data();
     size_t e = 0;
-    for (uint32_t j : touched_)
+    for (uint32_t j : touched_)  // gg_ already holds the gradients (Backward)
       for (size_t u = 0; u < units; u++, e++) {
         const size_t at = w0 + u * inputs_ + j;
         gp_[e] = P[at];
-        gg_[e] = G[at];
         for (int q = 0; q < nslots_; q++) gs_[q][e] = slots_[q][at];
       }
     if (spec_.l2 > 0) {
@@ -517,17 +520,18 @@ class Trainer final : public TrainerBase {
       T* gW = grads_.data() + layout_.weightOffset[li];
       // gW[units, inputs] = delta^T[units, rows] * Ain[rows, inputs]
       if (li == 0 && sp != nullptr) {
-        // CSR rows: only the touched columns of gW (the sparse outer products); the others are never read.
+        // CSR rows: the sparse outer products, into gg_ in touched_ order (column-major by touched column:
+        // gg_[pos * units + u]); gW itself is not written.
         const size_t U = static_cast<size_t>(units);
-        for (uint32_t j : touched_)
-          for (size_t u = 0; u < U; u++) gW[u * inputs_ + j] = T(0);
+        std::fill(gg_.begin(), gg_.begin() + static_cast<std::ptrdiff_t>(touched_.size() * U), T(0));
         for (size_t r = 0; r < rows; r++) {
           const size_t i = sp->rows[r];
           const T* d = delta + r * U;
           for (int32_t q = sp->indptr[i]; q < sp->indptr[i + 1]; q++) {
-            const size_t j = static_cast<size_t>(sp->indices[q]);
+            const size_t pos = static_cast<size_t>(cols_[sp->indices[q]].mark & 0xffffffffu);
             const T v = sp->values[q];
-            for (size_t u = 0; u < U; u++) gW[u * inputs_ + j] += d[u] * v;
+            T* g = gg_.data() + pos * U;
+            for (size_t u = 0; u < U; u++) g[u] += d[u] * v;
           }
         }
       } else if (units == 1)
@@ -660,11 +664,16 @@ class Trainer final : public TrainerBase {
   std::vector<T> xb_, yb_, wb_, d0_, d1_;
   std::vector<std::vector<T>> Z_, A_, M_, D_;  // pre-activation, activation, dropout mask, dropped output
   std::vector<double> colsum_;
-  // CSR input (allocated on first use): the batch's row indices, its distinct columns, a per-column stamp that
-  // dedupes them, and for exact lazy SGD each column's last update time and the chunk's products P_ and sums Q_.
+  // CSR input (allocated on first use): the batch's row indices, its distinct columns, the per-column state, and
+  // for exact lazy SGD the chunk's products P_ and sums Q_.
   std::vector<uint32_t> rowIdx_, touched_;
-  std::vector<uint64_t> mark_;
-  std::vector<size_t> last_;
+  // Per input column, side by side so a touched column costs one cache miss: the dedupe stamp and gradient slot
+  // (mark), and the step it is current at (last, exact lazy SGD).
+  struct ColState {
+    uint64_t mark = 0;
+    uint64_t last = 0;
+  };
+  std::vector<ColState> cols_;
   std::vector<double> P_, Q_;
   std::vector<T> gp_, gg_, gs_[3];  // touched W0 entries gathered: params, gradients, optimizer slots
   SparseBatch sp_;

@@ -69,7 +69,9 @@ std::unique_ptr<TrainerBase> MakeTrainer(const NetworkSpec& spec);
 
 // Bytes MakeTrainer(spec) allocates (parameters, gradients, optimizer slots, their snapshots, the maxBatch-row
 // workspace), computed without allocating so callers can refuse a spec that exceeds a memory limit. Mirrors the
-// Trainer constructor and lib/memory.ts trainerBytes().
+// Trainer constructor and lib/engine/spec.ts trainerBytes(). An upper bound: it counts the maxBatch x inputs
+// gather buffer that only dense shuffled training allocates (at its first chunk), and not the per-column state
+// CSR training allocates (16 bytes per input column) at its first chunk.
 uint64_t TrainerBytes(const NetworkSpec& spec);
 
 }  // namespace descent

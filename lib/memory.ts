@@ -112,5 +112,10 @@ export function requireTrainerMemory(spec: EngineSpec, paramsArgument: string, o
     }
     requireMemory(total, paramsArgument, `The model's ${P} parameters (${copies} copies: weights, gradients, optimizer state, snapshots)`);
   }
+  // The dense gather buffer (maxBatch rows × the inputs) is what a very wide X (2^30 hashed features) breaks: name X.
+  const inputs = spec.layers[0]!.inputs;
+  const gather = spec.maxBatch * inputs * DTYPE_BYTES[spec.dtype];
+  if (total - gather <= memoryLimit())
+    requireMemory(total, 'X', `The trainer for ${P} parameters over X's ${inputs} columns (with a workspace of ${spec.maxBatch} rows × ${inputs} columns)`);
   requireMemory(total, 'batchSize', `The trainer for ${P} parameters with a workspace of ${spec.maxBatch} rows (batchSize)`);
 }

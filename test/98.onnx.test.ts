@@ -199,6 +199,10 @@ describe('98 onnx: exported models run in onnxruntime-node and agree with predic
     assert.match(r.stdout, /wrote .*cli\.onnx: SoftmaxRegression/);
     assert.ok(fs.readFileSync(out).equals(Buffer.from(m.toOnnx())));
     checked.push(out);
+    const same = spawnSync(process.execPath, [cli, 'export', file, '--onnx', file], { encoding: 'utf8', env });
+    assert.equal(same.status, 1, 'exporting over the model file is refused');
+    assert.match(same.stderr, /--onnx/);
+    assert.ok(loadModel(file) instanceof SoftmaxRegression, 'the model file is intact');
     const bad = spawnSync(process.execPath, [cli, 'export', path.join(TMP, 'missing.descent'), '--onnx', out], { encoding: 'utf8', env });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /missing\.descent/);

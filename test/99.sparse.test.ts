@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, MLPClassifier, OptionError, ShapeError, SoftmaxRegression,
+  LinearClassifier, LinearRegression, LinearRegressor, LogisticRegression, MLPClassifier, MemoryLimitError, OptionError, ShapeError, SoftmaxRegression,
+  memoryLimit, setMemoryLimit,
   adam, hashFeatures, hashStream, lbfgs, loadCsvSync, momentum, rmsprop, sgd, step, type CsrMatrix,
 } from '../lib';
 import { getBackend } from '../lib/backend';
@@ -287,6 +288,23 @@ describe('99 sparse: CSR input', () => {
       for (const [arg, patch, msg] of bad.filter(([a]) => a !== 'X.rows'))
         assert.throws(() => m.predict({ ...good, ...patch } as CsrMatrix), (e: unknown) => e instanceof ShapeError && e.argument === arg && msg.test(e.message), `predict: ${arg}`);
       assert.throws(() => m.predict({ ...good, cols: 512 }), (e: unknown) => e instanceof ShapeError && e.argument === 'X.cols' && /1024 columns/.test(e.message));
+    });
+    it('plain-array values must be numbers (null, strings, booleans are not coerced); a misspelled format is named; a too-wide X names X', async () => {
+      const m = new LogisticRegression({ dtype: 'float64' });
+      await m.fit([[1, 0], [0, 1]], [0, 1], { epochs: 1 });
+      for (const bad of [null, '1', true, [5]])
+        assert.throws(() => m.predictProba({ format: 'csr', indptr: [0, 1], indices: [0], values: [bad], rows: 1, cols: 2 } as unknown as CsrMatrix),
+          (e: unknown) => e instanceof ShapeError && e.argument === 'X.values[0]', String(bad));
+      assert.throws(() => m.predict({ format: 'CSR', indptr: [0, 1], indices: [0], values: [1], rows: 1, cols: 2 }),
+        (e: unknown) => e instanceof ShapeError && e.argument === 'X.format' && /'csr'/.test(e.message));
+      const before = memoryLimit();
+      setMemoryLimit(1e9);
+      try {
+        const wide = { format: 'csr' as const, indptr: Int32Array.of(0, 1, 2), indices: Int32Array.of(5, 2 ** 26 - 1), values: Float32Array.of(1, 1), rows: 2, cols: 2 ** 26 };
+        await assert.rejects(new LogisticRegression().fit(wide, [0, 1]), (e: unknown) => e instanceof MemoryLimitError && e.argument === 'X' && /67108864 columns/.test(e.message));
+      } finally {
+        setMemoryLimit(before);
+      }
     });
     it('the binding validates CSR itself (a caller of the trainer who skips the facade), both backends', () => {
       for (const backend of BACKENDS) {

@@ -2,7 +2,8 @@
 /** The `descent` command line: `train`, `lr-find`, `predict`, `inspect`, `export`, `demo`, `schedule`, `info`. Argument parsing by commander. */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Table } from './table';
-import { DescentError, FormatError } from '../errors';
+import { DescentError, FormatError, OptionError } from '../errors';
+import { resolve } from 'node:path';
 import { info } from '../info';
 import { readCsvFeatures } from '../data/csv';
 import { loadModel } from '../io/load';
@@ -148,6 +149,8 @@ program
   .argument('<file>', 'a model saved by descent')
   .requiredOption('--onnx <out.onnx>', 'the ONNX file to write (input X [N, d] of raw features; outputs as skl2onnx names them)')
   .action((file: string, o: { onnx: string }) => {
+    // Writing over the model it reads would lose the model.
+    if (resolve(o.onnx) === resolve(file)) throw new OptionError(`--onnx ${o.onnx} is the model file being exported; write the ONNX model elsewhere`, '--onnx');
     const model = loadModel(file);
     model.exportOnnx(o.onnx);
     console.log(`wrote ${o.onnx}: ${model.constructor.name}, ${readFileChecked(o.onnx, '--onnx').length} bytes`);

@@ -171,7 +171,13 @@ function convert(X: unknown, name: string, dtype: Dtype): Matrix {
     }
     out = { data, rows, cols };
   } else {
-    throw new ShapeError(`Expected number[][] or a Matrix ({ data, rows, cols }) for ${name} but received ${describe(X)}`, name);
+    const sparseLike = typeof X === 'object' && X !== null && ('indptr' in X || 'format' in X);
+    throw new ShapeError(
+      sparseLike
+        ? `Expected ${name}.format to be 'csr' for sparse rows ({ format: 'csr', indptr, indices, values, rows, cols }) but received format ${describe((X as { format?: unknown }).format)}`
+        : `Expected number[][], a Matrix ({ data, rows, cols }) or CSR rows ({ format: 'csr', … }) for ${name} but received ${describe(X)}`,
+      sparseLike ? `${name}.format` : name,
+    );
   }
   return out;
 }

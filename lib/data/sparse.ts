@@ -70,6 +70,10 @@ export function toCsr(x: CsrMatrix, name: string, dtype: Dtype, cols?: number): 
   const src = v as ArrayLike<number>;
   if (src.length !== nnz) throw new ShapeError(`Expected ${name}.values to have length ${nnz} (${name}.indptr[rows], the number of non-zeros) but received length ${src.length}`, `${name}.values`);
   const F = dtype === 'float64' ? Float64Array : Float32Array;
+  // Plain arrays are checked before conversion (F.from would turn null, '1' and true into numbers).
+  if (Array.isArray(src))
+    for (let k = 0; k < nnz; k++)
+      if (typeof src[k] !== 'number') throw new ShapeError(`Expected finite numbers in ${name}.values but ${name}.values[${k}] is ${describe(src[k])}`, `${name}.values[${k}]`);
   const values = src instanceof F ? src : F.from(src);
   for (let k = 0; k < nnz; k++) {
     if (!Number.isFinite(values[k]!)) {

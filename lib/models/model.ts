@@ -740,7 +740,7 @@ export abstract class Model {
     const dtype = spec.dtype;
     let Xm: Rows;
     if (isCsr(X)) {
-      if (this.scaler) refuseWithCsr('X', 'this model standardizes its inputs (standardize: true), which would make every row dense; pass dense rows');
+      if (this.scaler) throw new OptionError('This model standardizes its inputs (standardize: true), which would make every sparse (CSR) row dense: pass X as dense rows', 'X');
       Xm = toCsr(X, 'X', dtype, spec.layers[0]!.inputs);
     } else {
       Xm = toMatrix(X, 'X', dtype, spec.layers[0]!.inputs);

@@ -25,7 +25,7 @@ const secs = (a, b) => Number(b - a) / 1e9;
   const alpha = arg('alpha', 1e-5);
   // scikit-learn SGDClassifier(loss='log_loss', alpha) minimizes mean log loss + (alpha/2)||w||^2: l2 = alpha.
   const m = new d.LogisticRegression({ dtype: 'float64', regularization: { l2: alpha } });
-  await m.fit(Xtr, train.map((r) => r.label), { epochs: arg('epochs', 5), batchSize: 1, optimizer: d.sgd({ learningRate: 0.2 }), seed: 0 });
+  await m.fit(Xtr, train.map((r) => r.label), { epochs: arg('epochs', 5), batchSize: 1, optimizer: d.sgd({ learningRate: 1 }), seed: 0 });
   const t3 = process.hrtime.bigint();
   const Xte = d.hashFeatures(test.map((r) => r.text), opts);
   const accuracy = m.score(Xte, test.map((r) => r.label));

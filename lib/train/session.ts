@@ -415,7 +415,10 @@ export class TrainingSession {
           const elem = block.Y.BYTES_PER_ELEMENT;
           const xBytes = isCsrData(block.X) ? block.X.values.length * (elem + 4) + 4 * block.rows : block.X.length * elem;
           const rowBytes = (xBytes + (block.Y.length + (block.W ? block.W.length : 0)) * elem) / block.rows;
-          const auto = Math.max(1, Math.floor(STAGE_BYTES / (bs * rowBytes)));
+          let auto = Math.max(1, Math.floor(STAGE_BYTES / (bs * rowBytes)));
+          // CSR rows are not staged, and plain SGD brings every input column up to date at a chunk's end
+          // (O(inputs)): chunks long enough that this stays under a tenth of the chunk's own work.
+          if (isCsrData(block.X)) auto = Math.max(auto, Math.ceil((10 * this.spec.layers[0]!.inputs * block.rows) / (Math.max(1, block.X.values.length) * bs)));
           const chunk = Math.max(1, Math.min(plan.batchesPerChunk === Number.MAX_SAFE_INTEGER ? auto : plan.batchesPerChunk, nb));
           buf.reserve(batches + nb);
           for (let first = 0; first < nb; first += chunk) {

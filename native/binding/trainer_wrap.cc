@@ -287,7 +287,9 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
   } catch (const std::bad_alloc&) {
     Throw(env, ErrKind::kShape, "spec", "not enough memory for the trainer's parameters and workspace");
   }
-  Account(env, static_cast<int64_t>(bytes));
+  // Reported to V8 as what is allocated now: the dense gather buffer comes (if ever) with the first shuffled dense
+  // chunk, and reporting gigabytes that a CSR model never allocates made V8 collect garbage at every trainer.
+  Account(env, static_cast<int64_t>(bytes - TrainerGatherBytes(spec)));
 }
 
 // Native memory is invisible to V8 unless reported: without this, trainers dropped without dispose() would be
@@ -582,9 +584,11 @@ Napi::Value TrainerWrap::SetDataCsr(const Napi::CallbackInfo& info) {
   const CsrArgs a = RequireCsr(env, info, 0, n, s);
   RequireLength(env, Y, static_cast<uint64_t>(n) * ycols, "y", "n * targetColumns");
   if (weighted) RequireLength(env, W, static_cast<uint64_t>(n), "sampleWeight", "n");
+  // The copy of the rows, and the per-column state the trainer allocates at its first CSR chunk.
   const uint64_t dataBytes = a.indptr.ByteLength() + a.indices.ByteLength() + a.values.ByteLength() + Y.ByteLength() +
-                             (weighted ? W.ByteLength() : 0) + static_cast<uint64_t>(n) * sizeof(uint32_t);
-  RequireMemory(env, dataBytes, "X", "The native copy of the sparse rows, targets, sample weights and row order");
+                             (weighted ? W.ByteLength() : 0) + static_cast<uint64_t>(n) * sizeof(uint32_t) +
+                             static_cast<uint64_t>(s.layers.front().inputs) * kCsrColumnBytes;
+  RequireMemory(env, dataBytes, "X", "The native copy of the sparse rows, targets, sample weights and row order, and 16 bytes per input column");
   ReleaseData(env);
   auto d = std::make_shared<Data>();
   auto bytes = [&](const Napi::TypedArray& t) {

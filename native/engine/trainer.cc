@@ -683,6 +683,7 @@ class Trainer final : public TrainerBase {
     uint64_t mark = 0;
     uint64_t last = 0;
   };
+  static_assert(sizeof(ColState) == kCsrColumnBytes, "kCsrColumnBytes (trainer.h) is what setDataCsr accounts");
   std::vector<ColState> cols_;
   std::vector<double> P_, Q_;
   std::vector<T> gp_, gg_, gs_[3];  // touched W0 entries gathered: params, gradients, optimizer slots
@@ -713,6 +714,10 @@ uint64_t TrainerBytes(const NetworkSpec& spec) {
   }
   elems += 2 * B * layout.maxWidth;
   return elems * sz + layout.maxWidth * sizeof(double);
+}
+
+uint64_t TrainerGatherBytes(const NetworkSpec& spec) {
+  return static_cast<uint64_t>(spec.maxBatch) * static_cast<uint64_t>(spec.layers.front().inputs) * DtypeBytes(spec.dtype);
 }
 
 std::unique_ptr<TrainerBase> MakeTrainer(const NetworkSpec& spec) {

@@ -74,4 +74,11 @@ std::unique_ptr<TrainerBase> MakeTrainer(const NetworkSpec& spec);
 // CSR training allocates (16 bytes per input column) at its first chunk.
 uint64_t TrainerBytes(const NetworkSpec& spec);
 
+// The part of TrainerBytes that is allocated only at the first dense shuffled chunk (the maxBatch x inputs gather
+// buffer): what a new trainer holds is TrainerBytes - TrainerGatherBytes.
+uint64_t TrainerGatherBytes(const NetworkSpec& spec);
+
+// Bytes of per-input-column state a trainer allocates at its first CSR chunk (see Trainer::ColState).
+constexpr uint64_t kCsrColumnBytes = 16;
+
 }  // namespace descent

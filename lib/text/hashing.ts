@@ -26,31 +26,15 @@ export interface HashFeaturesOptions {
   norm?: 'l2' | 'l1' | null;
 }
 
-/** MurmurHash3 x86 32-bit of `bytes` with `seed`, as a signed 32-bit integer (scikit-learn's `murmurhash3_32(…, positive=False)`). */
-export function murmurhash3(bytes: Uint8Array, seed = 0): number {
-  const c1 = 0xcc9e2d51, c2 = 0x1b873593;
-  let h = seed | 0;
-  const n = bytes.length, blocks = n & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const tail = n & 3;
-  if (tail > 0) {
-    let k = 0;
-    if (tail === 3) k ^= bytes[blocks + 2]! << 16;
-    if (tail >= 2) k ^= bytes[blocks + 1]! << 8;
-    k ^= bytes[blocks]!;
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-  }
+/** MurmurHash3 x86 32-bit's block scramble of one 32-bit word. */
+function scramble(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
+}
+
+/** MurmurHash3 x86 32-bit's finalization mix, over `n` bytes hashed. */
+function finalize(h: number, n: number): number {
   h ^= n;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -60,17 +44,34 @@ export function murmurhash3(bytes: Uint8Array, seed = 0): number {
   return h | 0;
 }
 
+/** MurmurHash3 x86 32-bit of `bytes` with `seed`, as a signed 32-bit integer (scikit-learn's `murmurhash3_32(…, positive=False)`). */
+export function murmurhash3(bytes: Uint8Array, seed = 0): number {
+  let h = seed | 0;
+  const n = bytes.length, blocks = n & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    h ^= scramble(k);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = n & 3;
+  if (tail > 0) {
+    let k = 0;
+    if (tail === 3) k ^= bytes[blocks + 2]! << 16;
+    if (tail >= 2) k ^= bytes[blocks + 1]! << 8;
+    k ^= bytes[blocks]!;
+    h ^= scramble(k);
+  }
+  return finalize(h, n);
+}
+
 /** MurmurHash3 (as {@link murmurhash3}, seed 0) of the UTF-8 bytes of `s[start, end)`, which holds only ASCII. */
 function murmurAscii(s: string, start: number, end: number): number {
-  const c1 = 0xcc9e2d51, c2 = 0x1b873593;
   let h = 0;
   const n = end - start, blocks = start + (n & ~3);
   for (let i = start; i < blocks; i += 4) {
     let k = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
+    h ^= scramble(k);
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
@@ -80,18 +81,9 @@ function murmurAscii(s: string, start: number, end: number): number {
     if (tail === 3) k ^= s.charCodeAt(blocks + 2) << 16;
     if (tail >= 2) k ^= s.charCodeAt(blocks + 1) << 8;
     k ^= s.charCodeAt(blocks);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
+    h ^= scramble(k);
   }
-  h ^= n;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
+  return finalize(h, n);
 }
 
 const encoder = new TextEncoder();

@@ -16,6 +16,17 @@ import { l2Norm } from '../../numerics';
 
 const YIELD_MS = 10;
 
+/**
+ * Keeps the event loop breathing (timers, I/O, abort signals): yields a macrotask whenever ~10 ms of batches ran
+ * since the last yield, across calls and trainers; results are unaffected.
+ */
+async function breathe(): Promise<void> {
+  if (performance.now() - lastYield > YIELD_MS) {
+    await new Promise<void>((res) => setImmediate(res));
+    lastYield = performance.now();
+  }
+}
+
 /** A batch of CSR rows: batch row q is data row rows[q]. */
 interface SparseBatch extends CsrData {
   rows: Uint32Array;
@@ -186,6 +197,17 @@ export class JsTrainer implements BackendTrainer {
     this.rng.shuffle(order);
   }
 
+  /** Copies the parameters, slots, optimizer state and averaged weights; the returned function puts them back (a chunk that fails leaves nothing behind). */
+  private snapshot(): () => void {
+    const P = this.params.slice(), S = this.slots.map((s) => s.slice()), O = { ...this.ost }, A = this.avg?.slice();
+    return () => {
+      if (A) this.avg!.set(A);
+      this.params.set(P);
+      this.slots.forEach((s, i) => s.set(S[i]!));
+      this.ost = O;
+    };
+  }
+
   async runBatches(
     shuffled: boolean,
     batchSize: number,
@@ -204,24 +226,10 @@ export class JsTrainer implements BackendTrainer {
     if (!(batchSize >= 1 && batchSize <= this.spec.maxBatch)) throw new ShapeError(`Expected batchSize in [1, ${this.spec.maxBatch}] but received ${batchSize}`, 'batchSize');
     this.busy = true;
     try {
-      const snapP = this.params.slice();
-      const snapS = this.slots.map((s) => s.slice());
-      const snapO = { ...this.ost };
-      const snapA = this.avg?.slice();
-      const restore = () => {
-        if (snapA) this.avg!.set(snapA);
-        this.params.set(snapP);
-        this.slots.forEach((s, i) => s.set(snapS[i]!));
-        this.ost = snapO;
-      };
+      const restore = this.snapshot();
       const F = this.F;
       for (let c = 0; c < count; c++) {
-        // Keep the event loop breathing (timers, I/O, abort signals): yield a macrotask whenever ~10 ms of batches
-        // ran since the last yield, across calls and trainers; results are unaffected.
-        if (performance.now() - lastYield > YIELD_MS) {
-          await new Promise<void>((res) => setImmediate(res));
-          lastYield = performance.now();
-        }
+        await breathe();
         const start = (firstBatch + c) * batchSize;
         const rows = Math.min(batchSize, n - start);
         let xb: FloatArray, yb: FloatArray;
@@ -362,15 +370,9 @@ export class JsTrainer implements BackendTrainer {
     }
     this.busy = true;
     try {
-      const snapP = this.params.slice();
-      const snapS = this.slots.map((s) => s.slice());
-      const snapO = { ...this.ost };
-      const snapA = this.avg?.slice();
+      const restore = this.snapshot();
       const fail = (status: number, c: number, what: string): RunResult => {
-        if (snapA) this.avg!.set(snapA);
-        this.params.set(snapP);
-        this.slots.forEach((s, i) => s.set(snapS[i]!));
-        this.ost = snapO;
+        restore();
         return { status, batch: c, what };
       };
       this.exact = this.exactLazy();
@@ -384,10 +386,7 @@ export class JsTrainer implements BackendTrainer {
       const units = this.spec.layers[0]!.units, W0 = this.wOff[0]!, rest = W0 + units * this.inputs;
       const r = this.r;
       for (let c = 0; c < count; c++) {
-        if (performance.now() - lastYield > YIELD_MS) {
-          await new Promise<void>((res) => setImmediate(res));
-          lastYield = performance.now();
-        }
+        await breathe();
         const start = (firstBatch + c) * batchSize;
         const rows = Math.min(batchSize, n - start);
         for (let q = 0; q < rows; q++) {
